@@ -1,0 +1,9 @@
+//! The `ipv8` binary: parses the command line and runs one subcommand (see [`cli`]).
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,0 +1,246 @@
+//! [`Peer`]: a verified public key with its addresses, liveness and RTT samples.
+//!
+//! Ports py-ipv8 `peer.py`. A peer holds at most one address per class (IPv4, IPv6, IPv4-LAN, as
+//! py-ipv8's `addresses` dict keyed by address type); its preferred address is IPv6, then IPv4.
+//! `last_response` is `None` for a peer that was introduced and has not spoken since (py-ipv8's
+//! `last_response = 0`).
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipv8_crypto::Mid;
+
+use crate::address::{ZERO_V4, canonical};
+use crate::time::Instant;
+
+/// RTT samples kept per peer (py-ipv8 `deque(maxlen=5)`).
+pub const MAX_PING_SAMPLES: usize = 5;
+
+/// A public key with addresses and liveness information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    key: Arc<[u8]>,
+    mid: Mid,
+    v4: Option<SocketAddrV4>,
+    v6: Option<SocketAddrV6>,
+    lan: Option<SocketAddrV4>,
+    created: Instant,
+    last_response: Option<Instant>,
+    pings: VecDeque<Duration>,
+    new_style: bool,
+}
+
+impl Peer {
+    /// A peer for `key` (public key bin) with member id `mid`, first seen at `address`.
+    ///
+    /// `heard_from` is py-ipv8's `intro=False`: the peer contacted us, so `last_response` is
+    /// `now`; otherwise it stays "never".
+    #[must_use]
+    pub fn new(key: Arc<[u8]>, mid: Mid, address: SocketAddr, now: Instant, heard_from: bool) -> Self {
+        let mut peer = Self {
+            key,
+            mid,
+            v4: None,
+            v6: None,
+            lan: None,
+            created: now,
+            last_response: heard_from.then_some(now),
+            pings: VecDeque::new(),
+            new_style: false,
+        };
+        peer.add_address(address);
+        peer
+    }
+
+    /// The serialized public key (`LibNaCLPK:…` or DER).
+    #[must_use]
+    pub fn public_key_bin(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// The shared serialized public key.
+    #[must_use]
+    pub fn key(&self) -> &Arc<[u8]> {
+        &self.key
+    }
+
+    /// The member id (`SHA1(public key bin)`).
+    #[must_use]
+    pub fn mid(&self) -> Mid {
+        self.mid
+    }
+
+    /// The preferred address: IPv6, then IPv4, else `0.0.0.0:0` (py-ipv8 `Peer.address`).
+    #[must_use]
+    pub fn address(&self) -> SocketAddr {
+        if let Some(v6) = self.v6 {
+            SocketAddr::V6(v6)
+        } else if let Some(v4) = self.v4 {
+            SocketAddr::V4(v4)
+        } else if let Some(lan) = self.lan {
+            SocketAddr::V4(lan)
+        } else {
+            SocketAddr::V4(ZERO_V4)
+        }
+    }
+
+    /// The IPv4 address, if known.
+    #[must_use]
+    pub fn v4(&self) -> Option<SocketAddrV4> {
+        self.v4
+    }
+
+    /// The IPv6 address, if known.
+    #[must_use]
+    pub fn v6(&self) -> Option<SocketAddrV6> {
+        self.v6
+    }
+
+    /// The LAN address the peer announced in its introduction-request, if any.
+    #[must_use]
+    pub fn lan_address(&self) -> Option<SocketAddrV4> {
+        self.lan
+    }
+
+    /// Every known address (IPv6, IPv4, LAN), as py-ipv8's `addresses.values()`.
+    pub fn addresses(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.v6
+            .map(SocketAddr::V6)
+            .into_iter()
+            .chain(self.v4.map(SocketAddr::V4))
+            .chain(self.lan.map(SocketAddr::V4))
+    }
+
+    /// `true` when `addr` is one of this peer's addresses.
+    #[must_use]
+    pub fn has_address(&self, addr: SocketAddr) -> bool {
+        let addr = canonical(addr);
+        self.addresses().any(|a| a == addr)
+    }
+
+    /// Records an address in its class (py-ipv8 `add_address`): IPv4 replaces IPv4, IPv6
+    /// replaces IPv6.
+    pub fn add_address(&mut self, addr: SocketAddr) {
+        match canonical(addr) {
+            SocketAddr::V4(v4) => self.v4 = Some(v4),
+            SocketAddr::V6(v6) => self.v6 = Some(v6),
+        }
+    }
+
+    /// Records the LAN address (py-ipv8 `UDPv4LANAddress`).
+    pub fn set_lan_address(&mut self, lan: SocketAddrV4) {
+        self.lan = Some(lan);
+    }
+
+    /// Merges another record of the same key (addresses only), as `known.addresses.update()`.
+    pub(crate) fn merge_addresses(&mut self, other: &Self) {
+        if other.v4.is_some() {
+            self.v4 = other.v4;
+        }
+        if other.v6.is_some() {
+            self.v6 = other.v6;
+        }
+        if other.lan.is_some() {
+            self.lan = other.lan;
+        }
+    }
+
+    /// When this record was created.
+    #[must_use]
+    pub fn creation_time(&self) -> Instant {
+        self.created
+    }
+
+    /// The last time any packet arrived from one of this peer's addresses, `None` if never.
+    #[must_use]
+    pub fn last_response(&self) -> Option<Instant> {
+        self.last_response
+    }
+
+    /// Marks the peer as heard from at `now`.
+    pub fn touch(&mut self, now: Instant) {
+        self.last_response = Some(now);
+    }
+
+    /// The RTT samples, oldest first (at most [`MAX_PING_SAMPLES`]).
+    #[must_use]
+    pub fn pings(&self) -> &VecDeque<Duration> {
+        &self.pings
+    }
+
+    /// Adds an RTT sample, forgetting the oldest beyond [`MAX_PING_SAMPLES`].
+    pub fn add_ping(&mut self, rtt: Duration) {
+        if self.pings.len() >= MAX_PING_SAMPLES {
+            self.pings.pop_front();
+        }
+        self.pings.push_back(rtt);
+    }
+
+    /// The median RTT (mean of the middle two for an even count), `None` without samples.
+    #[must_use]
+    pub fn median_ping(&self) -> Option<Duration> {
+        let mut sorted: Vec<Duration> = self.pings.iter().copied().collect();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        if n == 0 {
+            return None;
+        }
+        if n % 2 == 1 {
+            return sorted.get(n / 2).copied();
+        }
+        let a = sorted.get(n / 2 - 1)?;
+        let b = sorted.get(n / 2)?;
+        Some((*a + *b) / 2)
+    }
+
+    /// Whether the peer speaks the new-style (234/233) introduction messages.
+    #[must_use]
+    pub fn new_style(&self) -> bool {
+        self.new_style
+    }
+
+    /// Marks the peer as speaking new-style introductions.
+    pub fn set_new_style(&mut self, on: bool) {
+        self.new_style = on;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> Peer {
+        let key: Arc<[u8]> = Arc::from(&b"LibNaCLPK:test"[..]);
+        Peer::new(key, Mid::of(b"LibNaCLPK:test"), "1.2.3.4:5".parse().unwrap(), Instant::ZERO, false)
+    }
+
+    #[test]
+    fn preferred_address_is_v6_then_v4() {
+        let mut p = peer();
+        assert_eq!(p.address(), "1.2.3.4:5".parse().unwrap());
+        p.set_lan_address("10.0.0.1:5".parse().unwrap());
+        assert_eq!(p.address(), "1.2.3.4:5".parse().unwrap());
+        assert!(p.has_address("10.0.0.1:5".parse().unwrap()));
+        p.add_address("[2001:db8::1]:7".parse().unwrap());
+        assert_eq!(p.address(), "[2001:db8::1]:7".parse().unwrap());
+        assert_eq!(p.addresses().count(), 3);
+        assert_eq!(p.last_response(), None);
+    }
+
+    #[test]
+    fn pings_are_bounded_and_median_is_py_ipv8s() {
+        let mut p = peer();
+        assert_eq!(p.median_ping(), None);
+        for ms in [5, 1, 3, 2] {
+            p.add_ping(Duration::from_millis(ms));
+        }
+        assert_eq!(p.median_ping(), Some(Duration::from_micros(2_500)));
+        for ms in [9, 9, 9] {
+            p.add_ping(Duration::from_millis(ms));
+        }
+        assert_eq!(p.pings().len(), MAX_PING_SAMPLES);
+        assert_eq!(p.median_ping(), Some(Duration::from_millis(9)));
+    }
+}

@@ -1,0 +1,46 @@
+//! UDP sockets for ipv8-rs: everything that touches the operating system's networking.
+//!
+//! Ports the socket half of py-ipv8's `messaging/interfaces/udp/endpoint.py` (bind, buffers,
+//! port fallback) and `messaging/interfaces/lan_addresses/**` (interface discovery). The receive
+//! and send *loops* live in the driver crate (`ipv8`); this crate gives it the pieces it needs
+//! to make those loops immune to the failure that killed py-ipv8's endpoint on Windows (see
+//! `shared/design/UDP-FAILURES.md`):
+//!
+//! 1. [`bind`] creates a wildcard-bound, unconnected, non-blocking socket with py-ipv8's buffer
+//!    sizes and port fallback. On Windows it turns off `SIO_UDP_CONNRESET`/`SIO_UDP_NETRESET`.
+//! 2. [`classify`] / [`classify_io`] sort every I/O error into an [`ErrorClass`] with one table
+//!    per OS, so the driver decides "read again", "drop", "back off" or "rebind", never "exit".
+//! 3. [`check_destination`] rejects addresses that can only produce errors before they reach
+//!    `sendto`.
+//! 4. [`local_interfaces`] and [`NetWatcher`] report local addresses and their changes.
+//! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over; with the
+//!    `fault-injection` feature, [`fault`] scripts OS errors (including Windows codes on Linux)
+//!    into the driver's real loop.
+//!
+//! This is the only crate of the workspace allowed to contain `unsafe` code: the Windows ioctls
+//! in `sys/windows.rs` and the Linux `IP_RECVERR` test helper in `sys/unix.rs`.
+#![warn(missing_docs)]
+
+mod classify;
+mod datagram;
+mod destination;
+#[cfg(any(test, feature = "fault-injection"))]
+pub mod fault;
+mod interfaces;
+mod socket;
+mod sys;
+mod watch;
+
+pub use classify::{ErrorClass, Op, Os, classify, classify_io, classify_io_for};
+pub use datagram::{DatagramSocket, Rebinder, UdpRebinder, recv_from};
+pub use destination::{DestinationError, DestinationPolicy, check_destination};
+pub use interfaces::{IfNet, LocalInterface, local_interfaces};
+pub use socket::{
+    BindConfig, BoundSocket, DEFAULT_PORT, DEFAULT_PORT_FALLBACK_ATTEMPTS, DEFAULT_RECV_BUFFER,
+    DEFAULT_SEND_BUFFER, Family, MIN_SEND_BUFFER, PlatformSetup, RECV_DATAGRAM_LEN, bind,
+};
+#[cfg(target_os = "linux")]
+pub use sys::drain_error_queue;
+#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
+pub use sys::enable_ip_recverr;
+pub use watch::{DEFAULT_RESYNC_INTERVAL, NetEvent, NetWatcher};

@@ -1,0 +1,76 @@
+//! Unix socket setup: the no-op twin of `windows.rs`, plus Linux error-queue helpers.
+//!
+//! Unconnected UDP sockets on Linux and macOS do not report ICMP errors unless asked to, so
+//! there is nothing to switch off. We never set `IP_RECVERR`: an undrained error queue eats the
+//! receive buffer and makes sends to healthy peers fail (UDP-FAILURES §2.1).
+//! [`enable_ip_recverr`] exists only so tests can play a user who enabled it anyway, and
+//! [`drain_error_queue`] is the defence the driver applies when it sees stale reports on Linux.
+
+use socket2::Socket;
+
+use crate::PlatformSetup;
+
+/// Nothing to configure on Unix; the result reports "not applicable".
+pub(crate) fn configure(_socket: &Socket) -> PlatformSetup {
+    PlatformSetup::default()
+}
+
+/// Empties the socket's `MSG_ERRQUEUE` and returns how many queued ICMP/local errors it removed.
+///
+/// The error queue only fills when `IP_RECVERR`/`IPV6_RECVERR` is on, which this crate never
+/// does; draining an empty queue costs one syscall returning `EAGAIN`. A driver on Linux calls
+/// this after a [`crate::ErrorClass::StaleReport`] so that someone else's `IP_RECVERR` cannot
+/// starve the receive buffer or fail later sends (UDP-FAILURES §2.1). Reading the queue never
+/// blocks. At most 4096 entries are removed per call so a storm cannot pin the caller.
+#[cfg(target_os = "linux")]
+pub fn drain_error_queue(socket: &impl std::os::fd::AsFd) -> std::io::Result<usize> {
+    use std::mem::MaybeUninit;
+
+    const MAX_PER_CALL: usize = 4096;
+    let sock = socket2::SockRef::from(socket);
+    let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+    let mut drained = 0;
+    while drained < MAX_PER_CALL {
+        match sock.recv_with_flags(&mut buf, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) {
+            Ok(_) => drained += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(drained)
+}
+
+/// Test support (Linux): turns on `IP_RECVERR` (IPv4 socket) or `IPV6_RECVERR` (IPv6 socket),
+/// to check that the driver's loop survives a user who enabled it. Never call it in production.
+#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
+pub fn enable_ip_recverr(socket: &impl std::os::fd::AsFd) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+
+    let fd = socket.as_fd();
+    let is_v6 = socket2::SockRef::from(socket).local_addr()?.is_ipv6();
+    let (level, name) = if is_v6 {
+        (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+    } else {
+        (libc::IPPROTO_IP, libc::IP_RECVERR)
+    };
+    set_int_option(fd.as_raw_fd(), level, name, 1)
+}
+
+#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
+#[allow(unsafe_code)]
+fn set_int_option(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> std::io::Result<()> {
+    // SAFETY: `fd` is borrowed from a live socket for the duration of the call. The option
+    // value points to `value`, a live, aligned c_int, and its exact size is passed as optlen;
+    // the kernel copies it and keeps no pointer.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&raw const value).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}

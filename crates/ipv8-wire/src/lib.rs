@@ -1,0 +1,52 @@
+//! `ipv8-wire`: the py-ipv8 3.2.1 wire format, bytes ↔ typed values, byte-compatible with
+//! pyipv8 (see `shared/ipv8-spec/PROTOCOL.md` §1–3, §5, §11).
+//!
+//! * [`Reader`] / [`Writer`]: every serialization primitive of §2 (`ipv4`, `ip_address`,
+//!   `address`, `bits`, `varlen*`, `arrayH-*`, nested `payload`/`payload-list`, ...).
+//! * [`Header`], [`Prefix`], [`CommunityId`]: the 23-byte datagram header.
+//! * [`SignedPacket`], [`UnsignedPacket`], [`encode_signed`], [`encode_unsigned`],
+//!   [`signature_len`]: the envelopes of §3.
+//! * [`payload`]: every discovery message, old and new style, DiscoveryCommunity's extras and
+//!   the broadcast beacon, as structs implementing [`Payload`].
+//! * [`decode_any`]: the dissector, returning a [`Decoded`] with a typed [`Message`] and a
+//!   JSON-friendly [`Decoded::fields`] list.
+//!
+//! Decoding is total: every failure is a [`DecodeError`] naming the field and its absolute byte
+//! offset; nothing panics, reads out of bounds or allocates more than the input justifies.
+//! Encoding is infallible. The crate does no I/O, no cryptography and no randomness.
+//!
+//! py-ipv8 quirks are kept on the wire and documented, not reproduced in values: notably the
+//! introduction-request `advice` bit is stored as sent, while py-ipv8's decoder inverts it (see
+//! [`IntroductionRequestFlags`]).
+
+#![warn(missing_docs)]
+
+pub mod address;
+mod dissect;
+pub mod envelope;
+pub mod error;
+mod fields;
+pub mod header;
+pub mod ids;
+pub mod payload;
+mod reader;
+pub mod signature;
+mod writer;
+
+pub use address::Address;
+pub use dissect::{BEACON_NAME, Decoded, Envelope, Message, decode_any};
+pub use envelope::{SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_unsigned};
+pub use error::{DecodeError, DecodeErrorKind};
+pub use fields::FieldValue;
+pub use header::{CommunityId, HEADER_LEN, Header, PREFIX_LEN, Prefix, VERSION, to_hex};
+pub use payload::{
+    Beacon, BinMemberAuthentication, ConnectionType, GlobalTimeDistribution, IntroductionRequest,
+    IntroductionRequestFlags, IntroductionResponse, IntroductionResponseFlags,
+    LegacyIntroductionRequest, MessagePayload, NewIntroductionRequest, NewIntroductionResponse,
+    NewIntroductionResponseFlags, NewPuncture, NewPunctureRequest, Payload, Ping, Pong, Puncture,
+    PunctureRequest, SimilarityRequest, SimilarityRequestFlags, SimilarityResponse, Style,
+    decode_exact,
+};
+pub use reader::Reader;
+pub use signature::signature_len;
+pub use writer::Writer;

@@ -1,0 +1,106 @@
+//! Typed payloads: the [`Payload`] trait and every message body of PROTOCOL.md §3.1 and §5.
+//!
+//! Ports upstream `ipv8/messaging/payload.py`, `ipv8/messaging/payload_headers.py` and
+//! `ipv8/peerdiscovery/payload.py`. Field names follow py-ipv8. Decoding a payload reads its
+//! fields from a [`Reader`]; whether bytes may follow is the caller's decision (see
+//! [`decode_exact`]), because py-ipv8 checks leftovers only after the whole payload list.
+
+mod auth;
+mod beacon;
+mod discovery;
+mod flags;
+mod introduction;
+mod puncture;
+
+pub use auth::{BinMemberAuthentication, GlobalTimeDistribution};
+pub use beacon::{BEACON_HEADER, BEACON_LEN, Beacon};
+pub use discovery::{Ping, Pong, SimilarityRequest, SimilarityResponse};
+pub use flags::{
+    ConnectionType, IntroductionRequestFlags, IntroductionResponseFlags,
+    NewIntroductionResponseFlags, SimilarityRequestFlags,
+};
+pub use introduction::{
+    IntroductionRequest, IntroductionResponse, LEGACY_INTRODUCTION_REQUEST_MIN_LEN,
+    LegacyIntroductionRequest, NewIntroductionRequest, NewIntroductionResponse,
+};
+pub use puncture::{NewPuncture, NewPunctureRequest, Puncture, PunctureRequest};
+
+use crate::error::DecodeError;
+use crate::reader::Reader;
+use crate::writer::Writer;
+
+/// A serializable payload: a fixed sequence of py-ipv8 formats.
+pub trait Payload: Sized {
+    /// py-ipv8 class name, e.g. `IntroductionRequestPayload`.
+    const NAME: &'static str;
+
+    /// Appends the serialization.
+    fn encode(&self, w: &mut Writer);
+
+    /// Reads the fields from `r`, leaving any bytes after the last field unread.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// The serialization as a new vector.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        self.encode(&mut w);
+        w.into_bytes()
+    }
+}
+
+/// Whether a message uses the old (246/245/250/249) or new (234/233/232/231) base layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Style {
+    /// Old style: untagged `ipv4` addresses, flags before the identifier.
+    Old,
+    /// New style: tagged `ip_address` addresses, identifier before the flags.
+    New,
+    /// Not a base walk message (DiscoveryCommunity extras, beacon, unknown ids).
+    None,
+}
+
+impl Style {
+    /// `"old"`, `"new"` or `"none"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Old => "old",
+            Self::New => "new",
+            Self::None => "none",
+        }
+    }
+}
+
+/// A community message body: a payload with a message id and an envelope kind.
+pub trait MessagePayload: Payload {
+    /// The message id (byte 22).
+    const MSG_ID: u8;
+    /// Dissector name, e.g. `introduction-request`.
+    const MESSAGE_NAME: &'static str;
+    /// Whether the message travels in a signed envelope (§3.2) or an unsigned one (§3.3).
+    const SIGNED: bool;
+    /// Old/new base layout.
+    const STYLE: Style;
+}
+
+/// Decodes `P` from `buf` (which starts at byte `offset` of its datagram) and rejects leftover
+/// bytes with `TrailingBytes`.
+pub fn decode_exact<P: Payload>(buf: &[u8], offset: usize) -> Result<P, DecodeError> {
+    let mut r = Reader::with_offset(buf, offset);
+    let value = P::decode(&mut r)?;
+    r.finish(P::NAME)?;
+    Ok(value)
+}
+
+/// Implements [`MessagePayload`] for a payload type.
+macro_rules! message_payload {
+    ($ty:ty, $id:expr, $name:literal, signed: $signed:expr, style: $style:ident) => {
+        impl $crate::payload::MessagePayload for $ty {
+            const MSG_ID: u8 = $id;
+            const MESSAGE_NAME: &'static str = $name;
+            const SIGNED: bool = $signed;
+            const STYLE: $crate::payload::Style = $crate::payload::Style::$style;
+        }
+    };
+}
+pub(crate) use message_payload;
