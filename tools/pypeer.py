@@ -38,8 +38,8 @@ failure (an ``error`` line is printed), 2 bad command line, 3 pyipv8 not importa
 Output (stdout, one compact JSON object per line, flushed, each < 64 KiB; logs go to stderr):
 
 * ``{"event":"started","pid","ip","port","requested_port","public_key":hex,"mid":hex,
-  "mid_b64","key_type","communities":[hex…],"tracker":bool,"statistics":bool,
-  "rest_port":int|null,"bootstrap":["ip:port"…]}``
+  "mid_b64","key_type":"curve25519"|"legacy-ec","communities":[hex…],"tracker":bool,
+  "statistics":bool,"rest_port":int|null,"bootstrap":["ip:port"…]}``
 * every 0.5 s ``{"event":"status","t":seconds since started,"communities":{hex id:
   {"name":class,"peers":[{"ip","port","mid":hex,"public_key":hex}…],"lan":"ip:port",
   "wan":"ip:port","walkable":int}},"discovery_peers":int|null,"network_verified":int,
@@ -48,8 +48,9 @@ Output (stdout, one compact JSON object per line, flushed, each < 64 KiB; logs g
   "bytes_up":int,"bytes_down":int}``. For ``--tracker`` the communities are the services the
   tracker knows (``name`` = ``"tracker-service"``). ``drops`` counts what py-ipv8 logs:
   ``bad_signature``, ``bad_key``, ``parse_error``, ``handler_error`` (any other exception in a
-  handler), ``unknown_message``, ``deprecated_message``. If a line would exceed 60 000 bytes, peers' ``public_key`` fields are
-  dropped first (``"truncated":true`` is then set), then peer lists are cut.
+  handler), ``unknown_message``, ``deprecated_message``. If a line would exceed 60 000 bytes,
+  peers' ``public_key`` fields are dropped first (``"truncated":true`` is then set), then peer
+  lists are cut to 100, then 20 entries.
 * ``{"event":"peer_added"|"peer_removed","t","mid","ip","port"}`` when the Network changes.
 * with ``--trace``: ``{"event":"packet","t","dir":"in"|"out","addr":"ip:port","msg_id",
   "prefix":hex, "destination","source_lan","source_wan","lan_intro","wan_intro",
@@ -66,8 +67,8 @@ empty, every listener's ``_guess_lan_address`` takes its built-in fallback ``127
 ``my_estimated_lan`` (source_lan of 246/245/similarity, lan of 249) and ``my_preferred_address()``
 (source_wan of 234/233) are 127.0.0.1:port, and ``address_is_lan()`` stays False for every
 address, just as it is for 127.0.0.1 on any real host. The WAN estimate is left alone: 0.0.0.0:0
-until the first introduction-response tells the node 127.0.0.1:port (stock behaviour). No packet
-is ever sent to the providers' probe address and no 10 s interface-discovery thread runs.
+until the first introduction-response tells the node 127.0.0.1:port (stock behaviour). No probe
+socket is opened and no 10 s interface-discovery thread runs. Details: docs/interop/README.md.
 """
 from __future__ import annotations
 
@@ -328,7 +329,8 @@ def make_tracker_class() -> type:
         def send_ping(self, peer) -> None:
             service = random.choice(tuple(self.network.get_services_for_peer(peer)))
             packet = self.create_introduction_request(peer.address, prefix=b"\x00" + self.version + service)
-            self.request_cache.add(TrackerPing(self.request_cache, self.global_time, self.network, peer, service))
+            cache = TrackerPing(self.request_cache, self.global_time, self.network, peer, service)
+            self.request_cache.add(cache)
             self.endpoint.send(peer.address, packet)
 
         def on_generic_introduction_response(self, source_address, data, prefix) -> None:
@@ -385,7 +387,8 @@ def build_config(args: argparse.Namespace) -> tuple[dict, dict]:
     for cid in args.community:
         name = "PyPeerCommunity_" + cid.hex()
         extra[name] = make_community_class(cid)
-        builder.add_overlay(name, "me", [WalkerDefinition(Strategy.RandomWalk, args.walk_peers, {"timeout": 3.0})],
+        builder.add_overlay(name, "me",
+                            [WalkerDefinition(Strategy.RandomWalk, args.walk_peers, {"timeout": 3.0})],
                             bootstrappers, dict(initialize), [])
     return builder.finalize(), extra
 
@@ -495,11 +498,20 @@ class Runner:
         override = UDPEndpoint(port=self.args.port, ip=self.args.ip) if self.args.tracker else None
         self.ipv8 = IPv8(config, endpoint_override=override, enable_statistics=self.args.statistics,
                          extra_communities=extra)
+        for overlay in self.communities():  # never let py-ipv8's public default trackers in
+            for boot in overlay.bootstrappers:
+                allowed = {tuple(a) for a in self.args.bootstrap}
+                if getattr(boot, "dns_addresses", None) or {tuple(a) for a in boot.ip_addresses} - allowed:
+                    raise RuntimeError(f"unexpected bootstrapper {boot!r} on {type(overlay).__name__}")
         if self.args.trace:
             install_trace(self.ipv8.endpoint)
         await self.ipv8.start()
-        if not self.ipv8.endpoint.is_open():
-            raise RuntimeError(f"could not bind UDP {self.args.ip}:{self.args.port} (or the 10000 ports after it)")
+        unbound = [u for u in udp_endpoints(self.ipv8.endpoint) if u._transport is None]
+        if unbound:  # py-ipv8 reports the endpoint open even when every bind attempt failed
+            for udp in unbound:
+                udp._running = False  # so that IPv8.stop() can close it
+            raise RuntimeError(f"could not bind UDP {self.args.ip}:{self.args.port} "
+                               "(nor any of the 10000 ports after it)")
         if self.args.tracker:
             self.tracker = make_tracker_class()(self.ipv8.endpoint, self.ipv8.keys["me"])
             self.tracker.drops = self.drops
@@ -527,7 +539,8 @@ class Runner:
               "port": self.ipv8.endpoint.get_address()[1], "requested_port": self.args.port,
               "public_key": me.public_key.key_to_bin().hex(), "mid": me.mid.hex(),
               "mid_b64": base64.b64encode(me.mid).decode(),
-              "key_type": "sect163k1" if self.args.tracker else "curve25519",
+              "key_type": ("curve25519" if me.public_key.key_to_bin().startswith(b"LibNaCLPK:")
+                           else "legacy-ec"),
               "communities": [o.community_id.hex() for o in self.communities()],
               "tracker": self.args.tracker, "statistics": self.args.statistics, "rest_port": rest_port,
               "bootstrap": [_addr(a) for a in self.args.bootstrap]})

@@ -10,9 +10,6 @@ use std::sync::Arc;
 
 use crate::{KeyError, PublicKey};
 
-/// Default number of keys a [`KeyCache`] holds.
-pub const DEFAULT_CAPACITY: usize = 4096;
-
 #[derive(Debug)]
 struct Entry {
     key: Arc<PublicKey>,
@@ -31,6 +28,9 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
+    /// Default number of keys a cache holds ([`KeyCache::default`]).
+    pub const DEFAULT_CAPACITY: usize = 4096;
+
     /// An empty cache holding at most `capacity` keys (at least one).
     #[must_use]
     pub fn new(capacity: usize) -> Self {
@@ -106,7 +106,7 @@ impl KeyCache {
 
 impl Default for KeyCache {
     fn default() -> Self {
-        Self::new(DEFAULT_CAPACITY)
+        Self::new(Self::DEFAULT_CAPACITY)
     }
 }
 
@@ -141,7 +141,7 @@ mod tests {
         let mut cache = KeyCache::default();
         assert!(cache.get_or_parse(b"LibNaCLPK:short").is_err());
         assert!(cache.is_empty());
-        assert_eq!(cache.capacity(), DEFAULT_CAPACITY);
+        assert_eq!(cache.capacity(), KeyCache::DEFAULT_CAPACITY);
         cache.get_or_parse(&key_bin(4)).unwrap();
         cache.clear();
         assert!(cache.is_empty());

@@ -35,8 +35,8 @@ fn type_name(id: Id) -> String {
 
 /// A public key of either family: what peers put in their authentication field.
 ///
-/// Equality compares the serialized form ([`PublicKey::to_bin`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Equality and hashing use the serialized form ([`PublicKey::to_bin`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[expect(
     clippy::large_enum_variant,
     reason = "LibNaCL is the common variant; boxing it would allocate per key for the rare EC case"
@@ -148,10 +148,7 @@ impl PrivateKey {
     /// If the OS random number generator is unavailable (as `OsRng` does).
     #[must_use]
     pub fn generate() -> Self {
-        match LibNaclPrivateKey::generate() {
-            Ok(key) => Self::LibNacl(key),
-            Err(err) => panic!("operating system random number generator failed: {err}"),
-        }
+        Self::LibNacl(LibNaclPrivateKey::generate())
     }
 
     /// Generates a fresh legacy EC key on `curve` (e.g. a tracker-style sect163k1 key).
@@ -285,6 +282,14 @@ impl From<EcPublicKey> for PublicKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<PublicKey>();
+        assert_send_sync::<PrivateKey>();
+        assert_send_sync::<crate::KeyCache>();
+    }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {

@@ -207,6 +207,12 @@ impl PartialEq for EcPublicKey {
 
 impl Eq for EcPublicKey {}
 
+impl std::hash::Hash for EcPublicKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.der.hash(state);
+    }
+}
+
 impl fmt::Debug for EcPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EcPublicKey")
@@ -291,16 +297,19 @@ impl EcPrivateKey {
         let digest = Sha1::digest(msg);
         let half = i32::try_from(self.public.half_len)
             .map_err(|_| KeyError::Openssl("field too large".into()))?;
-        loop {
+        // On curves whose group order is wider than the field (never the binary curves IPv8
+        // uses) r or s may not fit; a fresh signature usually will.
+        for _ in 0..64 {
             let sig = EcdsaSig::sign(&digest, &self.key)?;
-            // On curves whose group order is wider than the field (never the binary curves IPv8
-            // uses) r or s may not fit; a fresh signature will.
             if let (Ok(mut out), Ok(s)) = (sig.r().to_vec_padded(half), sig.s().to_vec_padded(half))
             {
                 out.extend_from_slice(&s);
                 return Ok(out);
             }
         }
+        Err(KeyError::Openssl(
+            "r or s does not fit the signature encoding of this curve".into(),
+        ))
     }
 }
 

@@ -139,6 +139,12 @@ impl PartialEq for LibNaclPublicKey {
 
 impl Eq for LibNaclPublicKey {}
 
+impl std::hash::Hash for LibNaclPublicKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bin.hash(state);
+    }
+}
+
 impl fmt::Debug for LibNaclPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LibNaclPublicKey")
@@ -179,20 +185,21 @@ impl LibNaclPrivateKey {
 
     /// Generates a fresh key from the operating system's random number generator.
     ///
-    /// # Errors
-    /// Fails only when the OS rng is unavailable.
-    pub fn generate() -> Result<Self, getrandom::Error> {
-        let mut seeds = [0u8; 64];
-        getrandom::getrandom(&mut seeds)?;
+    /// # Panics
+    /// If the OS random number generator is unavailable (as `OsRng` does).
+    #[must_use]
+    pub fn generate() -> Self {
         let mut x25519_secret = [0u8; 32];
         let mut ed25519_seed = [0u8; 32];
-        x25519_secret.copy_from_slice(&seeds[..32]);
-        ed25519_seed.copy_from_slice(&seeds[32..]);
-        seeds.fill(0);
+        if let Err(err) = getrandom::getrandom(&mut x25519_secret)
+            .and_then(|()| getrandom::getrandom(&mut ed25519_seed))
+        {
+            panic!("operating system random number generator failed: {err}");
+        }
         let key = Self::from_seeds(x25519_secret, ed25519_seed);
         x25519_secret.fill(0);
         ed25519_seed.fill(0);
-        Ok(key)
+        key
     }
 
     /// Parses `"LibNaCLSK:" ‖ x25519 secret ‖ ed25519 seed` (≥ 74 bytes; excess ignored).

@@ -87,7 +87,10 @@ impl LocalAddresses {
     pub fn bound_v4(&self) -> Option<SocketAddrV4> {
         self.bound.iter().find_map(|a| match a {
             SocketAddr::V4(v4) => Some(*v4),
-            SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().map(|ip| SocketAddrV4::new(ip, v6.port())),
+            SocketAddr::V6(v6) => v6
+                .ip()
+                .to_ipv4_mapped()
+                .map(|ip| SocketAddrV4::new(ip, v6.port())),
         })
     }
 
@@ -128,7 +131,10 @@ impl LocalAddresses {
             return false;
         }
         self.interfaces.iter().any(|i| i.ip == ip)
-            || self.bound.iter().any(|b| b.ip() == ip && !b.ip().is_unspecified())
+            || self
+                .bound
+                .iter()
+                .any(|b| b.ip() == ip && !b.ip().is_unspecified())
     }
 }
 
@@ -186,10 +192,8 @@ mod tests {
         l.set_interfaces(&[iface("127.0.0.1"), iface("10.1.2.3")]);
         assert!(!l.is_own_lan_ip("127.0.0.1".parse().unwrap()));
         assert!(l.is_own_lan_ip("10.1.2.3".parse().unwrap()));
-        let zero_mask = LocalInterface::new(
-            "10.9.9.9".parse().unwrap(),
-            "0.0.0.0".parse().unwrap(),
-        );
+        let zero_mask =
+            LocalInterface::new("10.9.9.9".parse().unwrap(), "0.0.0.0".parse().unwrap());
         l.set_interfaces(&[zero_mask]);
         assert!(!l.is_own_lan_ip("10.9.9.9".parse().unwrap()));
     }

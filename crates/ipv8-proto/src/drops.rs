@@ -144,7 +144,9 @@ mod tests {
         let mut d = DropCounters::default();
         d.record(DropReason::Truncated);
         d.record(DropReason::Truncated);
-        d.record(DropReason::Decode { field: "identifier" });
+        d.record(DropReason::Decode {
+            field: "identifier",
+        });
         d.record(DropReason::Decode { field: "flags" });
         assert_eq!(d.get(DropReason::Truncated), 2);
         assert_eq!(d.get(DropReason::Decode { field: "flags" }), 1);

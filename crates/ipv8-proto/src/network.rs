@@ -171,7 +171,11 @@ impl Network {
     /// Addresses we know for `community` that belong to none of its verified peers
     /// (py-ipv8 `get_walkable_addresses(service_id, old_style)`), ordered by address.
     #[must_use]
-    pub fn walkable_addresses(&self, community: CommunityId, old_style_only: bool) -> Vec<SocketAddr> {
+    pub fn walkable_addresses(
+        &self,
+        community: CommunityId,
+        old_style_only: bool,
+    ) -> Vec<SocketAddr> {
         let taken: BTreeSet<SocketAddr> = self
             .peers_for_service(community)
             .flat_map(Peer::addresses)
@@ -182,8 +186,7 @@ impl Network {
             .filter(|(_, w)| !(old_style_only && w.new_style))
             .filter(|(_, w)| {
                 w.service == Some(community)
-                    || w
-                        .introduced_by
+                    || w.introduced_by
                         .is_some_and(|m| self.services_of(&m).contains(&community))
             })
             .map(|(addr, _)| *addr)
@@ -471,32 +474,58 @@ mod tests {
 
     fn peer(n: u8, addr: &str) -> Peer {
         let key: Arc<[u8]> = Arc::from(vec![n; 8]);
-        Peer::new(key, Mid([n; 20]), addr.parse().unwrap(), Instant::ZERO, true)
+        Peer::new(
+            key,
+            Mid([n; 20]),
+            addr.parse().unwrap(),
+            Instant::ZERO,
+            true,
+        )
     }
 
     #[test]
     fn verified_peers_and_services() {
         let mut n = Network::default();
         assert_eq!(n.add_verified_peer(peer(1, "1.1.1.1:1")), AddOutcome::Added);
-        assert_eq!(n.add_verified_peer(peer(1, "1.1.1.2:1")), AddOutcome::Merged);
+        assert_eq!(
+            n.add_verified_peer(peer(1, "1.1.1.2:1")),
+            AddOutcome::Merged
+        );
         n.discover_services(Mid([1; 20]), &[cid(9)]);
         assert_eq!(n.count_for_service(cid(9)), 1);
-        assert_eq!(n.peer(&Mid([1; 20])).unwrap().address(), "1.1.1.2:1".parse().unwrap());
+        assert_eq!(
+            n.peer(&Mid([1; 20])).unwrap().address(),
+            "1.1.1.2:1".parse().unwrap()
+        );
         let ev = n.drain_events();
         assert_eq!(ev.len(), 1);
         n.remove_peer(Mid([1; 20]));
         assert_eq!(n.verified_count(), 0);
-        assert!(matches!(n.drain_events()[..], [NetEvent::PeerRemoved { .. }]));
+        assert!(matches!(
+            n.drain_events()[..],
+            [NetEvent::PeerRemoved { .. }]
+        ));
     }
 
     #[test]
     fn blacklist_blocks_peers_and_introductions() {
         let mut n = Network::default();
         n.blacklist_address("9.9.9.9:9".parse().unwrap());
-        assert_eq!(n.add_verified_peer(peer(1, "9.9.9.9:9")), AddOutcome::Blacklisted);
+        assert_eq!(
+            n.add_verified_peer(peer(1, "9.9.9.9:9")),
+            AddOutcome::Blacklisted
+        );
         n.blacklist_mid(Mid([2; 20]));
-        assert_eq!(n.add_verified_peer(peer(2, "2.2.2.2:2")), AddOutcome::Blacklisted);
-        n.discover_address(Mid([3; 20]), "9.9.9.9:9".parse().unwrap(), Some(cid(1)), false);
+        assert_eq!(
+            n.add_verified_peer(peer(2, "2.2.2.2:2")),
+            AddOutcome::Blacklisted
+        );
+        n.discover_address(
+            Mid([3; 20]),
+            "9.9.9.9:9".parse().unwrap(),
+            Some(cid(1)),
+            false,
+        );
         assert_eq!(n.addresses().count(), 0);
     }
 
@@ -505,13 +534,21 @@ mod tests {
         let mut n = Network::default();
         n.add_verified_peer(peer(1, "1.1.1.1:1"));
         n.discover_services(Mid([1; 20]), &[cid(7)]);
-        n.discover_address(Mid([1; 20]), "3.3.3.3:3".parse().unwrap(), Some(cid(7)), true);
+        n.discover_address(
+            Mid([1; 20]),
+            "3.3.3.3:3".parse().unwrap(),
+            Some(cid(7)),
+            true,
+        );
         n.discover_address(Mid([1; 20]), "4.4.4.4:4".parse().unwrap(), None, false);
         assert_eq!(
             n.walkable_addresses(cid(7), false),
             vec!["3.3.3.3:3".parse().unwrap(), "4.4.4.4:4".parse().unwrap()]
         );
-        assert_eq!(n.walkable_addresses(cid(7), true), vec!["4.4.4.4:4".parse().unwrap()]);
+        assert_eq!(
+            n.walkable_addresses(cid(7), true),
+            vec!["4.4.4.4:4".parse().unwrap()]
+        );
         assert!(n.walkable_addresses(cid(8), false).is_empty());
         assert!(n.is_new_style("3.3.3.3:3".parse().unwrap()));
         assert_eq!(n.introductions_from(&Mid([1; 20])).len(), 2);
@@ -529,13 +566,24 @@ mod tests {
         };
         let mut n = Network::new(limits);
         for i in 0..10u8 {
-            n.discover_address(Mid([1; 20]), SocketAddr::from(([5, 5, 5, i], 1)), None, false);
+            n.discover_address(
+                Mid([1; 20]),
+                SocketAddr::from(([5, 5, 5, i], 1)),
+                None,
+                false,
+            );
         }
         assert_eq!(n.addresses().count(), 4);
-        assert!(n.addresses().any(|(a, _)| a == SocketAddr::from(([5, 5, 5, 9], 1))));
+        assert!(
+            n.addresses()
+                .any(|(a, _)| a == SocketAddr::from(([5, 5, 5, 9], 1)))
+        );
         assert_eq!(n.add_verified_peer(peer(1, "1.0.0.1:1")), AddOutcome::Added);
         assert_eq!(n.add_verified_peer(peer(2, "1.0.0.2:1")), AddOutcome::Added);
-        assert_eq!(n.add_verified_peer(peer(3, "1.0.0.3:1")), AddOutcome::TableFull);
+        assert_eq!(
+            n.add_verified_peer(peer(3, "1.0.0.3:1")),
+            AddOutcome::TableFull
+        );
         n.discover_services(Mid([1; 20]), &[cid(1), cid(2), cid(3)]);
         assert_eq!(n.services_of(&Mid([1; 20])).len(), 2);
         for i in 10..20u8 {

@@ -38,7 +38,13 @@ impl Peer {
     /// `heard_from` is py-ipv8's `intro=False`: the peer contacted us, so `last_response` is
     /// `now`; otherwise it stays "never".
     #[must_use]
-    pub fn new(key: Arc<[u8]>, mid: Mid, address: SocketAddr, now: Instant, heard_from: bool) -> Self {
+    pub fn new(
+        key: Arc<[u8]>,
+        mid: Mid,
+        address: SocketAddr,
+        now: Instant,
+        heard_from: bool,
+    ) -> Self {
         let mut peer = Self {
             key,
             mid,
@@ -213,7 +219,13 @@ mod tests {
 
     fn peer() -> Peer {
         let key: Arc<[u8]> = Arc::from(&b"LibNaCLPK:test"[..]);
-        Peer::new(key, Mid::of(b"LibNaCLPK:test"), "1.2.3.4:5".parse().unwrap(), Instant::ZERO, false)
+        Peer::new(
+            key,
+            Mid::of(b"LibNaCLPK:test"),
+            "1.2.3.4:5".parse().unwrap(),
+            Instant::ZERO,
+            false,
+        )
     }
 
     #[test]

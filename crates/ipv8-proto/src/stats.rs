@@ -170,10 +170,16 @@ impl PrefixStats {
             agg.num_down = agg.num_down.saturating_add(s.num_down);
             agg.bytes_up = agg.bytes_up.saturating_add(s.bytes_up);
             agg.bytes_down = agg.bytes_down.saturating_add(s.bytes_down);
-            for f in [s.first_measured_up, s.first_measured_down].into_iter().flatten() {
+            for f in [s.first_measured_up, s.first_measured_down]
+                .into_iter()
+                .flatten()
+            {
                 first = Some(first.map_or(f, |cur| cur.min(f)));
             }
-            for l in [s.last_measured_up, s.last_measured_down].into_iter().flatten() {
+            for l in [s.last_measured_up, s.last_measured_down]
+                .into_iter()
+                .flatten()
+            {
                 last = Some(last.map_or(l, |cur| cur.max(l)));
             }
         }
@@ -289,7 +295,10 @@ mod tests {
         s.record_out(&header(246), 192, Instant::from_secs(4));
         let p = s.prefix(&header(1).prefix).unwrap();
         let one = p.get(1).unwrap();
-        assert_eq!((one.num_down, one.bytes_down, one.num_up, one.bytes_up), (1, 100, 1, 40));
+        assert_eq!(
+            (one.num_down, one.bytes_down, one.num_up, one.bytes_up),
+            (1, 100, 1, 40)
+        );
         assert_eq!(one.first_measured_down, Some(Instant::from_secs(1)));
         assert_eq!(one.last_measured_up, Some(Instant::from_secs(3)));
         let agg = p.aggregate();

@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn arithmetic_saturates() {
         let t = Instant::from_secs(2);
-        assert_eq!(t + Duration::from_millis(500), Instant::from_micros(2_500_000));
+        assert_eq!(
+            t + Duration::from_millis(500),
+            Instant::from_micros(2_500_000)
+        );
         assert_eq!(Instant::MAX + Duration::from_secs(1), Instant::MAX);
         assert_eq!(Instant::ZERO - Duration::from_secs(1), Instant::ZERO);
         assert_eq!(Instant::ZERO - t, Duration::ZERO);
@@ -175,7 +178,10 @@ mod tests {
 
     #[test]
     fn debug_is_stable_and_wallclock_converts() {
-        assert_eq!(format!("{:?}", Instant::from_micros(1_500_000)), "1.500000s");
+        assert_eq!(
+            format!("{:?}", Instant::from_micros(1_500_000)),
+            "1.500000s"
+        );
         let wall = WallClock::new(1_000.0);
         assert!((wall.to_unix(Instant::from_millis(1_500)) - 1_001.5).abs() < 1e-9);
         assert!(wall.to_unix_or_zero(None).abs() < f64::EPSILON);

@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+mod cheap;
 mod control;
 mod link;
 mod metrics;
@@ -39,6 +40,7 @@ mod time;
 pub mod toy;
 mod trace;
 
+pub use cheap::{CHEAP_SIGNATURE_LEN, cheap_public_bin, cheap_sign, cheap_verify};
 pub use control::Restart;
 pub use link::{Fate, LanModel, LinkModel, LinkTable};
 pub use metrics::Summary;

@@ -70,7 +70,10 @@ impl DestinationPolicy {
         let ip = to.ip();
         let destination = Family::of(ip);
         if destination != socket {
-            return Err(DestinationError::WrongFamily { socket, destination });
+            return Err(DestinationError::WrongFamily {
+                socket,
+                destination,
+            });
         }
         if to.port() == 0 {
             return Err(DestinationError::PortZero);
@@ -120,19 +123,33 @@ mod tests {
             (Family::V6, "[::1]:0", DestinationError::PortZero),
             (Family::V4, "0.0.0.0:8090", DestinationError::Unspecified),
             (Family::V6, "[::]:8090", DestinationError::Unspecified),
-            (Family::V4, "255.255.255.255:8090", DestinationError::Broadcast),
+            (
+                Family::V4,
+                "255.255.255.255:8090",
+                DestinationError::Broadcast,
+            ),
             (Family::V4, "224.0.0.251:5353", DestinationError::Multicast),
             (Family::V6, "[ff02::1]:5353", DestinationError::Multicast),
-            (Family::V6, "[::ffff:10.0.0.1]:8090", DestinationError::Ipv4Mapped),
+            (
+                Family::V6,
+                "[::ffff:10.0.0.1]:8090",
+                DestinationError::Ipv4Mapped,
+            ),
             (
                 Family::V4,
                 "[::1]:8090",
-                DestinationError::WrongFamily { socket: Family::V4, destination: Family::V6 },
+                DestinationError::WrongFamily {
+                    socket: Family::V4,
+                    destination: Family::V6,
+                },
             ),
             (
                 Family::V6,
                 "127.0.0.1:8090",
-                DestinationError::WrongFamily { socket: Family::V6, destination: Family::V4 },
+                DestinationError::WrongFamily {
+                    socket: Family::V6,
+                    destination: Family::V4,
+                },
             ),
         ];
         for (family, to, reason) in cases {
@@ -144,7 +161,10 @@ mod tests {
 
     #[test]
     fn policy_can_allow_broadcast_and_multicast() {
-        let policy = DestinationPolicy { allow_broadcast: true, allow_multicast: true };
+        let policy = DestinationPolicy {
+            allow_broadcast: true,
+            allow_multicast: true,
+        };
         assert_eq!(policy.check(Family::V4, addr("255.255.255.255:9")), Ok(()));
         assert_eq!(policy.check(Family::V4, addr("239.1.2.3:9")), Ok(()));
         assert_eq!(policy.check(Family::V6, addr("[ff02::1]:9")), Ok(()));
@@ -153,6 +173,9 @@ mod tests {
             policy.check(Family::V4, addr("255.255.255.255:0")),
             Err(DestinationError::PortZero)
         );
-        assert_eq!(policy.check(Family::V4, addr("0.0.0.0:9")), Err(DestinationError::Unspecified));
+        assert_eq!(
+            policy.check(Family::V4, addr("0.0.0.0:9")),
+            Err(DestinationError::Unspecified)
+        );
     }
 }

@@ -29,12 +29,19 @@ pub struct LocalInterface {
 impl LocalInterface {
     /// Whether `ip` is on this address's subnet.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        IfNet { ip: self.ip, prefix_len: self.prefix_len }.contains(ip)
+        IfNet {
+            ip: self.ip,
+            prefix_len: self.prefix_len,
+        }
+        .contains(ip)
     }
 
     /// This address as an [`IfNet`].
     pub const fn net(&self) -> IfNet {
-        IfNet { ip: self.ip, prefix_len: self.prefix_len }
+        IfNet {
+            ip: self.ip,
+            prefix_len: self.prefix_len,
+        }
     }
 }
 
@@ -81,8 +88,10 @@ const fn prefix_mask(len: u8, bits: u32) -> u128 {
 
 /// Every local interface address with a non-zero netmask, sorted by name then address.
 pub fn local_interfaces() -> io::Result<Vec<LocalInterface>> {
-    let mut out: Vec<LocalInterface> =
-        if_addrs::get_if_addrs()?.into_iter().filter_map(convert).collect();
+    let mut out: Vec<LocalInterface> = if_addrs::get_if_addrs()?
+        .into_iter()
+        .filter_map(convert)
+        .collect();
     out.sort();
     out.dedup();
     Ok(out)
@@ -93,7 +102,10 @@ pub fn local_interfaces() -> io::Result<Vec<LocalInterface>> {
 pub(crate) fn local_nets() -> io::Result<BTreeSet<IfNet>> {
     Ok(if_addrs::get_if_addrs()?
         .into_iter()
-        .map(|iface| IfNet { ip: iface.ip(), prefix_len: prefix_len(&iface.addr) })
+        .map(|iface| IfNet {
+            ip: iface.ip(),
+            prefix_len: prefix_len(&iface.addr),
+        })
         .collect())
 }
 
@@ -143,16 +155,28 @@ mod tests {
 
     #[test]
     fn subnet_membership() {
-        let net = IfNet { ip: IpAddr::from([192, 168, 1, 20]), prefix_len: 24 };
+        let net = IfNet {
+            ip: IpAddr::from([192, 168, 1, 20]),
+            prefix_len: 24,
+        };
         assert!(net.contains(IpAddr::from([192, 168, 1, 1])));
         assert!(!net.contains(IpAddr::from([192, 168, 2, 1])));
         assert!(!net.contains("::1".parse().unwrap()));
-        let any = IfNet { ip: IpAddr::from([10, 0, 0, 1]), prefix_len: 0 };
+        let any = IfNet {
+            ip: IpAddr::from([10, 0, 0, 1]),
+            prefix_len: 0,
+        };
         assert!(any.contains(IpAddr::from([8, 8, 8, 8])));
-        let v6 = IfNet { ip: "fe80::1".parse().unwrap(), prefix_len: 64 };
+        let v6 = IfNet {
+            ip: "fe80::1".parse().unwrap(),
+            prefix_len: 64,
+        };
         assert!(v6.contains("fe80::abcd".parse().unwrap()));
         assert!(!v6.contains("fe81::1".parse().unwrap()));
-        let host = IfNet { ip: "2001:db8::1".parse().unwrap(), prefix_len: 128 };
+        let host = IfNet {
+            ip: "2001:db8::1".parse().unwrap(),
+            prefix_len: 128,
+        };
         assert!(host.contains("2001:db8::1".parse().unwrap()));
         assert!(!host.contains("2001:db8::2".parse().unwrap()));
         assert_eq!(net.to_string(), "192.168.1.20/24");

@@ -14,11 +14,11 @@
 //!    `sendto`.
 //! 4. [`local_interfaces`] and [`NetWatcher`] report local addresses and their changes.
 //! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over; with the
-//!    `fault-injection` feature, [`fault`] scripts OS errors (including Windows codes on Linux)
+//!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on Linux)
 //!    into the driver's real loop.
 //!
-//! This is the only crate of the workspace allowed to contain `unsafe` code: the Windows ioctls
-//! in `sys/windows.rs` and the Linux `IP_RECVERR` test helper in `sys/unix.rs`.
+//! This is the only crate of the workspace allowed to contain `unsafe` code, and only the
+//! Windows ioctl call in `sys/windows.rs` uses it.
 #![warn(missing_docs)]
 
 mod classify;
@@ -44,3 +44,9 @@ pub use sys::drain_error_queue;
 #[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
 pub use sys::enable_ip_recverr;
 pub use watch::{DEFAULT_RESYNC_INTERVAL, NetEvent, NetWatcher};
+
+/// Raw error numbers per OS as named constants (`codes::windows::ERROR_PORT_UNREACHABLE`), for
+/// scripting faults and reading logs. [`classify`] takes them with the matching [`Os`].
+pub mod codes {
+    pub use crate::classify::{linux, macos, windows};
+}

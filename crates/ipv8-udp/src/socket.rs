@@ -196,7 +196,11 @@ pub fn bind(config: &BindConfig) -> io::Result<BoundSocket> {
         );
     }
     let first = config.port;
-    let last = if first == 0 { 0 } else { first.saturating_add(config.port_fallback_attempts) };
+    let last = if first == 0 {
+        0
+    } else {
+        first.saturating_add(config.port_fallback_attempts)
+    };
     let mut port = first;
     loop {
         match bind_one(config, port) {
@@ -205,7 +209,10 @@ pub fn bind(config: &BindConfig) -> io::Result<BoundSocket> {
             Err(e) if is_port_taken(&e) && last > first => {
                 return Err(io::Error::new(
                     io::ErrorKind::AddrInUse,
-                    format!("no free UDP port in {}:{first}..={last} (last error: {e})", config.ip),
+                    format!(
+                        "no free UDP port in {}:{first}..={last} (last error: {e})",
+                        config.ip
+                    ),
                 ));
             }
             Err(e) => {
@@ -232,7 +239,10 @@ fn bind_one(config: &BindConfig, port: u16) -> io::Result<Socket> {
 
 /// Bind errors after which the next port may work.
 fn is_port_taken(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied)
+    matches!(
+        e.kind(),
+        io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
+    )
 }
 
 /// Buffers, OS setup and read-back for a socket that is bound.
@@ -253,10 +263,17 @@ fn finish(config: &BindConfig, socket: Socket) -> io::Result<BoundSocket> {
     );
     let platform = sys::configure(&socket);
     let local_addr = socket.local_addr()?.as_socket().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidData, "bound UDP socket has a non-IP address")
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "bound UDP socket has a non-IP address",
+        )
     })?;
     if config.port != 0 && local_addr.port() != config.port {
-        tracing::info!(requested = config.port, bound = local_addr.port(), "UDP port was taken");
+        tracing::info!(
+            requested = config.port,
+            bound = local_addr.port(),
+            "UDP port was taken"
+        );
     }
     Ok(BoundSocket {
         socket: socket.into(),
@@ -278,14 +295,19 @@ fn grow_buffer(
     set: fn(&Socket, usize) -> io::Result<()>,
 ) -> usize {
     let before = get(socket).unwrap_or(0);
-    if before < want {
-        if let Err(error) = set(socket, want) {
-            tracing::warn!(option = name, want, %error, "cannot set UDP buffer size; tolerated");
-        }
+    if before < want
+        && let Err(error) = set(socket, want)
+    {
+        tracing::warn!(option = name, want, %error, "cannot set UDP buffer size; tolerated");
     }
     let after = get(socket).unwrap_or(before);
     if after < want {
-        tracing::debug!(option = name, want, got = after, "kernel capped the UDP buffer size");
+        tracing::debug!(
+            option = name,
+            want,
+            got = after,
+            "kernel capped the UDP buffer size"
+        );
     }
     after
 }
@@ -309,8 +331,12 @@ mod tests {
     #[test]
     fn only_taken_or_reserved_ports_fall_back() {
         assert!(is_port_taken(&io::Error::from(io::ErrorKind::AddrInUse)));
-        assert!(is_port_taken(&io::Error::from(io::ErrorKind::PermissionDenied)));
-        assert!(!is_port_taken(&io::Error::from(io::ErrorKind::AddrNotAvailable)));
+        assert!(is_port_taken(&io::Error::from(
+            io::ErrorKind::PermissionDenied
+        )));
+        assert!(!is_port_taken(&io::Error::from(
+            io::ErrorKind::AddrNotAvailable
+        )));
     }
 
     #[test]
@@ -324,7 +350,10 @@ mod tests {
     #[test]
     fn a_non_local_address_fails_without_walking_ports() {
         // 192.0.2.1 (TEST-NET-1) is not assigned here: EADDRNOTAVAIL, reported once.
-        let config = BindConfig { ip: "192.0.2.1".parse().unwrap(), ..BindConfig::v4(40_000) };
+        let config = BindConfig {
+            ip: "192.0.2.1".parse().unwrap(),
+            ..BindConfig::v4(40_000)
+        };
         let error = bind(&config).expect_err("bind to a foreign address");
         assert_eq!(error.kind(), io::ErrorKind::AddrNotAvailable, "{error}");
         assert!(error.to_string().contains("192.0.2.1:40000"), "{error}");

@@ -50,7 +50,7 @@ impl From<SocketAddr> for Address {
     }
 }
 
-impl<'a> Reader<'a> {
+impl Reader<'_> {
     /// `ipv4`: 4 address bytes ‖ u16 port, no type tag.
     pub fn ipv4(&mut self, field: &'static str) -> Result<SocketAddrV4, DecodeError> {
         let [a, b, c, d, p0, p1] = self.array::<6>(field)?;
@@ -77,14 +77,10 @@ impl<'a> Reader<'a> {
                 )))
             }
             ADDRESS_TYPE_IPV6 => {
-                let raw = self.array::<18>(field).map_err(at_start)?;
-                let (ip, port) = raw.split_at(16);
-                let mut octets = [0u8; 16];
-                octets.copy_from_slice(ip);
-                let port = u16::from_be_bytes([port[0], port[1]]);
+                let [octets @ .., p0, p1] = self.array::<18>(field).map_err(at_start)?;
                 Ok(SocketAddr::V6(SocketAddrV6::new(
                     Ipv6Addr::from(octets),
-                    port,
+                    u16::from_be_bytes([p0, p1]),
                     0,
                     0,
                 )))
@@ -193,7 +189,10 @@ mod tests {
         let mut r = Reader::with_offset(&[0x03, 0x20, 0x01], 5);
         let e = r.ip_address("x").unwrap_err();
         assert_eq!(e.offset, 5);
-        assert!(matches!(e.kind, DecodeErrorKind::Truncated { need: 18, .. }));
+        assert!(matches!(
+            e.kind,
+            DecodeErrorKind::Truncated { need: 18, .. }
+        ));
     }
 
     #[test]

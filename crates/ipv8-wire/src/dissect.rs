@@ -261,7 +261,10 @@ pub fn decode_any(data: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         ids::PING if discovery => unsigned(data, Message::Ping),
         ids::PONG if discovery => unsigned(data, Message::Pong),
         id => {
-            let payload = data.get(crate::header::HEADER_LEN..).unwrap_or_default().to_vec();
+            let payload = data
+                .get(crate::header::HEADER_LEN..)
+                .unwrap_or_default()
+                .to_vec();
             let (name, message) = match ids::deprecated_name(id) {
                 Some(name) => (name, Message::Deprecated { payload }),
                 None => ("unknown", Message::Unknown { payload }),
@@ -301,7 +304,12 @@ mod tests {
         data.extend([248, 1, 2]);
         let d = decode_any(&data).unwrap();
         assert_eq!(d.name, "identity");
-        assert_eq!(d.message, Message::Deprecated { payload: vec![1, 2] });
+        assert_eq!(
+            d.message,
+            Message::Deprecated {
+                payload: vec![1, 2]
+            }
+        );
         assert_eq!(d.to_bytes(), data);
     }
 

@@ -48,24 +48,24 @@ impl<'a> SignedPacket<'a> {
         let mut r = Reader::with_offset(data.get(HEADER_LEN..).unwrap_or_default(), HEADER_LEN);
         let key_offset = r.offset();
         let public_key = r.varlen_h("public_key_bin")?;
-        let sig_len = signature_len(public_key).ok_or(DecodeError::new(
-            "public_key_bin",
-            key_offset,
-            DecodeErrorKind::BadKey,
-        ))?;
+        let sig_len = signature_len(public_key).ok_or_else(|| {
+            DecodeError::new("public_key_bin", key_offset, DecodeErrorKind::BadKey)
+        })?;
         let key_end = r.offset();
         let body_end = data
             .len()
             .checked_sub(sig_len)
             .filter(|&end| end >= key_end)
-            .ok_or(DecodeError::new(
-                "signature",
-                key_end,
-                DecodeErrorKind::Truncated {
-                    need: GLOBAL_TIME_LEN + sig_len,
-                    have: data.len() - key_end,
-                },
-            ))?;
+            .ok_or_else(|| {
+                DecodeError::new(
+                    "signature",
+                    key_end,
+                    DecodeErrorKind::Truncated {
+                        need: GLOBAL_TIME_LEN + sig_len,
+                        have: data.len().saturating_sub(key_end),
+                    },
+                )
+            })?;
         let body = data.get(key_end..body_end).unwrap_or_default();
         let mut r = Reader::with_offset(body, key_end);
         let global_time = r.u64("global_time")?;

@@ -103,6 +103,9 @@ mod tests {
             "field 'destination_address' at byte 107: truncated: need 6 bytes, have 3"
         );
         let e = DecodeError::new("x", 1, DecodeErrorKind::BadAddressType(9));
-        assert_eq!(e.to_string(), "field 'x' at byte 1: unknown address type 0x09");
+        assert_eq!(
+            e.to_string(),
+            "field 'x' at byte 1: unknown address type 0x09"
+        );
     }
 }

@@ -25,7 +25,7 @@ pub enum FieldValue {
     /// Bytes as lowercase hex.
     Hex(String),
     /// A list (preference lists, `tb_overlap` entries).
-    List(Vec<FieldValue>),
+    List(Vec<Self>),
 }
 
 impl fmt::Display for FieldValue {
@@ -165,19 +165,25 @@ impl Fields {
                 self.uint("flags", m.flags.to_byte());
                 self.text("connection_type", m.flags.connection_type.as_str());
                 let ids = m.preference_ids().map(|id| FieldValue::Hex(to_hex(id)));
-                self.0.push(("preference_list", FieldValue::List(ids.collect())));
+                self.0
+                    .push(("preference_list", FieldValue::List(ids.collect())));
             }
             Message::SimilarityResponse(m) => {
                 self.uint("identifier", m.identifier);
-                let ids = m.preference_list.iter().map(|id| FieldValue::Hex(id.to_string()));
-                self.0.push(("preference_list", FieldValue::List(ids.collect())));
+                let ids = m
+                    .preference_list
+                    .iter()
+                    .map(|id| FieldValue::Hex(id.to_string()));
+                self.0
+                    .push(("preference_list", FieldValue::List(ids.collect())));
                 let overlap = m.tb_overlap.iter().map(|(id, count)| {
                     FieldValue::List(vec![
                         FieldValue::Hex(to_hex(id)),
                         FieldValue::Uint(u64::from(*count)),
                     ])
                 });
-                self.0.push(("tb_overlap", FieldValue::List(overlap.collect())));
+                self.0
+                    .push(("tb_overlap", FieldValue::List(overlap.collect())));
             }
             Message::Ping(m) => self.uint("identifier", m.identifier),
             Message::Pong(m) => self.uint("identifier", m.identifier),

@@ -15,6 +15,23 @@
 //! offset; nothing panics, reads out of bounds or allocates more than the input justifies.
 //! Encoding is infallible. The crate does no I/O, no cryptography and no randomness.
 //!
+//! ```
+//! use ipv8_wire::{CommunityId, Message, Ping, Prefix, decode_any, encode_unsigned, ids};
+//!
+//! let prefix = Prefix::for_community(CommunityId::DISCOVERY);
+//! let datagram = encode_unsigned(&prefix, ids::PING, 20, &Ping { identifier: 20 });
+//! assert_eq!(datagram.len(), 33);
+//!
+//! let decoded = decode_any(&datagram)?;
+//! assert_eq!(decoded.name, "ping");
+//! assert_eq!(decoded.message, Message::Ping(Ping { identifier: 20 }));
+//! assert_eq!(decoded.to_bytes(), datagram);
+//!
+//! let err = decode_any(&datagram[..30]).unwrap_err();
+//! assert_eq!(err.to_string(), "field 'global_time' at byte 23: truncated: need 8 bytes, have 7");
+//! # Ok::<(), ipv8_wire::DecodeError>(())
+//! ```
+//!
 //! py-ipv8 quirks are kept on the wire and documented, not reproduced in values: notably the
 //! introduction-request `advice` bit is stored as sent, while py-ipv8's decoder inverts it (see
 //! [`IntroductionRequestFlags`]).

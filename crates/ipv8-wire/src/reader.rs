@@ -38,7 +38,7 @@ impl<'a> Reader<'a> {
     /// Absolute offset of the next byte to be read.
     #[must_use]
     pub const fn offset(&self) -> usize {
-        self.base + self.pos
+        self.base.saturating_add(self.pos)
     }
 
     /// Number of bytes not yet read.
@@ -244,7 +244,7 @@ impl<'a> Reader<'a> {
     pub fn payload<P: Payload>(&mut self, field: &'static str) -> Result<P, DecodeError> {
         let start = self.offset();
         let bytes = self.varlen_h(field)?;
-        let mut nested = Self::with_offset(bytes, start + 2);
+        let mut nested = Self::with_offset(bytes, start.saturating_add(2));
         let value = P::decode(&mut nested)?;
         nested.finish(field)?;
         Ok(value)
@@ -347,7 +347,10 @@ mod tests {
     #[test]
     fn bad_utf8_is_reported() {
         let mut r = Reader::new(&[0, 1, 0xff]);
-        assert_eq!(r.varlen_h_utf8("s").unwrap_err().kind, DecodeErrorKind::BadUtf8);
+        assert_eq!(
+            r.varlen_h_utf8("s").unwrap_err().kind,
+            DecodeErrorKind::BadUtf8
+        );
     }
 
     #[test]

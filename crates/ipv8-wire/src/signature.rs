@@ -65,23 +65,23 @@ pub fn signature_len(key_bin: &[u8]) -> Option<usize> {
 fn curve_field_bits(oid: &[u8]) -> Option<usize> {
     let bits = if let Some(&[n]) = oid.strip_prefix(ARC_SECG) {
         match n {
-            1 | 2 | 15 => 163,       // sect163k1, sect163r1, sect163r2
-            3 => 239,                // sect239k1
-            4 | 5 => 113,            // sect113r1/r2
-            6 | 7 => 112,            // secp112r1/r2
-            8 | 9 | 30 => 160,       // secp160r1, secp160k1, secp160r2
-            10 => 256,               // secp256k1
-            16 | 17 => 283,          // sect283k1/r1
-            22 | 23 => 131,          // sect131r1/r2
-            24 | 25 => 193,          // sect193r1/r2
-            26 | 27 => 233,          // sect233k1/r1
-            28 | 29 => 128,          // secp128r1/r2
-            31 => 192,               // secp192k1
-            32 | 33 => 224,          // secp224k1/r1
-            34 => 384,               // secp384r1
-            35 => 521,               // secp521r1
-            36 | 37 => 409,          // sect409k1/r1
-            38 | 39 => 571,          // sect571k1/r1
+            1 | 2 | 15 => 163, // sect163k1, sect163r1, sect163r2
+            3 => 239,          // sect239k1
+            4 | 5 => 113,      // sect113r1/r2
+            6 | 7 => 112,      // secp112r1/r2
+            8 | 9 | 30 => 160, // secp160r1, secp160k1, secp160r2
+            10 => 256,         // secp256k1
+            16 | 17 => 283,    // sect283k1/r1
+            22 | 23 => 131,    // sect131r1/r2
+            24 | 25 => 193,    // sect193r1/r2
+            26 | 27 => 233,    // sect233k1/r1
+            28 | 29 => 128,    // secp128r1/r2
+            31 => 192,         // secp192k1
+            32 | 33 => 224,    // secp224k1/r1
+            34 => 384,         // secp384r1
+            35 => 521,         // secp521r1
+            36 | 37 => 409,    // sect409k1/r1
+            38 | 39 => 571,    // sect571k1/r1
             _ => return None,
         }
     } else if let Some(&[n]) = oid.strip_prefix(ARC_X962_PRIME) {
@@ -158,12 +158,19 @@ mod tests {
     #[test]
     fn other_curves_follow_field_size() {
         let mut key = unhex(SECT163K1_PUB);
-        // Byte 20 is the last byte of the curve OID (1.3.132.0.1).
-        for (n, len) in [(26u8, 60), (36, 104), (38, 144), (39, 144), (35, 132), (10, 64)] {
-            key[20] = n;
+        // Byte 19 is the last byte of the curve OID (1.3.132.0.1).
+        for (n, len) in [
+            (26u8, 60),
+            (36, 104),
+            (38, 144),
+            (39, 144),
+            (35, 132),
+            (10, 64),
+        ] {
+            key[19] = n;
             assert_eq!(signature_len(&key), Some(len), "curve 1.3.132.0.{n}");
         }
-        key[20] = 200;
+        key[19] = 200;
         assert_eq!(signature_len(&key), None);
     }
 

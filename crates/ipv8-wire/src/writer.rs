@@ -126,10 +126,10 @@ impl Writer {
 
     /// `bits`: index 0 becomes bit 7 (`0x80`), index 7 bit 0.
     pub fn bits(&mut self, bits: [bool; 8]) {
-        let b = bits
-            .iter()
-            .enumerate()
-            .fold(0u8, |acc, (i, &on)| if on { acc | (0x80 >> i) } else { acc });
+        let b = bits.iter().enumerate().fold(
+            0u8,
+            |acc, (i, &on)| if on { acc | (0x80 >> i) } else { acc },
+        );
         self.u8(b);
     }
 

@@ -18,13 +18,19 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { nodes: 10_000, secs: 60, seed: 1, toy: false };
+    let mut a = Args {
+        nodes: 10_000,
+        secs: 60,
+        seed: 1,
+        toy: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| {
-            it.next().ok_or_else(|| format!("{name} needs a value"))?.parse::<u64>().map_err(|e| {
-                format!("{name}: expected a number ({e})")
-            })
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value"))?
+                .parse::<u64>()
+                .map_err(|e| format!("{name}: expected a number ({e})"))
         };
         match flag.as_str() {
             "--nodes" => a.nodes = u32::try_from(value("--nodes")?).map_err(|e| e.to_string())?,
@@ -53,17 +59,17 @@ fn memory_kib() -> (u64, u64) {
 fn run_toy(a: &Args) -> Simulator<PingNode> {
     let model = LinkModel::wan(Duration::from_millis(50), Duration::from_millis(20), 0.01);
     let mut sim = Simulator::new(SimConfig::new(a.seed).with_link(model));
-    let addr = |i: u64| -> SocketAddr {
-        let ip = u32::from(std::net::Ipv4Addr::new(20, 0, 0, 1)) + u32::try_from(i).unwrap_or(0);
-        SocketAddr::from((std::net::Ipv4Addr::from(ip), 9000))
-    };
-    for i in 0..a.nodes {
-        let peers = (0..3)
-            .map(|k| addr(derive_seed(a.seed, u64::from(i) * 3 + k, "toy") % u64::from(a.nodes)))
-            .collect();
-        sim.add_node(Location::Public, 9000, move |c| {
-            PingNode::new(peers, Duration::from_millis(500), c.now)
+    for _ in 0..a.nodes {
+        sim.add_node(Location::Public, 9000, |c| {
+            PingNode::new(Vec::new(), Duration::from_millis(500), c.now)
         });
+    }
+    for i in 0..a.nodes {
+        let peers: Vec<SocketAddr> = (0..3)
+            .map(|k| derive_seed(a.seed, u64::from(i) * 3 + k, "toy") % u64::from(a.nodes))
+            .map(|j| sim.local_addr(u32::try_from(j).unwrap_or(0)))
+            .collect();
+        sim.with_node(i, |n, _| n.peers = peers);
     }
     sim.run_until(SimTime::from_secs(a.secs));
     sim
@@ -87,9 +93,19 @@ fn main() {
     println!("nodes           {}", a.nodes);
     println!("simulated       {} s", a.secs);
     println!("wall            {:.2} s", wall.as_secs_f64());
-    println!("events          {} ({:.0}/s wall)", sim.scheduled_events(), sim.scheduled_events() as f64 / wall.as_secs_f64());
-    println!("datagrams       sent {} delivered {} lost {}", s.sent, s.delivered, s.lost);
+    println!(
+        "events          {} ({:.0}/s wall)",
+        sim.scheduled_events(),
+        sim.scheduled_events() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "datagrams       sent {} delivered {} lost {}",
+        s.sent, s.delivered, s.lost
+    );
     println!("memory          VmHWM {hwm} KiB, VmRSS {rss} KiB, base {base_hwm} KiB");
-    println!("per node        {:.1} KiB (peak - base)", (hwm - base_hwm) as f64 / f64::from(a.nodes));
+    println!(
+        "per node        {:.1} KiB (peak - base)",
+        (hwm - base_hwm) as f64 / f64::from(a.nodes)
+    );
     println!("digest          {}", sim.digest());
 }

@@ -200,7 +200,10 @@ mod tests {
     fn names_are_unique_snake_case() {
         let names: Vec<_> = ErrorClass::ALL.iter().map(|c| c.as_str()).collect();
         for (i, name) in names.iter().enumerate() {
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name}"
+            );
             assert!(!names[..i].contains(name), "duplicate {name}");
         }
         assert_eq!(ErrorClass::StaleReport.to_string(), "stale_report");
@@ -208,7 +211,10 @@ mod tests {
 
     #[test]
     fn only_environment_and_bug_trigger_rebind() {
-        let triggers: Vec<_> = ErrorClass::ALL.into_iter().filter(|c| c.is_rebind_trigger()).collect();
+        let triggers: Vec<_> = ErrorClass::ALL
+            .into_iter()
+            .filter(|c| c.is_rebind_trigger())
+            .collect();
         assert_eq!(triggers, [ErrorClass::Environment, ErrorClass::Bug]);
     }
 
@@ -222,11 +228,20 @@ mod tests {
     fn raw_code_wins_over_kind() {
         // 10054 is ConnectionReset for std on Windows, but the Windows table decides.
         let err = io::Error::from_raw_os_error(10054);
-        assert_eq!(classify_io_for(Os::Windows, Op::Recv, &err), ErrorClass::StaleReport);
+        assert_eq!(
+            classify_io_for(Os::Windows, Op::Recv, &err),
+            ErrorClass::StaleReport
+        );
         let err = io::Error::from_raw_os_error(1234);
-        assert_eq!(classify_io_for(Os::Windows, Op::Recv, &err), ErrorClass::StaleReport);
+        assert_eq!(
+            classify_io_for(Os::Windows, Op::Recv, &err),
+            ErrorClass::StaleReport
+        );
         // The same number read with the Linux table is not a known errno.
-        assert_eq!(classify_io_for(Os::Linux, Op::Recv, &err), ErrorClass::Unknown);
+        assert_eq!(
+            classify_io_for(Os::Linux, Op::Recv, &err),
+            ErrorClass::Unknown
+        );
     }
 
     #[test]
@@ -254,7 +269,11 @@ mod tests {
         ];
         for (kind, op, class) in cases {
             let err = io::Error::new(kind, "synthetic");
-            assert_eq!(classify_io_for(Os::Windows, op, &err), class, "{kind:?} {op:?}");
+            assert_eq!(
+                classify_io_for(Os::Windows, op, &err),
+                class,
+                "{kind:?} {op:?}"
+            );
             assert_eq!(classify_io(op, &err), class, "{kind:?} {op:?}");
         }
     }

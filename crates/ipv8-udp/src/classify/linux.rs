@@ -77,9 +77,9 @@ pub(super) fn table(op: Op, code: i32) -> ErrorClass {
         (_, EINTR) | (Op::Recv, EAGAIN | ETIMEDOUT) => C::NoData,
         (_, ENOBUFS | ENOMEM) | (Op::Send, EAGAIN) => C::Pressure,
         (_, ENETDOWN | ENODEV | EPIPE | ENOTCONN) => C::Environment,
-        (_, EBADF | ENOTSOCK | EFAULT) | (Op::Recv, EINVAL) | (Op::Send, EDESTADDRREQ | EISCONN) => {
-            C::Bug
-        }
+        (_, EBADF | ENOTSOCK | EFAULT)
+        | (Op::Recv, EINVAL)
+        | (Op::Send, EDESTADDRREQ | EISCONN) => C::Bug,
         // A receive error is always a pending ICMP report about an earlier send.
         (
             Op::Recv,
@@ -113,8 +113,18 @@ mod tests {
         (ETIMEDOUT, "ETIMEDOUT", C::NoData, C::Unknown),
         (ECONNREFUSED, "ECONNREFUSED", C::StaleReport, C::StaleReport),
         (ECONNRESET, "ECONNRESET", C::StaleReport, C::StaleReport),
-        (EHOSTUNREACH, "EHOSTUNREACH", C::StaleReport, C::PerDestination),
-        (ENETUNREACH, "ENETUNREACH", C::StaleReport, C::PerDestination),
+        (
+            EHOSTUNREACH,
+            "EHOSTUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ENETUNREACH,
+            "ENETUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
         (EHOSTDOWN, "EHOSTDOWN", C::StaleReport, C::PerDestination),
         (ENONET, "ENONET", C::StaleReport, C::StaleReport),
         (EPROTO, "EPROTO", C::StaleReport, C::StaleReport),
@@ -126,7 +136,12 @@ mod tests {
         (EPERM, "EPERM", C::Unknown, C::PerDestination),
         (EINVAL, "EINVAL", C::Bug, C::PerDestination),
         (EAFNOSUPPORT, "EAFNOSUPPORT", C::Unknown, C::PerDestination),
-        (EADDRNOTAVAIL, "EADDRNOTAVAIL", C::Unknown, C::PerDestination),
+        (
+            EADDRNOTAVAIL,
+            "EADDRNOTAVAIL",
+            C::Unknown,
+            C::PerDestination,
+        ),
         (ENOBUFS, "ENOBUFS", C::Pressure, C::Pressure),
         (ENOMEM, "ENOMEM", C::Pressure, C::Pressure),
         (ENETDOWN, "ENETDOWN", C::Environment, C::Environment),

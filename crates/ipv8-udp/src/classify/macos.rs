@@ -78,9 +78,9 @@ pub(super) fn table(op: Op, code: i32) -> ErrorClass {
         (_, EINTR) | (Op::Recv, EAGAIN | ETIMEDOUT) => C::NoData,
         (_, ENOBUFS | ENOMEM) | (Op::Send, EAGAIN) => C::Pressure,
         (_, ENETDOWN | ENODEV | EPIPE | ENOTCONN) => C::Environment,
-        (_, EBADF | ENOTSOCK | EFAULT) | (Op::Recv, EINVAL) | (Op::Send, EDESTADDRREQ | EISCONN) => {
-            C::Bug
-        }
+        (_, EBADF | ENOTSOCK | EFAULT)
+        | (Op::Recv, EINVAL)
+        | (Op::Send, EDESTADDRREQ | EISCONN) => C::Bug,
         (
             Op::Recv,
             ECONNREFUSED | ECONNRESET | EHOSTUNREACH | ENETUNREACH | EHOSTDOWN | EPROTO | EACCES
@@ -109,8 +109,18 @@ mod tests {
         (ETIMEDOUT, "ETIMEDOUT", C::NoData, C::Unknown),
         (ECONNREFUSED, "ECONNREFUSED", C::StaleReport, C::StaleReport),
         (ECONNRESET, "ECONNRESET", C::StaleReport, C::StaleReport),
-        (EHOSTUNREACH, "EHOSTUNREACH", C::StaleReport, C::PerDestination),
-        (ENETUNREACH, "ENETUNREACH", C::StaleReport, C::PerDestination),
+        (
+            EHOSTUNREACH,
+            "EHOSTUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ENETUNREACH,
+            "ENETUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
         (EHOSTDOWN, "EHOSTDOWN", C::StaleReport, C::PerDestination),
         (EPROTO, "EPROTO", C::StaleReport, C::StaleReport),
         (ENOPROTOOPT, "ENOPROTOOPT", C::StaleReport, C::StaleReport),
@@ -120,7 +130,12 @@ mod tests {
         (EPERM, "EPERM", C::Unknown, C::PerDestination),
         (EINVAL, "EINVAL", C::Bug, C::PerDestination),
         (EAFNOSUPPORT, "EAFNOSUPPORT", C::Unknown, C::PerDestination),
-        (EADDRNOTAVAIL, "EADDRNOTAVAIL", C::Unknown, C::PerDestination),
+        (
+            EADDRNOTAVAIL,
+            "EADDRNOTAVAIL",
+            C::Unknown,
+            C::PerDestination,
+        ),
         (ENOBUFS, "ENOBUFS", C::Pressure, C::Pressure),
         (ENOMEM, "ENOMEM", C::Pressure, C::Pressure),
         (ENETDOWN, "ENETDOWN", C::Environment, C::Environment),

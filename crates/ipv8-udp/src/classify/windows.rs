@@ -95,7 +95,10 @@ pub(super) fn table(op: Op, code: i32) -> ErrorClass {
     use ErrorClass as C;
     match (op, code) {
         (_, WSAEINTR) | (Op::Recv, WSAEWOULDBLOCK | WSAETIMEDOUT) => C::NoData,
-        (_, WSAENOBUFS | ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_NO_SYSTEM_RESOURCES)
+        (
+            _,
+            WSAENOBUFS | ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_NO_SYSTEM_RESOURCES,
+        )
         | (Op::Send, WSAEWOULDBLOCK) => C::Pressure,
         (_, WSAENETDOWN | WSAENOTCONN | WSAESHUTDOWN | ERROR_OPERATION_ABORTED) => C::Environment,
         (_, WSAENOTSOCK | WSANOTINITIALISED | WSAEBADF | WSAEFAULT | ERROR_INVALID_HANDLE)
@@ -106,21 +109,44 @@ pub(super) fn table(op: Op, code: i32) -> ErrorClass {
         // codes that killed asyncio's Proactor loop (1234, 1232, 1231, 1214).
         (
             Op::Recv,
-            WSAECONNRESET | WSAENETRESET | WSAECONNREFUSED | WSAEHOSTUNREACH | WSAENETUNREACH
-            | WSAEHOSTDOWN | WSAEACCES | WSAEADDRNOTAVAIL | ERROR_PORT_UNREACHABLE
-            | ERROR_HOST_UNREACHABLE | ERROR_NETWORK_UNREACHABLE | ERROR_PROTOCOL_UNREACHABLE
-            | ERROR_INVALID_NETNAME | ERROR_NETNAME_DELETED,
-        ) => C::StaleReport,
-        (
-            Op::Send,
-            WSAECONNRESET | WSAENETRESET | WSAECONNREFUSED | ERROR_PORT_UNREACHABLE
+            WSAECONNRESET
+            | WSAENETRESET
+            | WSAECONNREFUSED
+            | WSAEHOSTUNREACH
+            | WSAENETUNREACH
+            | WSAEHOSTDOWN
+            | WSAEACCES
+            | WSAEADDRNOTAVAIL
+            | ERROR_PORT_UNREACHABLE
+            | ERROR_HOST_UNREACHABLE
+            | ERROR_NETWORK_UNREACHABLE
+            | ERROR_PROTOCOL_UNREACHABLE
+            | ERROR_INVALID_NETNAME
             | ERROR_NETNAME_DELETED,
         ) => C::StaleReport,
         (
             Op::Send,
-            WSAENETUNREACH | WSAEHOSTUNREACH | WSAEHOSTDOWN | WSAEACCES | WSAEADDRNOTAVAIL
-            | WSAEMSGSIZE | WSAEINVAL | WSAEAFNOSUPPORT | WSAEOPNOTSUPP | ERROR_NETWORK_UNREACHABLE
-            | ERROR_HOST_UNREACHABLE | ERROR_PROTOCOL_UNREACHABLE | ERROR_INVALID_NETNAME,
+            WSAECONNRESET
+            | WSAENETRESET
+            | WSAECONNREFUSED
+            | ERROR_PORT_UNREACHABLE
+            | ERROR_NETNAME_DELETED,
+        ) => C::StaleReport,
+        (
+            Op::Send,
+            WSAENETUNREACH
+            | WSAEHOSTUNREACH
+            | WSAEHOSTDOWN
+            | WSAEACCES
+            | WSAEADDRNOTAVAIL
+            | WSAEMSGSIZE
+            | WSAEINVAL
+            | WSAEAFNOSUPPORT
+            | WSAEOPNOTSUPP
+            | ERROR_NETWORK_UNREACHABLE
+            | ERROR_HOST_UNREACHABLE
+            | ERROR_PROTOCOL_UNREACHABLE
+            | ERROR_INVALID_NETNAME,
         ) => C::PerDestination,
         _ => C::Unknown,
     }
@@ -137,18 +163,63 @@ mod tests {
         (WSAEWOULDBLOCK, "WSAEWOULDBLOCK", C::NoData, C::Pressure),
         (WSAEINTR, "WSAEINTR", C::NoData, C::NoData),
         (WSAETIMEDOUT, "WSAETIMEDOUT", C::NoData, C::Unknown),
-        (WSAECONNRESET, "WSAECONNRESET", C::StaleReport, C::StaleReport),
+        (
+            WSAECONNRESET,
+            "WSAECONNRESET",
+            C::StaleReport,
+            C::StaleReport,
+        ),
         (WSAENETRESET, "WSAENETRESET", C::StaleReport, C::StaleReport),
-        (WSAECONNREFUSED, "WSAECONNREFUSED", C::StaleReport, C::StaleReport),
-        (WSAEMSGSIZE, "WSAEMSGSIZE", C::PerDatagram, C::PerDestination),
-        (WSAEHOSTUNREACH, "WSAEHOSTUNREACH", C::StaleReport, C::PerDestination),
-        (WSAENETUNREACH, "WSAENETUNREACH", C::StaleReport, C::PerDestination),
-        (WSAEHOSTDOWN, "WSAEHOSTDOWN", C::StaleReport, C::PerDestination),
-        (WSAEADDRNOTAVAIL, "WSAEADDRNOTAVAIL", C::StaleReport, C::PerDestination),
+        (
+            WSAECONNREFUSED,
+            "WSAECONNREFUSED",
+            C::StaleReport,
+            C::StaleReport,
+        ),
+        (
+            WSAEMSGSIZE,
+            "WSAEMSGSIZE",
+            C::PerDatagram,
+            C::PerDestination,
+        ),
+        (
+            WSAEHOSTUNREACH,
+            "WSAEHOSTUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            WSAENETUNREACH,
+            "WSAENETUNREACH",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            WSAEHOSTDOWN,
+            "WSAEHOSTDOWN",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            WSAEADDRNOTAVAIL,
+            "WSAEADDRNOTAVAIL",
+            C::StaleReport,
+            C::PerDestination,
+        ),
         (WSAEACCES, "WSAEACCES", C::StaleReport, C::PerDestination),
         (WSAEINVAL, "WSAEINVAL", C::Bug, C::PerDestination),
-        (WSAEAFNOSUPPORT, "WSAEAFNOSUPPORT", C::Unknown, C::PerDestination),
-        (WSAEOPNOTSUPP, "WSAEOPNOTSUPP", C::Unknown, C::PerDestination),
+        (
+            WSAEAFNOSUPPORT,
+            "WSAEAFNOSUPPORT",
+            C::Unknown,
+            C::PerDestination,
+        ),
+        (
+            WSAEOPNOTSUPP,
+            "WSAEOPNOTSUPP",
+            C::Unknown,
+            C::PerDestination,
+        ),
         (WSAENOBUFS, "WSAENOBUFS", C::Pressure, C::Pressure),
         (WSAENETDOWN, "WSAENETDOWN", C::Environment, C::Environment),
         (WSAENOTCONN, "WSAENOTCONN", C::Environment, C::Environment),
@@ -161,17 +232,72 @@ mod tests {
         (WSAEISCONN, "WSAEISCONN", C::Unknown, C::Bug),
         (WSAEADDRINUSE, "WSAEADDRINUSE", C::Unknown, C::Unknown),
         // IOCP (Win32) numbers, as seen in Python's `winerror`.
-        (ERROR_PORT_UNREACHABLE, "ERROR_PORT_UNREACHABLE", C::StaleReport, C::StaleReport),
-        (ERROR_HOST_UNREACHABLE, "ERROR_HOST_UNREACHABLE", C::StaleReport, C::PerDestination),
-        (ERROR_NETWORK_UNREACHABLE, "ERROR_NETWORK_UNREACHABLE", C::StaleReport, C::PerDestination),
-        (ERROR_PROTOCOL_UNREACHABLE, "ERROR_PROTOCOL_UNREACHABLE", C::StaleReport, C::PerDestination),
-        (ERROR_INVALID_NETNAME, "ERROR_INVALID_NETNAME", C::StaleReport, C::PerDestination),
-        (ERROR_NETNAME_DELETED, "ERROR_NETNAME_DELETED", C::StaleReport, C::StaleReport),
-        (ERROR_MORE_DATA, "ERROR_MORE_DATA", C::PerDatagram, C::Unknown),
-        (ERROR_OPERATION_ABORTED, "ERROR_OPERATION_ABORTED", C::Environment, C::Environment),
-        (ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY", C::Pressure, C::Pressure),
-        (ERROR_OUTOFMEMORY, "ERROR_OUTOFMEMORY", C::Pressure, C::Pressure),
-        (ERROR_NO_SYSTEM_RESOURCES, "ERROR_NO_SYSTEM_RESOURCES", C::Pressure, C::Pressure),
+        (
+            ERROR_PORT_UNREACHABLE,
+            "ERROR_PORT_UNREACHABLE",
+            C::StaleReport,
+            C::StaleReport,
+        ),
+        (
+            ERROR_HOST_UNREACHABLE,
+            "ERROR_HOST_UNREACHABLE",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ERROR_NETWORK_UNREACHABLE,
+            "ERROR_NETWORK_UNREACHABLE",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ERROR_PROTOCOL_UNREACHABLE,
+            "ERROR_PROTOCOL_UNREACHABLE",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ERROR_INVALID_NETNAME,
+            "ERROR_INVALID_NETNAME",
+            C::StaleReport,
+            C::PerDestination,
+        ),
+        (
+            ERROR_NETNAME_DELETED,
+            "ERROR_NETNAME_DELETED",
+            C::StaleReport,
+            C::StaleReport,
+        ),
+        (
+            ERROR_MORE_DATA,
+            "ERROR_MORE_DATA",
+            C::PerDatagram,
+            C::Unknown,
+        ),
+        (
+            ERROR_OPERATION_ABORTED,
+            "ERROR_OPERATION_ABORTED",
+            C::Environment,
+            C::Environment,
+        ),
+        (
+            ERROR_NOT_ENOUGH_MEMORY,
+            "ERROR_NOT_ENOUGH_MEMORY",
+            C::Pressure,
+            C::Pressure,
+        ),
+        (
+            ERROR_OUTOFMEMORY,
+            "ERROR_OUTOFMEMORY",
+            C::Pressure,
+            C::Pressure,
+        ),
+        (
+            ERROR_NO_SYSTEM_RESOURCES,
+            "ERROR_NO_SYSTEM_RESOURCES",
+            C::Pressure,
+            C::Pressure,
+        ),
         (ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE", C::Bug, C::Bug),
     ];
 

@@ -45,32 +45,13 @@ pub fn drain_error_queue(socket: &impl std::os::fd::AsFd) -> std::io::Result<usi
 /// to check that the driver's loop survives a user who enabled it. Never call it in production.
 #[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
 pub fn enable_ip_recverr(socket: &impl std::os::fd::AsFd) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
+    use nix::sys::socket::{setsockopt, sockopt};
 
     let fd = socket.as_fd();
-    let is_v6 = socket2::SockRef::from(socket).local_addr()?.is_ipv6();
-    let (level, name) = if is_v6 {
-        (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+    let result = if socket2::SockRef::from(socket).local_addr()?.is_ipv6() {
+        setsockopt(&fd, sockopt::Ipv6RecvErr, &true)
     } else {
-        (libc::IPPROTO_IP, libc::IP_RECVERR)
+        setsockopt(&fd, sockopt::Ipv4RecvErr, &true)
     };
-    set_int_option(fd.as_raw_fd(), level, name, 1)
-}
-
-#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
-#[allow(unsafe_code)]
-fn set_int_option(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> std::io::Result<()> {
-    // SAFETY: `fd` is borrowed from a live socket for the duration of the call. The option
-    // value points to `value`, a live, aligned c_int, and its exact size is passed as optlen;
-    // the kernel copies it and keeps no pointer.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&raw const value).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    result.map_err(std::io::Error::from)
 }

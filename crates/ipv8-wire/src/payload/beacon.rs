@@ -86,6 +86,9 @@ mod tests {
         assert!(Beacon::parse(&bytes[..28]).is_err());
         let mut bad = bytes;
         bad[2] = b'X';
-        assert_eq!(Beacon::parse(&bad).unwrap_err().kind, DecodeErrorKind::BadMagic);
+        assert_eq!(
+            Beacon::parse(&bad).unwrap_err().kind,
+            DecodeErrorKind::BadMagic
+        );
     }
 }

@@ -259,8 +259,14 @@ mod tests {
     #[test]
     fn connection_types() {
         assert_eq!(ConnectionType::from_byte(0xa0), ConnectionType::Public);
-        assert_eq!(ConnectionType::from_byte(0xc1), ConnectionType::SymmetricNat);
+        assert_eq!(
+            ConnectionType::from_byte(0xc1),
+            ConnectionType::SymmetricNat
+        );
         assert_eq!(ConnectionType::from_byte(0x40).as_str(), "N/A");
-        assert_eq!(IntroductionRequestFlags::py_ipv8_old_style().to_byte(), 0x01);
+        assert_eq!(
+            IntroductionRequestFlags::py_ipv8_old_style().to_byte(),
+            0x01
+        );
     }
 }

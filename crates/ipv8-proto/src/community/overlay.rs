@@ -1,0 +1,229 @@
+//! [`Overlay`]: one community's plugin, shared state, strategies and bootstrappers, plus the
+//! routing of its datagrams and the walk operations every strategy uses.
+//!
+//! Ports py-ipv8 `community.py`: `on_packet` (the 256-entry `decode_map` becomes a `match`),
+//! `walk_to`, `send_introduction_request`, `create_introduction_request`,
+//! `get_new_introduction`, `get_peer_for_introduction`, `bootstrap`, and the deprecated-id
+//! table. The message handlers themselves are in `community/introduction.rs`.
+
+use std::net::SocketAddr;
+
+use ipv8_crypto::Mid;
+use ipv8_wire::ids::{
+    INTRODUCTION_REQUEST, INTRODUCTION_RESPONSE, NEW_INTRODUCTION_REQUEST,
+    NEW_INTRODUCTION_RESPONSE, NEW_PUNCTURE, NEW_PUNCTURE_REQUEST, PUNCTURE, PUNCTURE_REQUEST,
+    deprecated_name,
+};
+use ipv8_wire::{
+    Header, IntroductionRequest, IntroductionRequestFlags, NewIntroductionRequest, Prefix,
+};
+
+use super::introduction::{self as intro, Style};
+use super::{Community, Cx, OverlayState};
+use crate::address::{as_v4, canonical};
+use crate::bootstrap::Bootstrappers;
+use crate::discovery::StrategySlot;
+use crate::drops::DropReason;
+use crate::node::core::Core;
+use crate::peer::Peer;
+use crate::time::Instant;
+
+/// One loaded community.
+pub(crate) struct Overlay {
+    pub(crate) state: OverlayState,
+    pub(crate) strategies: Vec<StrategySlot>,
+    pub(crate) boot: Bootstrappers,
+    pub(crate) community: Box<dyn Community>,
+}
+
+impl Overlay {
+    /// Routes one datagram of this overlay's prefix (py-ipv8 `Community.on_packet`).
+    pub(crate) fn dispatch(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: SocketAddr,
+        header: &Header,
+        data: &[u8],
+    ) -> Result<(), DropReason> {
+        let Self {
+            state,
+            boot,
+            community,
+            ..
+        } = self;
+        let mut cx = Cx {
+            now,
+            core,
+            ov: state,
+        };
+        let community: &mut dyn Community = community.as_mut();
+        match header.msg_id {
+            INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
+                intro::on_legacy_introduction_request(&mut cx, from, data)
+            }
+            INTRODUCTION_REQUEST => {
+                intro::on_introduction_request(&mut cx, community, from, data, Style::Old)
+            }
+            NEW_INTRODUCTION_REQUEST => {
+                intro::on_introduction_request(&mut cx, community, from, data, Style::New)
+            }
+            INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
+                let style = if header.msg_id == INTRODUCTION_RESPONSE {
+                    Style::Old
+                } else {
+                    Style::New
+                };
+                intro::on_introduction_response(&mut cx, community, from, data, style)?;
+                if cx.core.trackers.is_tracker(from) {
+                    boot.on_tracker_response(&mut cx, from);
+                }
+                Ok(())
+            }
+            PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::Old),
+            NEW_PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::New),
+            PUNCTURE => intro::on_puncture(&mut cx, data, Style::Old),
+            NEW_PUNCTURE => intro::on_puncture(&mut cx, data, Style::New),
+            id if deprecated_name(id).is_some() => Err(DropReason::Deprecated),
+            _ => community.on_message(&mut cx, from, header, data),
+        }
+    }
+
+    /// Fires this overlay's due community timers.
+    pub(crate) fn fire_timers(&mut self, core: &mut Core, now: Instant) {
+        let Self {
+            state, community, ..
+        } = self;
+        while let Some(key) = state.timers.pop_due(now) {
+            let mut cx = Cx {
+                now,
+                core: &mut *core,
+                ov: &mut *state,
+            };
+            community.on_timer(&mut cx, key);
+        }
+    }
+
+    /// A context for this overlay (walk operations from outside a strategy).
+    pub(crate) fn with_cx<R>(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        f: impl FnOnce(&mut Cx<'_>, &mut Bootstrappers, &mut dyn Community) -> R,
+    ) -> R {
+        let Self {
+            state,
+            boot,
+            community,
+            ..
+        } = self;
+        let mut cx = Cx {
+            now,
+            core,
+            ov: state,
+        };
+        f(&mut cx, boot, community.as_mut())
+    }
+}
+
+/// Builds an introduction-request to `addr` (py-ipv8 `create_introduction_request`): 234 when
+/// `new_style` or the destination is IPv6, else 246 with advice set and our WAN estimate.
+pub(crate) fn create_introduction_request(
+    cx: &mut Cx<'_>,
+    addr: SocketAddr,
+    new_style: bool,
+    prefix: Prefix,
+) -> Option<Vec<u8>> {
+    let addr = canonical(addr);
+    let global_time = cx.claim_global_time() % 65_536;
+    let identifier = u16::try_from(global_time).unwrap_or(0);
+    let bytes = if new_style || addr.is_ipv6() {
+        let payload = NewIntroductionRequest {
+            destination_address: addr,
+            source_lan_address: SocketAddr::V4(cx.lan_estimate()),
+            source_wan_address: cx.core.preferred_address(),
+            identifier,
+            flags: IntroductionRequestFlags::default(),
+            extra_bytes: Vec::new(),
+        };
+        cx.core
+            .encode_signed(&prefix, NEW_INTRODUCTION_REQUEST, global_time, &payload)
+    } else {
+        let payload = IntroductionRequest {
+            destination_address: as_v4(addr)?,
+            source_lan_address: cx.lan_estimate(),
+            source_wan_address: cx.wan_estimate(),
+            flags: IntroductionRequestFlags::py_ipv8_old_style(),
+            identifier,
+            extra_bytes: Vec::new(),
+        };
+        cx.core
+            .encode_signed(&prefix, INTRODUCTION_REQUEST, global_time, &payload)
+    };
+    Some(bytes)
+}
+
+/// Sends an introduction-request to `addr` in the style the table remembers for it
+/// (py-ipv8 `walk_to`).
+pub(crate) fn walk_to(cx: &mut Cx<'_>, addr: SocketAddr) {
+    let new_style = cx.core.network.is_new_style(addr);
+    send_request(cx, addr, new_style);
+}
+
+fn send_request(cx: &mut Cx<'_>, addr: SocketAddr, new_style: bool) {
+    let prefix = cx.ov.prefix;
+    if let Some(bytes) = create_introduction_request(cx, addr, new_style, prefix) {
+        cx.core.transmit(cx.now, addr, bytes);
+    }
+}
+
+/// Sends an introduction-request to a verified peer (py-ipv8 `send_introduction_request`).
+pub(crate) fn send_introduction_request(cx: &mut Cx<'_>, peer: &Peer) {
+    send_request(cx, peer.address(), peer.new_style());
+}
+
+/// Asks `from` (or a random peer) for an introduction, or bootstraps when the community has
+/// no peers (py-ipv8 `get_new_introduction`). With peers, a 5 % chance goes to the
+/// bootstrappers' keep-alive instead.
+pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, from: Option<Mid>) {
+    let peer = match from {
+        Some(mid) => cx.core.network.peer(&mid).cloned(),
+        None => {
+            let id = cx.ov.id;
+            let mids: Vec<Mid> = cx.core.network.peers_for_service(id).map(Peer::mid).collect();
+            if mids.is_empty() {
+                boot.bootstrap(cx);
+                return;
+            }
+            let chance = cx.core.trackers.keep_alive_chance;
+            if boot.any_initialized() && cx.ov.rng.chance(chance) {
+                boot.keep_alive(cx);
+                return;
+            }
+            let mid = cx.ov.rng.choose(&mids).copied();
+            mid.and_then(|m| cx.core.network.peer(&m).cloned())
+        }
+    };
+    if let Some(peer) = peer {
+        send_introduction_request(cx, &peer);
+    }
+}
+
+/// A random peer of this community to introduce, other than `exclude`; old-style responses
+/// can only carry IPv4 peers (py-ipv8 `get_peer_for_introduction`).
+pub(crate) fn peer_for_introduction(
+    cx: &mut Cx<'_>,
+    exclude: Option<Mid>,
+    new_style: bool,
+) -> Option<Peer> {
+    let id = cx.ov.id;
+    let mids: Vec<Mid> = cx
+        .core
+        .network
+        .peers_for_service(id)
+        .filter(|p| Some(p.mid()) != exclude && (new_style || p.address().is_ipv4()))
+        .map(Peer::mid)
+        .collect();
+    let mid = *cx.ov.rng.choose(&mids)?;
+    cx.core.network.peer(&mid).cloned()
+}

@@ -1,0 +1,142 @@
+//! `Core`: the state every overlay shares — network, identity, Lamport clock, own addresses,
+//! trackers, statistics, drop counters, the output queue and the node-level rng streams.
+//!
+//! Gathers what py-ipv8 spreads over `ipv8_service.py` (one `Network`, one endpoint),
+//! `overlay.py` (`claim_global_time` on the shared `my_peer`), `lazy_community.py`
+//! (`_ez_pack`, `_verify_signature`) and `messaging/interfaces/endpoint.py` (LAN estimate).
+
+use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+
+use ipv8_crypto::Mid;
+use ipv8_wire::{CommunityId, MessagePayload, Payload, Prefix, SignedPacket, encode_signed, encode_unsigned};
+
+use crate::address::LocalAddresses;
+use crate::bootstrap::Trackers;
+use crate::crypto::{CryptoProvider, Identity};
+use crate::drops::{DropCounters, DropReason};
+use crate::network::Network;
+use crate::node::outputs::{Event, Output, Outputs};
+use crate::rng::NodeRng;
+use crate::stats::Statistics;
+use crate::time::Instant;
+
+/// Shared node state, borrowed mutably by one overlay at a time.
+pub(crate) struct Core {
+    pub(crate) network: Network,
+    pub(crate) stats: Statistics,
+    pub(crate) drops: DropCounters,
+    pub(crate) out: Outputs,
+    pub(crate) identity: Arc<dyn Identity>,
+    pub(crate) my_key: Arc<[u8]>,
+    pub(crate) my_mid: Mid,
+    pub(crate) crypto: Box<dyn CryptoProvider>,
+    pub(crate) global_time: u64,
+    pub(crate) local: LocalAddresses,
+    /// Our own IPv4 address as last reported by a responder (py-ipv8 `my_peer.address`).
+    pub(crate) my_v4: Option<SocketAddrV4>,
+    pub(crate) advertise: Option<SocketAddrV4>,
+    /// Ids of every local community (the similarity preference list).
+    pub(crate) communities: Vec<CommunityId>,
+    pub(crate) trackers: Trackers,
+    pub(crate) walk_rng: NodeRng,
+    pub(crate) churn_rng: NodeRng,
+    pub(crate) boot_rng: NodeRng,
+}
+
+impl Core {
+    /// Increments the Lamport clock and returns the new value (py-ipv8 `claim_global_time`).
+    pub(crate) fn claim_global_time(&mut self) -> u64 {
+        self.global_time = self.global_time.saturating_add(1);
+        self.global_time
+    }
+
+    /// py-ipv8 `my_estimated_lan`.
+    pub(crate) fn lan_estimate(&self) -> SocketAddrV4 {
+        self.advertise.unwrap_or_else(|| self.local.lan_estimate())
+    }
+
+    /// py-ipv8 `my_preferred_address()`: our IPv6 address if bound to a specific one, else the
+    /// IPv4 address the last responder saw, else the LAN estimate.
+    pub(crate) fn preferred_address(&self) -> SocketAddr {
+        if let Some(v6) = self
+            .local
+            .bound_v6()
+            .filter(|a| !a.ip().is_unspecified())
+        {
+            return v6;
+        }
+        if let Some(adv) = self.advertise {
+            return SocketAddr::V4(adv);
+        }
+        SocketAddr::V4(self.my_v4.unwrap_or_else(|| self.lan_estimate()))
+    }
+
+    /// Queues a datagram (recording statistics).
+    pub(crate) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
+        self.out
+            .transmit(&mut self.stats, &mut self.drops, now, to, bytes);
+    }
+
+    /// Queues an event.
+    pub(crate) fn emit(&mut self, event: Event) {
+        self.out.other(Output::Event(event), &mut self.drops);
+    }
+
+    /// Moves the network's peer events to the output queue.
+    pub(crate) fn flush_network_events(&mut self) {
+        for e in self.network.drain_events() {
+            self.out.other(Output::Event(e.into()), &mut self.drops);
+        }
+    }
+
+    /// Builds a signed message with our key.
+    pub(crate) fn encode_signed<P: Payload>(
+        &self,
+        prefix: &Prefix,
+        msg_id: u8,
+        global_time: u64,
+        payload: &P,
+    ) -> Vec<u8> {
+        let identity = Arc::clone(&self.identity);
+        encode_signed(prefix, msg_id, &self.my_key, global_time, payload, |m| {
+            identity.sign(m)
+        })
+    }
+
+    /// Builds a message with its own id, signed or not as its type says.
+    pub(crate) fn encode<P: MessagePayload>(
+        &self,
+        prefix: &Prefix,
+        global_time: u64,
+        payload: &P,
+    ) -> Vec<u8> {
+        if P::SIGNED {
+            self.encode_signed(prefix, P::MSG_ID, global_time, payload)
+        } else {
+            encode_unsigned(prefix, P::MSG_ID, global_time, payload)
+        }
+    }
+
+    /// Splits a signed datagram and computes the sender's mid (no verification yet).
+    pub(crate) fn parse_signed<'d>(
+        &self,
+        data: &'d [u8],
+    ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
+        let packet = SignedPacket::parse(data)?;
+        let mid = self.crypto.mid(packet.public_key);
+        Ok((packet, mid))
+    }
+
+    /// Verifies the signature of a parsed packet.
+    pub(crate) fn verify(&mut self, packet: &SignedPacket<'_>) -> Result<(), DropReason> {
+        if self
+            .crypto
+            .verify(packet.public_key, packet.signed_part, packet.signature)
+        {
+            Ok(())
+        } else {
+            Err(DropReason::BadSignature)
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The driver's sockets: one unicast endpoint per address family (IPv4, optional IPv6), the
+//! dispatcher that picks one by destination family, receive polling across all of them, and the
+//! rebuild step of a rebind.
+//!
+//! Ports the socket half of py-ipv8's `UDPEndpoint`/`UDPv6Endpoint` and the
+//! `DispatcherEndpoint` that routes a send by address family
+//! (`messaging/interfaces/dispatcher/endpoint.py`). Sockets come from an
+//! [`ipv8_udp::Rebinder`], the injectable factory: production binds real sockets, tests script
+//! failures with `FlakyRebinder` and errors with `FaultySocket`.
+
+use std::io;
+use std::net::{SocketAddr, SocketAddrV4};
+use std::task::{Context, Poll};
+
+use ipv8_udp::{DatagramSocket, Family, Os, Rebinder};
+
+/// Which socket a received datagram (or error) came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A unicast socket.
+    Main,
+    /// The broadcast-beacon socket.
+    Beacon,
+}
+
+/// What one receive poll produced.
+pub(crate) struct Received {
+    pub(crate) source: Source,
+    pub(crate) os: Os,
+    pub(crate) result: io::Result<(usize, SocketAddr)>,
+}
+
+/// One unicast socket slot and the factory that refills it.
+struct Endpoint<R: Rebinder> {
+    rebinder: R,
+    socket: Option<R::Socket>,
+    /// The last bound address, kept while the slot is empty so a rebind prefers its port.
+    local: SocketAddr,
+    family: Family,
+    /// Waiting for a (re)bind.
+    stale: bool,
+}
+
+/// The socket set; see the module docs.
+pub(crate) struct Sockets<R: Rebinder> {
+    main: Vec<Endpoint<R>>,
+    beacon: Option<tokio::net::UdpSocket>,
+    /// Rotates the first socket polled, so a busy socket cannot starve the other.
+    next: usize,
+}
+
+/// Why a send found no socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NoSocket {
+    /// No endpoint of the destination's family is configured.
+    Family(Family),
+    /// It is configured but waiting for a rebind.
+    Unbound,
+}
+
+impl<R: Rebinder> Sockets<R> {
+    /// Binds the IPv4 endpoint (its failure is returned) and the optional IPv6 one (its
+    /// failure is logged and the endpoint dropped: many hosts have no IPv6).
+    pub(crate) fn open(v4: R, v6: Option<R>) -> io::Result<Self> {
+        let mut main = vec![Endpoint::open(v4)?];
+        if let Some(v6) = v6 {
+            match Endpoint::open(v6) {
+                Ok(endpoint) => main.push(endpoint),
+                Err(error) => tracing::warn!(%error, "no IPv6 socket; continuing with IPv4 only"),
+            }
+        }
+        Ok(Self { main, beacon: None, next: 0 })
+    }
+
+    /// The bound unicast addresses (IPv4 first).
+    pub(crate) fn bound(&self) -> Vec<SocketAddr> {
+        self.main.iter().filter(|e| e.socket.is_some()).map(|e| e.local).collect()
+    }
+
+    /// Whether at least one unicast socket is bound.
+    pub(crate) fn is_open(&self) -> bool {
+        self.main.iter().any(|e| e.socket.is_some())
+    }
+
+    /// The socket for sending to `to` (IPv4-mapped IPv6 addresses are sent as IPv4, since the
+    /// IPv6 socket is `IPV6_V6ONLY`), with the canonical destination and the socket's family.
+    pub(crate) fn for_destination(
+        &self,
+        to: SocketAddr,
+    ) -> Result<(&R::Socket, SocketAddr, Family), NoSocket> {
+        let to = canonical(to);
+        let family = Family::of(to.ip());
+        let endpoint =
+            self.main.iter().find(|e| e.family == family).ok_or(NoSocket::Family(family))?;
+        let socket = endpoint.socket.as_ref().ok_or(NoSocket::Unbound)?;
+        Ok((socket, to, family))
+    }
+
+    /// Polls every socket once, starting with a different one each call, and returns the
+    /// first datagram or error. `Pending` registers `cx` with every socket polled.
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Received> {
+        let count = self.main.len() + 1;
+        for i in 0..count {
+            let slot = (self.next + i) % count;
+            let polled = match self.main.get(slot) {
+                Some(endpoint) => endpoint.socket.as_ref().map(|s| {
+                    s.poll_recv_from(cx, buf).map(|result| Received {
+                        source: Source::Main,
+                        os: s.error_os(),
+                        result,
+                    })
+                }),
+                None => self.beacon.as_ref().map(|s| {
+                    DatagramSocket::poll_recv_from(s, cx, buf).map(|result| Received {
+                        source: Source::Beacon,
+                        os: Os::current(),
+                        result,
+                    })
+                }),
+            };
+            if let Some(Poll::Ready(received)) = polled {
+                self.next = (slot + 1) % count;
+                return Poll::Ready(received);
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Marks every socket for replacement and drops it (the factory's contract: the old socket
+    /// is closed first, so its port is free for the new one).
+    pub(crate) fn mark_all_stale(&mut self) {
+        for endpoint in &mut self.main {
+            endpoint.socket = None;
+            endpoint.stale = true;
+        }
+        self.beacon = None;
+    }
+
+    /// Binds every stale endpoint, preferring its previous port. Returns the first error;
+    /// endpoints that failed stay stale for the next attempt, the others are live at once.
+    pub(crate) fn rebind_stale(&mut self) -> io::Result<()> {
+        let mut first_error = None;
+        for endpoint in self.main.iter_mut().filter(|e| e.stale) {
+            match endpoint.rebinder.rebind(Some(endpoint.local)).and_then(|s| {
+                let local = s.local_addr()?;
+                Ok((s, local))
+            }) {
+                Ok((socket, local)) => {
+                    if local.port() != endpoint.local.port() {
+                        tracing::info!(old = %endpoint.local, new = %local, "rebound on a new port");
+                    }
+                    endpoint.socket = Some(socket);
+                    endpoint.local = local;
+                    endpoint.stale = false;
+                }
+                Err(error) => {
+                    tracing::warn!(family = ?endpoint.family, %error, "rebind failed; will retry");
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The beacon socket, if open.
+    pub(crate) fn beacon(&self) -> Option<&tokio::net::UdpSocket> {
+        self.beacon.as_ref()
+    }
+
+    /// The beacon socket, opened (`SO_BROADCAST`, ephemeral port) if needed.
+    pub(crate) fn beacon_or_open(&mut self) -> io::Result<&tokio::net::UdpSocket> {
+        if self.beacon.is_none() {
+            let config = ipv8_udp::BindConfig {
+                port_fallback_attempts: 0,
+                ..ipv8_udp::BindConfig::v4(0)
+            };
+            let bound = ipv8_udp::bind(&config)?;
+            bound.as_std().set_broadcast(true)?;
+            self.beacon = Some(bound.into_tokio()?);
+        }
+        Ok(self.beacon.as_ref().expect("opened above"))
+    }
+}
+
+impl<R: Rebinder> Endpoint<R> {
+    fn open(mut rebinder: R) -> io::Result<Self> {
+        let socket = rebinder.rebind(None)?;
+        let local = socket.local_addr()?;
+        Ok(Self { rebinder, socket: Some(socket), local, family: Family::of(local.ip()), stale: false })
+    }
+}
+
+/// `::ffff:a.b.c.d` → `a.b.c.d`; everything else unchanged.
+pub(crate) fn canonical(to: SocketAddr) -> SocketAddr {
+    match to {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::V4(SocketAddrV4::new(v4, v6.port())),
+            None => to,
+        },
+        SocketAddr::V4(_) => to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_addresses_become_ipv4() {
+        let mapped: SocketAddr = "[::ffff:10.1.2.3]:8090".parse().unwrap();
+        assert_eq!(canonical(mapped), "10.1.2.3:8090".parse().unwrap());
+        let v6: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
+        assert_eq!(canonical(v6), v6);
+    }
+}

@@ -1,0 +1,456 @@
+//! The liveness watchdog: decides *when* the sockets must be rebuilt (UDP-FAILURES §0 item 7,
+//! §7 "Watchdog").
+//!
+//! A pure state machine over the driver's monotonic clock (tokio's `Instant`) and a wall-clock
+//! sample (`SystemTime`) passed in by the caller, so every rule is unit-tested without sleeping.
+//! It asks for a rebind when:
+//!
+//! * a local address appeared or disappeared (after a short debounce: events come in bursts);
+//! * nothing was received for `silence_timeout` while the node has peers (the timeout doubles,
+//!   up to `max_silence_timeout`, while consecutive silence rebinds do not help);
+//! * every send failed for `send_failure_timeout`, with an `Environment` error or towards at
+//!   least two destinations (one unreachable peer is not the socket's fault);
+//! * the wall clock moved differently from the monotonic clock by more than
+//!   `clock_jump_threshold` (suspend/resume: `CLOCK_MONOTONIC` stops while the machine sleeps);
+//! * a single error says the socket itself is broken ([`ErrorClass::is_rebind_trigger`] on
+//!   receive; `Bug` on send), or the application asked for it.
+//!
+//! py-ipv8 has no such thing: its dead receive loop went unnoticed until every peer timed out.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use ipv8_udp::{ErrorClass, Op};
+use tokio::time::Instant;
+
+/// When the watchdog asks for a rebind. `Default` holds the production values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchdogConfig {
+    /// Master switch. Off: only explicit requests ([`crate::Ipv8Handle::rebind`]) and
+    /// socket-breaking errors rebind.
+    pub enabled: bool,
+    /// Rebind when nothing was received for this long while the node has verified peers.
+    /// Default 30 s: live peers answer walks every few seconds; churn pings every 10 s.
+    pub silence_timeout: Duration,
+    /// Upper bound for the silence timeout, which doubles after each silence rebind that
+    /// brought no datagram. Default 240 s.
+    pub max_silence_timeout: Duration,
+    /// Rebind when every send failed for this long (default 10 s).
+    pub send_failure_timeout: Duration,
+    /// Rebind when wall and monotonic clocks disagree by more than this between two samples
+    /// (default 10 s): the machine was suspended, or the clock was stepped.
+    pub clock_jump_threshold: Duration,
+    /// How often to sample the clocks when nothing else wakes the driver (default 5 s).
+    pub clock_sample_interval: Duration,
+    /// Rebind after a local address appeared or disappeared.
+    pub rebind_on_network_change: bool,
+    /// Quiet time after an address event before rebinding, so a burst causes one rebind
+    /// (default 500 ms).
+    pub network_change_debounce: Duration,
+}
+
+impl Default for WatchdogConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            silence_timeout: Duration::from_secs(30),
+            max_silence_timeout: Duration::from_secs(240),
+            send_failure_timeout: Duration::from_secs(10),
+            clock_jump_threshold: Duration::from_secs(10),
+            clock_sample_interval: Duration::from_secs(5),
+            rebind_on_network_change: true,
+            network_change_debounce: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Why the sockets were (or are being) rebuilt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RebindReason {
+    /// A local address appeared or disappeared.
+    NetworkChange,
+    /// Nothing received for `silent_for` although the node has peers.
+    Silence {
+        /// How long nothing was received.
+        silent_for: Duration,
+    },
+    /// Every send failed for `failing_for`; `class` is the last error's class.
+    SendFailures {
+        /// How long sends have been failing.
+        failing_for: Duration,
+        /// The class of the most recent failure.
+        class: ErrorClass,
+    },
+    /// The wall clock moved `skew` more (`forward`) or less than the monotonic clock.
+    ClockJump {
+        /// The difference between the two clocks' progress.
+        skew: Duration,
+        /// Whether the wall clock ran ahead (suspend/resume, a forward step).
+        forward: bool,
+    },
+    /// One error said the socket itself is broken.
+    SocketError {
+        /// The failed operation.
+        op: Op,
+        /// Its class (`Environment` or `Bug`).
+        class: ErrorClass,
+    },
+    /// The application asked for it.
+    Requested,
+}
+
+impl RebindReason {
+    /// Stable snake_case name for logs, metrics and JSON.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::NetworkChange => "network_change",
+            Self::Silence { .. } => "silence",
+            Self::SendFailures { .. } => "send_failures",
+            Self::ClockJump { .. } => "clock_jump",
+            Self::SocketError { .. } => "socket_error",
+            Self::Requested => "requested",
+        }
+    }
+}
+
+/// A run of failed sends with no success in between.
+#[derive(Clone, Copy, Debug)]
+struct FailStreak {
+    since: Instant,
+    first_to: SocketAddr,
+    several_destinations: bool,
+    environment: bool,
+    last_class: ErrorClass,
+}
+
+/// The watchdog's state; see the module docs.
+#[derive(Clone, Debug)]
+pub(crate) struct Watchdog {
+    config: WatchdogConfig,
+    quiet_since: Instant,
+    silence_rebinds: u32,
+    streak: Option<FailStreak>,
+    last_sample: Option<(Instant, SystemTime)>,
+    network_change_at: Option<Instant>,
+    requested: Option<RebindReason>,
+}
+
+impl Watchdog {
+    pub(crate) fn new(config: WatchdogConfig, now: Instant) -> Self {
+        Self {
+            config,
+            quiet_since: now,
+            silence_rebinds: 0,
+            streak: None,
+            last_sample: None,
+            network_change_at: None,
+            requested: None,
+        }
+    }
+
+    /// A datagram arrived.
+    pub(crate) fn on_datagram(&mut self, now: Instant) {
+        self.quiet_since = now;
+        self.silence_rebinds = 0;
+    }
+
+    /// A send succeeded: the failure streak ends.
+    pub(crate) fn on_send_ok(&mut self) {
+        self.streak = None;
+    }
+
+    /// A send to `to` failed with `class`.
+    pub(crate) fn on_send_error(&mut self, now: Instant, to: SocketAddr, class: ErrorClass) {
+        if class == ErrorClass::Bug {
+            self.request(RebindReason::SocketError { op: Op::Send, class });
+        }
+        if !matches!(
+            class,
+            ErrorClass::PerDestination
+                | ErrorClass::Environment
+                | ErrorClass::Unknown
+                | ErrorClass::Bug
+        ) {
+            return; // pressure, stale reports: not the socket's health
+        }
+        let streak = self.streak.get_or_insert(FailStreak {
+            since: now,
+            first_to: to,
+            several_destinations: false,
+            environment: false,
+            last_class: class,
+        });
+        streak.several_destinations |= streak.first_to != to;
+        streak.environment |= class == ErrorClass::Environment;
+        streak.last_class = class;
+    }
+
+    /// A receive failed with `class`.
+    pub(crate) fn on_recv_error(&mut self, class: ErrorClass) {
+        if class.is_rebind_trigger() {
+            self.request(RebindReason::SocketError { op: Op::Recv, class });
+        }
+    }
+
+    /// A local address appeared or disappeared.
+    pub(crate) fn on_network_change(&mut self, now: Instant) {
+        if self.config.enabled && self.config.rebind_on_network_change {
+            // Debounce: the rebind happens once the burst has been quiet for a while.
+            self.network_change_at = Some(now);
+        }
+    }
+
+    /// Asks for a rebind at the next [`Watchdog::poll`] (socket errors, the application).
+    pub(crate) fn request(&mut self, reason: RebindReason) {
+        self.requested.get_or_insert(reason);
+    }
+
+    /// The silence timeout in force (doubled per fruitless silence rebind, capped).
+    fn silence_timeout(&self) -> Duration {
+        let factor = 1u32 << self.silence_rebinds.min(16);
+        self.config
+            .silence_timeout
+            .saturating_mul(factor)
+            .min(self.config.max_silence_timeout.max(self.config.silence_timeout))
+    }
+
+    /// Checks every rule at `now` (`wall` is the wall clock read at the same moment) and
+    /// returns the reason to rebind, if any. `has_peers`: the node has verified peers.
+    pub(crate) fn poll(
+        &mut self,
+        now: Instant,
+        wall: SystemTime,
+        has_peers: bool,
+    ) -> Option<RebindReason> {
+        let jump = self.sample_clocks(now, wall);
+        if let Some(reason) = self.requested.take() {
+            return Some(reason);
+        }
+        if !self.config.enabled {
+            return None;
+        }
+        if jump.is_some() {
+            return jump;
+        }
+        if let Some(at) = self.network_change_at {
+            if now >= at + self.config.network_change_debounce {
+                return Some(RebindReason::NetworkChange);
+            }
+        }
+        let silent_for = now.saturating_duration_since(self.quiet_since);
+        if has_peers && silent_for >= self.silence_timeout() {
+            return Some(RebindReason::Silence { silent_for });
+        }
+        if let Some(streak) = self.streak {
+            let failing_for = now.saturating_duration_since(streak.since);
+            if (streak.environment || streak.several_destinations)
+                && failing_for >= self.config.send_failure_timeout
+            {
+                return Some(RebindReason::SendFailures { failing_for, class: streak.last_class });
+            }
+        }
+        None
+    }
+
+    /// Compares the progress of both clocks since the previous sample.
+    fn sample_clocks(&mut self, now: Instant, wall: SystemTime) -> Option<RebindReason> {
+        let previous = self.last_sample.replace((now, wall));
+        let (then, wall_then) = previous?;
+        let mono = now.saturating_duration_since(then);
+        let (wall_elapsed, backwards) = match wall.duration_since(wall_then) {
+            Ok(d) => (d, false),
+            Err(e) => (e.duration(), true),
+        };
+        let (skew, forward) = if backwards {
+            (wall_elapsed + mono, false)
+        } else if wall_elapsed >= mono {
+            (wall_elapsed - mono, true)
+        } else {
+            (mono - wall_elapsed, false)
+        };
+        (skew > self.config.clock_jump_threshold)
+            .then_some(RebindReason::ClockJump { skew, forward })
+    }
+
+    /// The sockets were rebuilt at `now` for `reason`: every rule starts over.
+    pub(crate) fn rebound(&mut self, now: Instant, reason: RebindReason) {
+        self.quiet_since = now;
+        self.streak = None;
+        self.network_change_at = None;
+        self.requested = None;
+        if matches!(reason, RebindReason::Silence { .. }) {
+            self.silence_rebinds = self.silence_rebinds.saturating_add(1);
+        }
+    }
+
+    /// The next moment [`Watchdog::poll`] could fire (the driver folds it into its one timer).
+    pub(crate) fn deadline(&self, now: Instant, has_peers: bool) -> Instant {
+        if self.requested.is_some() {
+            return now;
+        }
+        let mut at = match self.last_sample {
+            Some((then, _)) => then + self.config.clock_sample_interval,
+            None => now,
+        };
+        if !self.config.enabled {
+            return at;
+        }
+        if let Some(change) = self.network_change_at {
+            at = at.min(change + self.config.network_change_debounce);
+        }
+        if has_peers {
+            at = at.min(self.quiet_since + self.silence_timeout());
+        }
+        if let Some(streak) = self.streak {
+            if streak.environment || streak.several_destinations {
+                at = at.min(streak.since + self.config.send_failure_timeout);
+            }
+        }
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([192, 0, 2, 1], port))
+    }
+
+    /// A watchdog at t0 whose clocks have been sampled once; returns it and the clock pair.
+    fn armed() -> (Watchdog, Instant, SystemTime) {
+        let t0 = Instant::now();
+        let w0 = SystemTime::UNIX_EPOCH + secs(1_700_000_000);
+        let mut dog = Watchdog::new(WatchdogConfig::default(), t0);
+        assert_eq!(dog.poll(t0, w0, true), None);
+        (dog, t0, w0)
+    }
+
+    #[test]
+    fn silence_with_peers_triggers_and_escalates() {
+        let (mut dog, t0, w0) = armed();
+        let at = |s| (t0 + secs(s), w0 + secs(s));
+        let (t, w) = at(29);
+        assert_eq!(dog.poll(t, w, true), None);
+        assert_eq!(dog.deadline(t, true), t0 + secs(30));
+        let (t, w) = at(30);
+        assert_eq!(dog.poll(t, w, false), None, "no peers: silence is normal");
+        let reason = dog.poll(t, w, true).expect("silence");
+        assert_eq!(reason, RebindReason::Silence { silent_for: secs(30) });
+        dog.rebound(t, reason);
+        // Still nothing received: the next silence rebind waits twice as long.
+        assert_eq!(dog.poll(t0 + secs(89), w0 + secs(89), true), None);
+        assert!(dog.poll(t0 + secs(90), w0 + secs(90), true).is_some());
+        // A datagram resets both the timer and the escalation.
+        dog.on_datagram(t0 + secs(90));
+        assert_eq!(dog.deadline(t0 + secs(90), true), t0 + secs(95), "clock sample first");
+        assert_eq!(dog.poll(t0 + secs(119), w0 + secs(119), true), None);
+        assert!(dog.poll(t0 + secs(120), w0 + secs(120), true).is_some());
+    }
+
+    #[test]
+    fn silence_timeout_is_capped() {
+        let (mut dog, t0, _) = armed();
+        for _ in 0..40 {
+            dog.rebound(t0, RebindReason::Silence { silent_for: secs(1) });
+        }
+        assert_eq!(dog.silence_timeout(), secs(240));
+    }
+
+    #[test]
+    fn one_bad_destination_is_not_the_sockets_fault() {
+        let (mut dog, t0, w0) = armed();
+        for s in 0..60 {
+            dog.on_datagram(t0 + secs(s));
+            dog.on_send_error(t0 + secs(s), addr(1), ErrorClass::PerDestination);
+        }
+        assert_eq!(dog.poll(t0 + secs(60), w0 + secs(60), true), None);
+    }
+
+    #[test]
+    fn every_send_failing_for_a_while_triggers() {
+        let (mut dog, t0, w0) = armed();
+        dog.on_send_error(t0, addr(1), ErrorClass::PerDestination); // EADDRNOTAVAIL on Linux
+        dog.on_send_error(t0 + secs(1), addr(2), ErrorClass::PerDestination);
+        dog.on_datagram(t0 + secs(9));
+        assert_eq!(dog.poll(t0 + secs(9), w0 + secs(9), true), None);
+        assert_eq!(dog.deadline(t0 + secs(9), true), t0 + secs(10));
+        let reason = dog.poll(t0 + secs(10), w0 + secs(10), true);
+        assert_eq!(
+            reason,
+            Some(RebindReason::SendFailures {
+                failing_for: secs(10),
+                class: ErrorClass::PerDestination
+            })
+        );
+        // A success in between ends the streak.
+        dog.rebound(t0 + secs(10), reason.unwrap());
+        dog.on_send_error(t0 + secs(11), addr(1), ErrorClass::Environment);
+        dog.on_send_ok();
+        dog.on_send_error(t0 + secs(12), addr(1), ErrorClass::Environment);
+        assert_eq!(dog.poll(t0 + secs(21), w0 + secs(21), false), None);
+        assert!(dog.poll(t0 + secs(22), w0 + secs(22), false).is_some(), "environment: one dst");
+        // Pressure is not a health signal.
+        let (mut dog, t0, w0) = armed();
+        dog.on_send_error(t0, addr(1), ErrorClass::Pressure);
+        dog.on_send_error(t0, addr(2), ErrorClass::Pressure);
+        assert_eq!(dog.poll(t0 + secs(20), w0 + secs(20), false), None);
+    }
+
+    #[test]
+    fn network_change_is_debounced() {
+        let (mut dog, t0, w0) = armed();
+        dog.on_network_change(t0);
+        dog.on_network_change(t0 + Duration::from_millis(300));
+        assert_eq!(dog.poll(t0 + Duration::from_millis(700), w0, false), None);
+        assert_eq!(dog.deadline(t0, false), t0 + Duration::from_millis(800));
+        let t = t0 + Duration::from_millis(800);
+        assert_eq!(dog.poll(t, w0 + Duration::from_millis(800), false), Some(RebindReason::NetworkChange));
+        dog.rebound(t, RebindReason::NetworkChange);
+        assert_eq!(dog.poll(t + secs(1), w0 + secs(2), false), None);
+    }
+
+    #[test]
+    fn clock_jumps_both_ways() {
+        let (mut dog, t0, w0) = armed();
+        // Suspended for an hour: monotonic time advanced 5 s, the wall clock an hour.
+        let reason = dog.poll(t0 + secs(5), w0 + secs(3_600), false);
+        assert_eq!(reason, Some(RebindReason::ClockJump { skew: secs(3_595), forward: true }));
+        // Stepped back by a minute.
+        let reason = dog.poll(t0 + secs(10), w0 + secs(3_545), false);
+        assert_eq!(reason, Some(RebindReason::ClockJump { skew: secs(60), forward: false }));
+        // Small drift is ignored.
+        assert_eq!(dog.poll(t0 + secs(20), w0 + secs(3_556), false), None);
+    }
+
+    #[test]
+    fn broken_socket_errors_and_requests_fire_even_when_disabled() {
+        let t0 = Instant::now();
+        let w0 = SystemTime::UNIX_EPOCH;
+        let config = WatchdogConfig { enabled: false, ..WatchdogConfig::default() };
+        let mut dog = Watchdog::new(config, t0);
+        dog.on_recv_error(ErrorClass::StaleReport);
+        assert_eq!(dog.poll(t0, w0, true), None);
+        dog.on_recv_error(ErrorClass::Environment);
+        assert_eq!(dog.deadline(t0, true), t0);
+        assert_eq!(
+            dog.poll(t0, w0, true),
+            Some(RebindReason::SocketError { op: Op::Recv, class: ErrorClass::Environment })
+        );
+        dog.on_send_error(t0, addr(1), ErrorClass::Bug);
+        assert_eq!(
+            dog.poll(t0, w0, true),
+            Some(RebindReason::SocketError { op: Op::Send, class: ErrorClass::Bug })
+        );
+        // Disabled: no silence rebinds, no clock jumps.
+        assert_eq!(dog.poll(t0 + secs(1_000), w0 + secs(99_999), true), None);
+        dog.request(RebindReason::Requested);
+        assert_eq!(dog.poll(t0, w0, true), Some(RebindReason::Requested));
+        assert_eq!(RebindReason::Requested.as_str(), "requested");
+    }
+}
