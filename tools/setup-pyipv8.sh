@@ -16,6 +16,7 @@ have_pyipv8() {
 import sys
 from importlib.metadata import version
 import ipv8.keyvault.crypto  # noqa: F401  (the module the interop tests use)
+import ipv8.REST.rest_manager  # noqa: F401  (needs the apispec pins below)
 sys.exit(0 if version("pyipv8") == sys.argv[1] else 1)
 EOF
 }
@@ -32,7 +33,10 @@ if ! have_pyipv8; then
         "$base_python" -m venv "$venv"
     fi
     echo "setup-pyipv8: installing pyipv8==$PYIPV8_VERSION" >&2
-    "$python" -m pip install --quiet --disable-pip-version-check "pyipv8==$PYIPV8_VERSION" >&2
+    # pyipv8's own requirements.txt asks for aiohttp_apispec>=3.0.0b1 and apispec>=6; pip skips
+    # the pre-release and its REST module then fails to import, so name both explicitly.
+    "$python" -m pip install --quiet --disable-pip-version-check \
+        "pyipv8==$PYIPV8_VERSION" "aiohttp_apispec==3.0.0b2" "apispec>=6.0.0" >&2
     if ! have_pyipv8; then
         echo "setup-pyipv8: pyipv8 $PYIPV8_VERSION still does not import from $python" >&2
         exit 1

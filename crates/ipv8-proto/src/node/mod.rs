@@ -1,0 +1,541 @@
+//! [`Node`]: construction, the input/output surface and the read side.
+//!
+//! Ports the instance-level parts of py-ipv8 `ipv8_service.py` (overlay and strategy set-up, the
+//! strategy loop) and the prefix routing of `messaging/interfaces/endpoint.py`. The routing and
+//! timer handling itself is in `node/dispatch.rs`.
+
+pub(crate) mod core;
+mod dispatch;
+pub(crate) mod outputs;
+
+use std::any::Any;
+use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipv8_crypto::Mid;
+use ipv8_wire::{CommunityId, Prefix};
+
+use self::core::Core;
+use self::outputs::{Output, Outputs, TimerReason};
+use crate::address::{LocalAddresses, LocalInterface};
+use crate::bootstrap::{BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers};
+use crate::community::overlay::Overlay;
+use crate::community::tracker::Tracker;
+use crate::community::{Community, DiscoveryCommunity, OverlayState, PlainCommunity};
+use crate::config::{CommunityConfig, CommunityKind, ConfigError, NodeConfig};
+use crate::crypto::{CryptoProvider, Identity, RealCrypto};
+use crate::discovery::StrategySlot;
+use crate::drops::DropCounters;
+use crate::network::Network;
+use crate::peer::Peer;
+use crate::rng::{NodeRng, Stream};
+use crate::stats::{Aggregate, Statistics};
+use crate::time::Instant;
+use crate::timers::Timers;
+
+/// A strategy as shown by REST (`strategies` of `/overlays`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrategyInfo {
+    /// py-ipv8 class name.
+    pub name: &'static str,
+    /// Peer target (`-1` = always runs).
+    pub target_peers: i32,
+}
+
+/// A snapshot of one overlay, in the shape of py-ipv8's `/overlays` entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlayInfo {
+    /// Community id.
+    pub id: CommunityId,
+    /// `overlay_name`.
+    pub name: String,
+    /// Prefix (`00 02 ‖ id`).
+    pub prefix: Prefix,
+    /// Our public key bin.
+    pub my_public_key: Vec<u8>,
+    /// Our Lamport clock.
+    pub global_time: u64,
+    /// The community's verified peers: mid, preferred address, public key bin.
+    pub peers: Vec<(Mid, SocketAddr, Vec<u8>)>,
+    /// `max_peers`.
+    pub max_peers: i32,
+    /// `my_estimated_lan`.
+    pub my_estimated_lan: SocketAddrV4,
+    /// `my_estimated_wan`.
+    pub my_estimated_wan: SocketAddrV4,
+    /// Strategies with targets.
+    pub strategies: Vec<StrategyInfo>,
+    /// Aggregate statistics, `None` when statistics are off for this prefix.
+    pub statistics: Option<Aggregate>,
+    /// Tracker bootstrapping of this overlay.
+    pub bootstrap: BootstrapStatus,
+    /// Addresses known for this community that are not (yet) peers.
+    pub walkable_addresses: usize,
+}
+
+/// The sans-IO py-ipv8 node. See the crate documentation for the drive loop.
+pub struct Node {
+    walk_interval: Duration,
+    statistics_on: bool,
+    seed: u64,
+    core: Core,
+    overlays: Vec<Overlay>,
+    tracker: Option<Tracker>,
+    timers: Timers<TimerReason>,
+    send_failures: u64,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("mid", &self.core.my_mid)
+            .field("overlays", &self.overlays.len())
+            .field("peers", &self.core.network.verified_count())
+            .field("tracker_mode", &self.tracker.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// A node with real crypto (`ipv8-crypto`), the built-in communities of `config`, our key
+    /// `identity` and every random choice drawn from ChaCha streams of `seed`.
+    ///
+    /// Invalid configuration is repaired rather than refused (duplicate communities are
+    /// skipped, `max_peers < -1` becomes -1, a zero walk interval becomes 0.5 s); use
+    /// [`NodeConfig::validate`] to reject it instead.
+    #[must_use]
+    pub fn new(config: NodeConfig, identity: Arc<dyn Identity>, seed: u64, now: Instant) -> Self {
+        Self::with_crypto(config, identity, Box::new(RealCrypto::default()), seed, now)
+    }
+
+    /// As [`Node::new`], with a custom signature verifier (the simulator's cheap signer).
+    #[must_use]
+    pub fn with_crypto(
+        config: NodeConfig,
+        identity: Arc<dyn Identity>,
+        crypto: Box<dyn CryptoProvider>,
+        seed: u64,
+        now: Instant,
+    ) -> Self {
+        let my_key: Arc<[u8]> = identity.public_bin().into();
+        let my_mid = crypto.mid(&my_key);
+        let mut network = Network::new(config.limits);
+        network.blacklist_mid(my_mid);
+        let trackers = Trackers::new(&config.bootstrap);
+        for addr in &trackers.addrs {
+            network.blacklist_address(*addr);
+        }
+        let walk_interval = if config.walk_interval.is_zero() {
+            Duration::from_millis(500)
+        } else {
+            config.walk_interval
+        };
+        let core = Core {
+            network,
+            stats: Statistics::default(),
+            drops: DropCounters::default(),
+            out: Outputs::default(),
+            identity,
+            my_key,
+            my_mid,
+            crypto,
+            global_time: 0,
+            local: LocalAddresses::default(),
+            my_v4: None,
+            advertise: config.advertise,
+            communities: Vec::new(),
+            trackers,
+            walk_rng: NodeRng::child(seed, Stream::Walker),
+            churn_rng: NodeRng::child(seed, Stream::Churn),
+            boot_rng: NodeRng::child(seed, Stream::Bootstrap),
+        };
+        let mut node = Self {
+            walk_interval,
+            statistics_on: config.statistics,
+            seed,
+            core,
+            overlays: Vec::new(),
+            tracker: None,
+            timers: Timers::default(),
+            send_failures: 0,
+        };
+        for c in &config.communities {
+            let plugin: Box<dyn Community> = match c.kind {
+                CommunityKind::Discovery => Box::new(DiscoveryCommunity::new()),
+                CommunityKind::Plain => Box::new(PlainCommunity),
+            };
+            if let Err(e) = node.add_community(now, c.clone(), plugin) {
+                tracing::warn!(error = %e, "community skipped");
+            }
+        }
+        if config.tracker_mode {
+            let mut rng = NodeRng::child(seed, Stream::Tracker);
+            let mut id = [0u8; 20];
+            id.copy_from_slice(&rng.bytes32()[..20]);
+            let id = CommunityId(id);
+            let state = OverlayState {
+                id,
+                prefix: Prefix::for_community(id),
+                name: "EndpointServer".to_owned(),
+                max_peers: crate::config::DEFAULT_MAX_PEERS,
+                wan: None,
+                rng,
+                timers: Timers::default(),
+            };
+            let tracker = Tracker::new(state, config.tracker);
+            node.timers
+                .set(TimerReason::TrackerChurn, now + tracker.churn_interval());
+            node.tracker = Some(tracker);
+        }
+        node.timers.set(TimerReason::Walk, now);
+        node
+    }
+
+    /// Loads a community plugin with its configuration (`config.kind` is ignored).
+    ///
+    /// # Errors
+    /// [`ConfigError::DuplicateCommunity`] when the id is already loaded,
+    /// [`ConfigError::BadMaxPeers`] for `max_peers < -1`.
+    pub fn add_community(
+        &mut self,
+        now: Instant,
+        config: CommunityConfig,
+        community: Box<dyn Community>,
+    ) -> Result<(), ConfigError> {
+        if self.overlays.iter().any(|o| o.state.id == config.id) {
+            return Err(ConfigError::DuplicateCommunity(config.id));
+        }
+        if config.max_peers < -1 {
+            return Err(ConfigError::BadMaxPeers(config.id));
+        }
+        let prefix = Prefix::for_community(config.id);
+        let state = OverlayState {
+            id: config.id,
+            prefix,
+            name: config.name.clone(),
+            max_peers: config.max_peers,
+            wan: None,
+            rng: NodeRng::child(self.seed, Stream::Community(config.id.0)),
+            timers: Timers::default(),
+        };
+        let boot = Bootstrappers {
+            dispersy: (config.use_trackers && self.core.trackers.configured())
+                .then(DispersyBootstrapper::default),
+            beacon: config.use_beacon.then(BeaconBootstrapper::default),
+        };
+        if self.statistics_on {
+            self.core.stats.enable(prefix);
+        }
+        self.core.communities.push(config.id);
+        self.overlays.push(Overlay {
+            state,
+            strategies: config.walkers.iter().map(StrategySlot::new).collect(),
+            boot,
+            community,
+        });
+        self.after_input(now);
+        Ok(())
+    }
+
+    // ----- inputs ----------------------------------------------------------------------------
+
+    /// The driver bound its sockets; `local` are their addresses (port known).
+    pub fn handle_bound(&mut self, now: Instant, local: &[SocketAddr]) {
+        self.core.local.set_bound(local);
+        self.after_input(now);
+    }
+
+    /// The driver's view of the local interfaces (LAN addresses and netmasks).
+    pub fn handle_local_addresses(&mut self, now: Instant, ifaces: &[LocalInterface]) {
+        self.core.local.set_interfaces(ifaces);
+        self.after_input(now);
+    }
+
+    /// The network changed (rebind, address change): forget the WAN estimates, re-resolve the
+    /// tracker names, re-introduce ourselves to every known peer and bootstrap at once.
+    pub fn handle_network_change(&mut self, now: Instant) {
+        self.core.my_v4 = None;
+        self.core.trackers.forget_resolution();
+        for overlay in &mut self.overlays {
+            overlay.state.wan = None;
+            overlay.boot.reset();
+            for slot in &mut overlay.strategies {
+                slot.strategy.reset();
+            }
+            overlay.with_cx(&mut self.core, now, |cx, boot, _| {
+                let id = cx.ov.id;
+                let peers: Vec<Peer> = cx.core.network.peers_for_service(id).cloned().collect();
+                for peer in &peers {
+                    crate::community::overlay::send_introduction_request(cx, peer);
+                }
+                boot.bootstrap(cx);
+            });
+        }
+        if let Some(t) = &mut self.tracker {
+            t.state.wan = None;
+        }
+        self.after_input(now);
+    }
+
+    /// A DNS answer for an [`Output::Resolve`] (empty when resolution failed).
+    pub fn handle_resolved(&mut self, now: Instant, host: &str, port: u16, addrs: &[SocketAddr]) {
+        let fresh = self.core.trackers.resolved(host, port, addrs);
+        for addr in &fresh {
+            self.core.network.blacklist_address(*addr);
+        }
+        if !fresh.is_empty() {
+            for overlay in &mut self.overlays {
+                let started = overlay.boot.dispersy.as_ref().is_some_and(|d| d.initialized);
+                if started {
+                    overlay.with_cx(&mut self.core, now, |cx, _, _| {
+                        for addr in &fresh {
+                            crate::community::overlay::walk_to(cx, *addr);
+                        }
+                    });
+                }
+            }
+        }
+        self.after_input(now);
+    }
+
+    /// Sending to `to` failed (UDP: counted, nothing else changes, as in py-ipv8).
+    pub fn handle_send_failed(&mut self, now: Instant, to: SocketAddr) {
+        self.send_failures = self.send_failures.saturating_add(1);
+        tracing::debug!(%to, "send failed");
+        self.after_input(now);
+    }
+
+    /// Sends an introduction-request to `addr` in every overlay (py-ipv8 `walk_to`).
+    pub fn walk_to(&mut self, now: Instant, addr: SocketAddr) {
+        for overlay in &mut self.overlays {
+            overlay.with_cx(&mut self.core, now, |cx, _, _| {
+                crate::community::overlay::walk_to(cx, addr);
+            });
+        }
+        self.after_input(now);
+    }
+
+    /// Sends an introduction-request to `addr` in one overlay; `false` if it is not loaded.
+    pub fn walk_to_in(&mut self, now: Instant, community: CommunityId, addr: SocketAddr) -> bool {
+        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state.id == community) else {
+            return false;
+        };
+        overlay.with_cx(&mut self.core, now, |cx, _, _| {
+            crate::community::overlay::walk_to(cx, addr);
+        });
+        self.after_input(now);
+        true
+    }
+
+    /// Turns statistics on or off for one community, or all when `community` is `None`
+    /// (REST `POST /overlays/statistics`). Turning off discards the counters.
+    pub fn set_statistics(&mut self, community: Option<CommunityId>, on: bool) {
+        for overlay in &self.overlays {
+            if community.is_some_and(|c| c != overlay.state.id) {
+                continue;
+            }
+            if on {
+                self.core.stats.enable(overlay.state.prefix);
+            } else {
+                self.core.stats.disable(&overlay.state.prefix);
+            }
+        }
+        if community.is_none() {
+            self.statistics_on = on;
+        }
+    }
+
+    // ----- outputs ---------------------------------------------------------------------------
+
+    /// The next instruction for the driver.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.core.out.pop()
+    }
+
+    /// When to call [`Node::handle_timeout`] next, and why.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<(Instant, TimerReason)> {
+        self.timers.next()
+    }
+
+    // ----- read side -------------------------------------------------------------------------
+
+    /// The shared peer graph.
+    #[must_use]
+    pub fn network(&self) -> &Network {
+        &self.core.network
+    }
+
+    /// Message statistics.
+    #[must_use]
+    pub fn statistics(&self) -> &Statistics {
+        &self.core.stats
+    }
+
+    /// Dropped-input counters.
+    #[must_use]
+    pub fn drops(&self) -> &DropCounters {
+        &self.core.drops
+    }
+
+    /// Failed sends reported by the driver.
+    #[must_use]
+    pub fn send_failures(&self) -> u64 {
+        self.send_failures
+    }
+
+    /// Our member id.
+    #[must_use]
+    pub fn my_mid(&self) -> Mid {
+        self.core.my_mid
+    }
+
+    /// Our public key bin.
+    #[must_use]
+    pub fn my_public_key(&self) -> &[u8] {
+        &self.core.my_key
+    }
+
+    /// Our Lamport clock.
+    #[must_use]
+    pub fn global_time(&self) -> u64 {
+        self.core.global_time
+    }
+
+    /// Our IPv4 LAN estimate.
+    #[must_use]
+    pub fn lan_estimate(&self) -> SocketAddrV4 {
+        self.core.lan_estimate()
+    }
+
+    /// One community's WAN estimate.
+    #[must_use]
+    pub fn wan_estimate(&self, community: CommunityId) -> Option<SocketAddrV4> {
+        let overlay = self.overlays.iter().find(|o| o.state.id == community)?;
+        Some(
+            self.core
+                .advertise
+                .or(overlay.state.wan)
+                .unwrap_or_else(|| self.core.lan_estimate()),
+        )
+    }
+
+    /// Whether this node runs as a tracker.
+    #[must_use]
+    pub fn is_tracker(&self) -> bool {
+        self.tracker.is_some()
+    }
+
+    /// Outputs waiting in the queue.
+    #[must_use]
+    pub fn queued_outputs(&self) -> usize {
+        self.core.out.len()
+    }
+
+    /// Tracker bootstrapping over all overlays: `Reached` if any overlay reached a tracker,
+    /// else the most advanced `Waiting`, else `Idle`/`Disabled`.
+    #[must_use]
+    pub fn bootstrap_status(&self) -> BootstrapStatus {
+        let statuses: Vec<BootstrapStatus> = self.overlays.iter().map(|o| o.boot.status()).collect();
+        if let Some(reached) = statuses
+            .iter()
+            .filter(|s| matches!(s, BootstrapStatus::Reached { .. }))
+            .max_by_key(|s| match s {
+                BootstrapStatus::Reached { last_response } => *last_response,
+                _ => Instant::ZERO,
+            })
+        {
+            return *reached;
+        }
+        if let Some(waiting) = statuses
+            .iter()
+            .filter(|s| matches!(s, BootstrapStatus::Waiting { .. }))
+            .max_by_key(|s| match s {
+                BootstrapStatus::Waiting { attempts, .. } => *attempts,
+                _ => 0,
+            })
+        {
+            return *waiting;
+        }
+        if statuses.iter().any(|s| *s == BootstrapStatus::Idle) {
+            BootstrapStatus::Idle
+        } else {
+            BootstrapStatus::Disabled
+        }
+    }
+
+    /// A snapshot of every overlay.
+    #[must_use]
+    pub fn overlays(&self) -> Vec<OverlayInfo> {
+        self.overlays
+            .iter()
+            .map(|o| {
+                let id = o.state.id;
+                OverlayInfo {
+                    id,
+                    name: o.state.name.clone(),
+                    prefix: o.state.prefix,
+                    my_public_key: self.core.my_key.to_vec(),
+                    global_time: self.core.global_time,
+                    peers: self
+                        .core
+                        .network
+                        .peers_for_service(id)
+                        .map(|p| (p.mid(), p.address(), p.public_key_bin().to_vec()))
+                        .collect(),
+                    max_peers: o.state.max_peers,
+                    my_estimated_lan: self.core.lan_estimate(),
+                    my_estimated_wan: self
+                        .core
+                        .advertise
+                        .or(o.state.wan)
+                        .unwrap_or_else(|| self.core.lan_estimate()),
+                    strategies: o
+                        .strategies
+                        .iter()
+                        .map(|s| StrategyInfo {
+                            name: s.name,
+                            target_peers: s.target_peers,
+                        })
+                        .collect(),
+                    statistics: self.core.stats.prefix(&o.state.prefix).map(|p| p.aggregate()),
+                    bootstrap: o.boot.status(),
+                    walkable_addresses: self.core.network.walkable_addresses(id, false).len(),
+                }
+            })
+            .collect()
+    }
+
+    /// The loaded plugin of `community`, if it is a `T` (py-ipv8 `get_overlay(cls)`).
+    #[must_use]
+    pub fn community<T: Community>(&self, community: CommunityId) -> Option<&T> {
+        let overlay = self.overlays.iter().find(|o| o.state.id == community)?;
+        let any: &dyn Any = overlay.community.as_ref();
+        any.downcast_ref::<T>()
+    }
+
+    /// py-ipv8's statistics name of a message, `"<id>:<handler>"` (e.g.
+    /// `246:on_old_introduction_request`, `7:unknown`).
+    #[must_use]
+    pub fn message_name(&self, community: CommunityId, msg_id: u8) -> String {
+        let base = match msg_id {
+            246 => Some("on_old_introduction_request"),
+            245 => Some("on_old_introduction_response"),
+            250 => Some("on_old_puncture_request"),
+            249 => Some("on_puncture"),
+            234 => Some("on_new_introduction_request"),
+            233 => Some("on_new_introduction_response"),
+            232 => Some("on_new_puncture_request"),
+            231 => Some("on_new_puncture"),
+            id if ipv8_wire::ids::deprecated_name(id).is_some() => Some("on_deprecated_message"),
+            _ => None,
+        };
+        let own = self
+            .overlays
+            .iter()
+            .find(|o| o.state.id == community)
+            .and_then(|o| o.community.handler_name(msg_id));
+        format!("{msg_id}:{}", base.or(own).unwrap_or("unknown"))
+    }
+}

@@ -1,0 +1,181 @@
+//! The application side of the driver: [`Ipv8`] (the running node: handle plus task) and
+//! [`Ipv8Handle`] (cheap to clone: commands in, snapshots and events out).
+//!
+//! Replaces direct method calls on py-ipv8's `IPv8` / `Community` objects from other asyncio
+//! tasks. Commands travel over a bounded mpsc channel to the one task that owns the node, so
+//! protocol state needs no lock; readers get `Arc<Snapshot>`s from a `watch` channel.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ipv8_proto::time::Instant as NodeInstant;
+use ipv8_proto::{Event, Node};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::snapshot::Snapshot;
+
+/// A closure run on the driver task with the node and the current node time.
+pub(crate) type NodeCall = Box<dyn FnOnce(&mut Node, NodeInstant) + Send>;
+
+/// What the driver task can be asked to do.
+pub(crate) enum Command {
+    /// `Node::walk_to`.
+    WalkTo(SocketAddr),
+    /// Publish and return a fresh snapshot.
+    Snapshot(oneshot::Sender<Arc<Snapshot>>),
+    /// Rebuild the sockets now.
+    Rebind,
+    /// Run a closure on the node.
+    Call(NodeCall),
+    /// A DNS answer from a resolver task.
+    Resolved {
+        host: String,
+        port: u16,
+        addrs: Vec<SocketAddr>,
+    },
+    /// Stop the driver.
+    Shutdown,
+}
+
+/// The driver task has stopped (shut down, or panicked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DriverGone;
+
+impl fmt::Display for DriverGone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the ipv8 driver task has stopped")
+    }
+}
+
+impl std::error::Error for DriverGone {}
+
+/// Talks to a running driver. Clones share the same driver.
+#[derive(Clone, Debug)]
+pub struct Ipv8Handle {
+    commands: mpsc::Sender<Command>,
+    snapshots: watch::Receiver<Arc<Snapshot>>,
+    events: broadcast::Sender<Event>,
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WalkTo(addr) => f.debug_tuple("WalkTo").field(addr).finish(),
+            Self::Snapshot(_) => f.write_str("Snapshot"),
+            Self::Rebind => f.write_str("Rebind"),
+            Self::Call(_) => f.write_str("Call"),
+            Self::Resolved { host, port, addrs } => {
+                f.debug_struct("Resolved").field("host", host).field("port", port).field("addrs", addrs).finish()
+            }
+            Self::Shutdown => f.write_str("Shutdown"),
+        }
+    }
+}
+
+impl Ipv8Handle {
+    pub(crate) fn new(
+        commands: mpsc::Sender<Command>,
+        snapshots: watch::Receiver<Arc<Snapshot>>,
+        events: broadcast::Sender<Event>,
+    ) -> Self {
+        Self { commands, snapshots, events }
+    }
+
+    async fn send(&self, command: Command) -> Result<(), DriverGone> {
+        self.commands.send(command).await.map_err(|_| DriverGone)
+    }
+
+    /// Sends an introduction request to `addr` (py-ipv8 `Community.walk_to`).
+    pub async fn walk_to(&self, addr: SocketAddr) -> Result<(), DriverGone> {
+        self.send(Command::WalkTo(addr)).await
+    }
+
+    /// Asks the driver to rebuild its sockets now (keeping their ports when possible).
+    pub async fn rebind(&self) -> Result<(), DriverGone> {
+        self.send(Command::Rebind).await
+    }
+
+    /// A snapshot taken now (also published to [`Ipv8Handle::watch`]).
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, DriverGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Snapshot(tx)).await?;
+        rx.await.map_err(|_| DriverGone)
+    }
+
+    /// The most recently published snapshot (at most `snapshot_interval` old while the
+    /// driver runs; the final one after it stopped).
+    pub fn latest(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshots.borrow())
+    }
+
+    /// A receiver of published snapshots.
+    pub fn watch(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.snapshots.clone()
+    }
+
+    /// Subscribes to node events (peers added and removed, bootstrap, WAN changes). A slow
+    /// subscriber loses the oldest events (`broadcast` semantics).
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Runs `f` on the driver task with exclusive access to the node and returns its result.
+    /// Outputs `f` causes are handled right after. Keep `f` short: the node waits for it.
+    pub async fn with_node<T, F>(&self, f: F) -> Result<T, DriverGone>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Node, NodeInstant) -> T + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let call: NodeCall = Box::new(move |node, now| {
+            let _ = tx.send(f(node, now));
+        });
+        self.send(Command::Call(call)).await?;
+        rx.await.map_err(|_| DriverGone)
+    }
+
+    /// Asks the driver to stop; returns once the request is queued (see [`Ipv8::shutdown`] to
+    /// also wait for the task).
+    pub async fn shutdown(&self) -> Result<(), DriverGone> {
+        self.send(Command::Shutdown).await
+    }
+
+    /// Whether the driver task has stopped.
+    pub fn is_closed(&self) -> bool {
+        self.commands.is_closed()
+    }
+}
+
+/// A running node: its [`Ipv8Handle`] and the driver task.
+#[derive(Debug)]
+pub struct Ipv8 {
+    handle: Ipv8Handle,
+    task: JoinHandle<()>,
+}
+
+impl Ipv8 {
+    pub(crate) fn new(handle: Ipv8Handle, task: JoinHandle<()>) -> Self {
+        Self { handle, task }
+    }
+
+    /// The handle (clone it to share).
+    pub fn handle(&self) -> &Ipv8Handle {
+        &self.handle
+    }
+
+    /// Stops the driver and waits for it: the last published snapshot says `is_open: false`.
+    pub async fn shutdown(self) -> Result<(), DriverGone> {
+        let _ = self.handle.shutdown().await;
+        self.task.await.map_err(|_| DriverGone)
+    }
+}
+
+impl std::ops::Deref for Ipv8 {
+    type Target = Ipv8Handle;
+
+    fn deref(&self) -> &Ipv8Handle {
+        &self.handle
+    }
+}
