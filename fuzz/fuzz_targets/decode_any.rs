@@ -10,7 +10,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     match ipv8_wire::decode_any(data) {
         Ok(decoded) => {
-            assert_eq!(decoded.to_bytes(), data, "re-encoding differs from the input");
+            assert_eq!(
+                decoded.to_bytes(),
+                data,
+                "re-encoding differs from the input"
+            );
             let fields = decoded.fields();
             assert!(!fields.is_empty());
             for (_, value) in &fields {

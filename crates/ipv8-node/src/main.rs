@@ -1,6 +1,7 @@
 //! The `ipv8` binary: parses the command line and runs one subcommand (see [`cli`]).
 
 mod cli;
+mod config;
 
 use std::process::ExitCode;
 

@@ -37,14 +37,6 @@ impl<K: Ord + Copy> Timers<K> {
         self.by_key.insert(key, slot);
     }
 
-    /// Arms `key` at `at` unless it is already armed earlier.
-    pub(crate) fn set_if_earlier(&mut self, key: K, at: Instant) {
-        match self.deadline(key) {
-            Some(existing) if existing <= at => {}
-            _ => self.set(key, at),
-        }
-    }
-
     /// Disarms `key` (no-op when not armed).
     pub(crate) fn cancel(&mut self, key: K) {
         if let Some(slot) = self.by_key.remove(&key) {
@@ -107,10 +99,6 @@ mod tests {
         t.set(1u8, Instant::from_secs(3));
         assert_eq!(t.len(), 1);
         assert_eq!(t.deadline(1), Some(Instant::from_secs(3)));
-        t.set_if_earlier(1, Instant::from_secs(7));
-        assert_eq!(t.deadline(1), Some(Instant::from_secs(3)));
-        t.set_if_earlier(1, Instant::from_secs(1));
-        assert_eq!(t.deadline(1), Some(Instant::from_secs(1)));
         t.cancel(1);
         assert_eq!(t.next(), None);
     }

@@ -65,6 +65,17 @@ pub trait DatagramSocket {
     fn error_os(&self) -> Os {
         Os::current()
     }
+
+    /// Empties the socket's ICMP error queue, if it has one, and returns how many entries were
+    /// removed. Only Linux sockets with `IP_RECVERR` (which we never set; a user might) have
+    /// one: undrained, it eats the receive buffer and fails later sends (UDP-FAILURES §2.1). The
+    /// driver calls this after every [`ErrorClass::StaleReport`]. Default: nothing to drain.
+    ///
+    /// (Added by the driver crate's author: the generic driver has no file descriptor to pass to
+    /// [`crate::drain_error_queue`].)
+    fn drain_error_queue(&self) -> io::Result<usize> {
+        Ok(0)
+    }
 }
 
 impl DatagramSocket for tokio::net::UdpSocket {
@@ -91,6 +102,11 @@ impl DatagramSocket for tokio::net::UdpSocket {
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Self::local_addr(self)
     }
+
+    #[cfg(target_os = "linux")]
+    fn drain_error_queue(&self) -> io::Result<usize> {
+        crate::drain_error_queue(self)
+    }
 }
 
 impl<T: DatagramSocket + ?Sized> DatagramSocket for Arc<T> {
@@ -112,6 +128,10 @@ impl<T: DatagramSocket + ?Sized> DatagramSocket for Arc<T> {
 
     fn error_os(&self) -> Os {
         (**self).error_os()
+    }
+
+    fn drain_error_queue(&self) -> io::Result<usize> {
+        (**self).drain_error_queue()
     }
 }
 

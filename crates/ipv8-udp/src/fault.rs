@@ -210,6 +210,10 @@ impl<S: DatagramSocket> DatagramSocket for FaultySocket<S> {
     fn error_os(&self) -> Os {
         self.os
     }
+
+    fn drain_error_queue(&self) -> io::Result<usize> {
+        self.inner.drain_error_queue()
+    }
 }
 
 /// A [`Rebinder`] that fails a scripted number of times before delegating to `inner`.

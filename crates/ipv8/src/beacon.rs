@@ -33,7 +33,12 @@ pub(crate) struct Sweep {
 
 impl Sweep {
     pub(crate) fn new(bytes: Vec<u8>, target: Ipv4Addr, ports: &RangeInclusive<u16>) -> Self {
-        Self { bytes, target, next: u32::from(*ports.start()), last: u32::from(*ports.end()) }
+        Self {
+            bytes,
+            target,
+            next: u32::from(*ports.start()),
+            last: u32::from(*ports.end()),
+        }
     }
 
     /// Sends up to `budget` datagrams from `socket`. Errors are counted as send errors of the
@@ -44,9 +49,14 @@ impl Sweep {
         budget: usize,
         counters: &mut Counters,
     ) -> Step {
-        let policy = DestinationPolicy { allow_broadcast: true, allow_multicast: false };
+        let policy = DestinationPolicy {
+            allow_broadcast: true,
+            allow_multicast: false,
+        };
         for _ in 0..budget.max(1) {
-            let Ok(port) = u16::try_from(self.next) else { return Step::Done };
+            let Ok(port) = u16::try_from(self.next) else {
+                return Step::Done;
+            };
             if self.next > self.last {
                 return Step::Done;
             }
@@ -56,7 +66,9 @@ impl Sweep {
                 continue; // port 0, or a target that can never work
             }
             match socket.try_send_to(&self.bytes, to) {
-                Ok(_) => counters.beacon_datagrams_up = counters.beacon_datagrams_up.saturating_add(1),
+                Ok(_) => {
+                    counters.beacon_datagrams_up = counters.beacon_datagrams_up.saturating_add(1)
+                }
                 Err(error) => {
                     let class = ipv8_udp::classify_io_for(socket.error_os(), Op::Send, &error);
                     counters.send_errors.add(class);
@@ -67,7 +79,11 @@ impl Sweep {
                 }
             }
         }
-        if self.next > self.last { Step::Done } else { Step::More }
+        if self.next > self.last {
+            Step::Done
+        } else {
+            Step::More
+        }
     }
 }
 
@@ -112,7 +128,10 @@ mod tests {
 
     #[test]
     fn sweep_covers_every_port_in_bounded_steps() {
-        let socket = Recorder { sent: Mutex::new(Vec::new()), block_at: Mutex::new(Some(3)) };
+        let socket = Recorder {
+            sent: Mutex::new(Vec::new()),
+            block_at: Mutex::new(Some(3)),
+        };
         let mut sweep = Sweep::new(b"beacon".to_vec(), Ipv4Addr::BROADCAST, &(0..=6));
         let mut counters = Counters::default();
         let mut steps = Vec::new();
@@ -123,9 +142,9 @@ mod tests {
                 break;
             }
         }
-        // 0 skipped; 1 2 | 3 blocked (retried) | 3 4 | 5 6
+        // Budget 2 per step: [0 skipped, 1] [2, 3] [4 blocked: retried next step] [4, 5] [6].
         assert_eq!(*socket.sent.lock().unwrap(), [1, 2, 3, 4, 5, 6]);
-        assert_eq!(steps, [Step::More, Step::More, Step::More, Step::Done]);
+        assert_eq!(steps, [Step::More, Step::More, Step::More, Step::More, Step::Done]);
         assert_eq!(counters.beacon_datagrams_up, 6);
         assert_eq!(counters.send_errors.get(ErrorClass::Pressure), 1);
         // The top port ends the sweep without overflow.

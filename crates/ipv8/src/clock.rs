@@ -26,15 +26,23 @@ pub(crate) struct Clock {
 
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Clock").field("unix_at_origin", &self.unix_at_origin).finish()
+        f.debug_struct("Clock")
+            .field("unix_at_origin", &self.unix_at_origin)
+            .finish()
     }
 }
 
 impl Clock {
     pub(crate) fn new(wall: WallClockFn) -> Self {
         let origin = Instant::now();
-        let unix_at_origin = wall().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        Self { origin, wall, unix_at_origin }
+        let unix_at_origin = wall()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        Self {
+            origin,
+            wall,
+            unix_at_origin,
+        }
     }
 
     /// The monotonic time now.
@@ -59,7 +67,7 @@ impl Clock {
     }
 
     /// The node's time `at` as a tokio instant (far future for `Instant::MAX`).
-    pub(crate) fn from_node(&self, at: NodeInstant) -> Instant {
+    pub(crate) fn node_to_tokio(&self, at: NodeInstant) -> Instant {
         // ~30 years: far enough to mean "never", small enough not to overflow tokio's clock.
         const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
         self.origin + Duration::from_micros(at.as_micros()).min(FAR)
@@ -67,7 +75,9 @@ impl Clock {
 
     /// The node's origin as a Unix time, for rendering its instants (py-ipv8's floats).
     pub(crate) fn wall_clock(&self) -> WallClock {
-        WallClock { unix_at_origin: self.unix_at_origin }
+        WallClock {
+            unix_at_origin: self.unix_at_origin,
+        }
     }
 }
 
@@ -82,8 +92,11 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         let now = clock.now();
         assert_eq!(clock.to_node(now), NodeInstant::from_millis(1_500));
-        assert_eq!(clock.from_node(NodeInstant::from_millis(2_000)), now + Duration::from_millis(500));
-        assert!(clock.from_node(NodeInstant::MAX) > now + Duration::from_secs(3600 * 24 * 365));
+        assert_eq!(
+            clock.node_to_tokio(NodeInstant::from_millis(2_000)),
+            now + Duration::from_millis(500)
+        );
+        assert!(clock.node_to_tokio(NodeInstant::MAX) > now + Duration::from_secs(3600 * 24 * 365));
         assert_eq!(clock.uptime(now), Duration::from_millis(1_500));
     }
 }

@@ -44,12 +44,20 @@ impl Default for BeaconConfig {
 impl BeaconConfig {
     /// No beacon socket at all.
     pub fn disabled() -> Self {
-        Self { enabled: false, ..Self::default() }
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
     }
 
     /// A beacon that never leaves the host: `127.0.0.1` on `ports` (for tests).
     pub fn loopback(ports: RangeInclusive<u16>) -> Self {
-        Self { enabled: true, target: Ipv4Addr::LOCALHOST, ports, ..Self::default() }
+        Self {
+            enabled: true,
+            target: Ipv4Addr::LOCALHOST,
+            ports,
+            ..Self::default()
+        }
     }
 }
 

@@ -28,7 +28,9 @@ impl ClassCounters {
 
     /// All classes together.
     pub fn total(&self) -> u64 {
-        self.counts.iter().fold(0u64, |sum, n| sum.saturating_add(*n))
+        self.counts
+            .iter()
+            .fold(0u64, |sum, n| sum.saturating_add(*n))
     }
 
     /// Every class with its count, in [`ErrorClass::ALL`] order (zeros included).
@@ -176,7 +178,10 @@ mod tests {
         assert_eq!(c.get(ErrorClass::Bug), 0);
         assert_eq!(c.total(), 4);
         let listed: Vec<_> = c.iter().filter(|(_, n)| *n > 0).collect();
-        assert_eq!(listed, [(ErrorClass::StaleReport, 3), (ErrorClass::Environment, 1)]);
+        assert_eq!(
+            listed,
+            [(ErrorClass::StaleReport, 3), (ErrorClass::Environment, 1)]
+        );
         for class in ErrorClass::ALL {
             assert_eq!(ErrorClass::ALL[class_index(class)], class);
         }
@@ -194,12 +199,20 @@ mod tests {
         t.received(7);
         assert_eq!(
             t,
-            Traffic { datagrams_up: 2, bytes_up: 123, datagrams_down: 1, bytes_down: 7 }
+            Traffic {
+                datagrams_up: 2,
+                bytes_up: 123,
+                datagrams_down: 1,
+                bytes_down: 7
+            }
         );
         let mut r = RejectedSends::default();
         r.add(DestinationError::PortZero);
         r.add(DestinationError::Ipv4Mapped);
         r.add_no_socket();
-        assert_eq!((r.port_zero, r.wrong_family, r.no_socket, r.total()), (1, 1, 1, 3));
+        assert_eq!(
+            (r.port_zero, r.wrong_family, r.no_socket, r.total()),
+            (1, 1, 1, 3)
+        );
     }
 }

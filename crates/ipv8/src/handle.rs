@@ -66,9 +66,12 @@ impl fmt::Debug for Command {
             Self::Snapshot(_) => f.write_str("Snapshot"),
             Self::Rebind => f.write_str("Rebind"),
             Self::Call(_) => f.write_str("Call"),
-            Self::Resolved { host, port, addrs } => {
-                f.debug_struct("Resolved").field("host", host).field("port", port).field("addrs", addrs).finish()
-            }
+            Self::Resolved { host, port, addrs } => f
+                .debug_struct("Resolved")
+                .field("host", host)
+                .field("port", port)
+                .field("addrs", addrs)
+                .finish(),
             Self::Shutdown => f.write_str("Shutdown"),
         }
     }
@@ -80,7 +83,11 @@ impl Ipv8Handle {
         snapshots: watch::Receiver<Arc<Snapshot>>,
         events: broadcast::Sender<Event>,
     ) -> Self {
-        Self { commands, snapshots, events }
+        Self {
+            commands,
+            snapshots,
+            events,
+        }
     }
 
     async fn send(&self, command: Command) -> Result<(), DriverGone> {

@@ -32,7 +32,10 @@ pub(crate) struct RateLimitedLog {
 
 impl RateLimitedLog {
     pub(crate) fn new(period: Duration) -> Self {
-        Self { period, slots: [Slot::default(); 2 * ErrorClass::ALL.len()] }
+        Self {
+            period,
+            slots: [Slot::default(); 2 * ErrorClass::ALL.len()],
+        }
     }
 
     /// Records one error; `Some(suppressed)` when a line is due now, with the number of errors
@@ -63,7 +66,9 @@ impl RateLimitedLog {
         peer: Option<SocketAddr>,
         now: Instant,
     ) {
-        let Some(suppressed) = self.admit(op, class, now) else { return };
+        let Some(suppressed) = self.admit(op, class, now) else {
+            return;
+        };
         let op = match op {
             Op::Recv => "recv",
             Op::Send => "send",
@@ -104,9 +109,18 @@ mod tests {
         assert_eq!(log.admit(Op::Recv, ErrorClass::Pressure, t0), Some(0));
         assert_eq!(log.admit(Op::Send, stale, t0), Some(0));
         // After the period, one line reporting everything that was swallowed.
-        assert_eq!(log.admit(Op::Recv, stale, t0 + Duration::from_secs(60)), Some(9_999));
-        assert_eq!(log.admit(Op::Recv, stale, t0 + Duration::from_secs(61)), None);
-        assert_eq!(log.admit(Op::Recv, stale, t0 + Duration::from_secs(120)), Some(1));
+        assert_eq!(
+            log.admit(Op::Recv, stale, t0 + Duration::from_secs(60)),
+            Some(9_999)
+        );
+        assert_eq!(
+            log.admit(Op::Recv, stale, t0 + Duration::from_secs(61)),
+            None
+        );
+        assert_eq!(
+            log.admit(Op::Recv, stale, t0 + Duration::from_secs(120)),
+            Some(1)
+        );
     }
 
     #[test]
@@ -122,7 +136,13 @@ mod tests {
         let mut log = RateLimitedLog::new(DEFAULT_LOG_PERIOD);
         for class in ErrorClass::ALL {
             let err = io::Error::from_raw_os_error(104);
-            log.log(Op::Send, class, &err, Some(([127, 0, 0, 1], 1).into()), Instant::now());
+            log.log(
+                Op::Send,
+                class,
+                &err,
+                Some(([127, 0, 0, 1], 1).into()),
+                Instant::now(),
+            );
         }
     }
 }

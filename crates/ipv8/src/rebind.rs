@@ -47,7 +47,11 @@ impl Backoff {
     pub(crate) fn new(initial: Duration, max: Duration) -> Self {
         let initial = initial.max(Duration::from_millis(1));
         let max = max.max(initial);
-        Self { initial, max, next: initial }
+        Self {
+            initial,
+            max,
+            next: initial,
+        }
     }
 
     /// The delay to wait now; the following one is twice as long, up to the cap.
@@ -103,7 +107,9 @@ impl RebindSchedule {
 
     /// The attempt due at `now`, if any (it stays pending until reported).
     pub(crate) fn due(&self, now: Instant) -> Option<RebindReason> {
-        self.pending.filter(|(at, _)| *at <= now).map(|(_, reason)| reason)
+        self.pending
+            .filter(|(at, _)| *at <= now)
+            .map(|(_, reason)| reason)
     }
 
     /// When the pending attempt is due.
@@ -150,7 +156,10 @@ mod tests {
     fn backoff_doubles_up_to_the_cap_and_resets() {
         let mut b = Backoff::new(ms(250), Duration::from_secs(2));
         let delays: Vec<_> = (0..6).map(|_| b.next_delay()).collect();
-        assert_eq!(delays, [ms(250), ms(500), ms(1000), ms(2000), ms(2000), ms(2000)]);
+        assert_eq!(
+            delays,
+            [ms(250), ms(500), ms(1000), ms(2000), ms(2000), ms(2000)]
+        );
         b.reset();
         assert_eq!(b.next_delay(), ms(250));
         // Degenerate configs still make progress.

@@ -7,11 +7,11 @@
 
 use std::time::{Duration, SystemTime};
 
+use ipv8_proto::OverlayInfo;
 use ipv8_proto::drops::DropCounters;
 use ipv8_proto::network::Network;
 use ipv8_proto::stats::Statistics;
 use ipv8_proto::time::{Instant as NodeInstant, WallClock};
-use ipv8_proto::OverlayInfo;
 use tokio::time::Instant;
 
 use crate::health::Health;
@@ -46,7 +46,9 @@ impl Snapshot {
             seq: 0,
             taken_at: SystemTime::UNIX_EPOCH,
             now: NodeInstant::ZERO,
-            wall_clock: WallClock { unix_at_origin: 0.0 },
+            wall_clock: WallClock {
+                unix_at_origin: 0.0,
+            },
             overlays: Vec::new(),
             network: Network::default(),
             statistics: Statistics::default(),
@@ -71,7 +73,11 @@ pub(crate) struct Pacer {
 
 impl Pacer {
     pub(crate) fn new(interval: Duration) -> Self {
-        Self { interval, last: None, dirty: true }
+        Self {
+            interval,
+            last: None,
+            dirty: true,
+        }
     }
 
     /// Something changed that readers should see.

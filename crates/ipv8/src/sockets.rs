@@ -69,12 +69,20 @@ impl<R: Rebinder> Sockets<R> {
                 Err(error) => tracing::warn!(%error, "no IPv6 socket; continuing with IPv4 only"),
             }
         }
-        Ok(Self { main, beacon: None, next: 0 })
+        Ok(Self {
+            main,
+            beacon: None,
+            next: 0,
+        })
     }
 
     /// The bound unicast addresses (IPv4 first).
     pub(crate) fn bound(&self) -> Vec<SocketAddr> {
-        self.main.iter().filter(|e| e.socket.is_some()).map(|e| e.local).collect()
+        self.main
+            .iter()
+            .filter(|e| e.socket.is_some())
+            .map(|e| e.local)
+            .collect()
     }
 
     /// Whether at least one unicast socket is bound.
@@ -90,8 +98,11 @@ impl<R: Rebinder> Sockets<R> {
     ) -> Result<(&R::Socket, SocketAddr, Family), NoSocket> {
         let to = canonical(to);
         let family = Family::of(to.ip());
-        let endpoint =
-            self.main.iter().find(|e| e.family == family).ok_or(NoSocket::Family(family))?;
+        let endpoint = self
+            .main
+            .iter()
+            .find(|e| e.family == family)
+            .ok_or(NoSocket::Family(family))?;
         let socket = endpoint.socket.as_ref().ok_or(NoSocket::Unbound)?;
         Ok((socket, to, family))
     }
@@ -141,10 +152,13 @@ impl<R: Rebinder> Sockets<R> {
     pub(crate) fn rebind_stale(&mut self) -> io::Result<()> {
         let mut first_error = None;
         for endpoint in self.main.iter_mut().filter(|e| e.stale) {
-            match endpoint.rebinder.rebind(Some(endpoint.local)).and_then(|s| {
-                let local = s.local_addr()?;
-                Ok((s, local))
-            }) {
+            match endpoint
+                .rebinder
+                .rebind(Some(endpoint.local))
+                .and_then(|s| {
+                    let local = s.local_addr()?;
+                    Ok((s, local))
+                }) {
                 Ok((socket, local)) => {
                     if local.port() != endpoint.local.port() {
                         tracing::info!(old = %endpoint.local, new = %local, "rebound on a new port");
@@ -162,6 +176,20 @@ impl<R: Rebinder> Sockets<R> {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Empties every socket's ICMP error queue (see `DatagramSocket::drain_error_queue`):
+    /// after a stale report, so a user-enabled `IP_RECVERR` cannot starve the receive buffer.
+    pub(crate) fn drain_error_queues(&self) {
+        let mains = self.main.iter().filter_map(|e| e.socket.as_ref());
+        let drained = mains
+            .map(|s| s.drain_error_queue())
+            .chain(self.beacon.iter().map(DatagramSocket::drain_error_queue));
+        for result in drained {
+            if let Err(error) = result {
+                tracing::debug!(%error, "cannot drain the socket error queue");
+            }
+        }
+    }
+
     /// The beacon socket, if open.
     pub(crate) fn beacon(&self) -> Option<&tokio::net::UdpSocket> {
         self.beacon.as_ref()
@@ -169,16 +197,18 @@ impl<R: Rebinder> Sockets<R> {
 
     /// The beacon socket, opened (`SO_BROADCAST`, ephemeral port) if needed.
     pub(crate) fn beacon_or_open(&mut self) -> io::Result<&tokio::net::UdpSocket> {
-        if self.beacon.is_none() {
-            let config = ipv8_udp::BindConfig {
-                port_fallback_attempts: 0,
-                ..ipv8_udp::BindConfig::v4(0)
-            };
-            let bound = ipv8_udp::bind(&config)?;
-            bound.as_std().set_broadcast(true)?;
-            self.beacon = Some(bound.into_tokio()?);
+        match &mut self.beacon {
+            Some(socket) => Ok(socket),
+            empty @ None => {
+                let config = ipv8_udp::BindConfig {
+                    port_fallback_attempts: 0,
+                    ..ipv8_udp::BindConfig::v4(0)
+                };
+                let bound = ipv8_udp::bind(&config)?;
+                bound.as_std().set_broadcast(true)?;
+                Ok(empty.insert(bound.into_tokio()?))
+            }
         }
-        Ok(self.beacon.as_ref().expect("opened above"))
     }
 }
 
@@ -186,7 +216,13 @@ impl<R: Rebinder> Endpoint<R> {
     fn open(mut rebinder: R) -> io::Result<Self> {
         let socket = rebinder.rebind(None)?;
         let local = socket.local_addr()?;
-        Ok(Self { rebinder, socket: Some(socket), local, family: Family::of(local.ip()), stale: false })
+        Ok(Self {
+            rebinder,
+            socket: Some(socket),
+            local,
+            family: Family::of(local.ip()),
+            stale: false,
+        })
     }
 }
 

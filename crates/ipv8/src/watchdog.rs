@@ -162,7 +162,10 @@ impl Watchdog {
     /// A send to `to` failed with `class`.
     pub(crate) fn on_send_error(&mut self, now: Instant, to: SocketAddr, class: ErrorClass) {
         if class == ErrorClass::Bug {
-            self.request(RebindReason::SocketError { op: Op::Send, class });
+            self.request(RebindReason::SocketError {
+                op: Op::Send,
+                class,
+            });
         }
         if !matches!(
             class,
@@ -188,7 +191,10 @@ impl Watchdog {
     /// A receive failed with `class`.
     pub(crate) fn on_recv_error(&mut self, class: ErrorClass) {
         if class.is_rebind_trigger() {
-            self.request(RebindReason::SocketError { op: Op::Recv, class });
+            self.request(RebindReason::SocketError {
+                op: Op::Recv,
+                class,
+            });
         }
     }
 
@@ -208,10 +214,11 @@ impl Watchdog {
     /// The silence timeout in force (doubled per fruitless silence rebind, capped).
     fn silence_timeout(&self) -> Duration {
         let factor = 1u32 << self.silence_rebinds.min(16);
-        self.config
-            .silence_timeout
-            .saturating_mul(factor)
-            .min(self.config.max_silence_timeout.max(self.config.silence_timeout))
+        self.config.silence_timeout.saturating_mul(factor).min(
+            self.config
+                .max_silence_timeout
+                .max(self.config.silence_timeout),
+        )
     }
 
     /// Checks every rule at `now` (`wall` is the wall clock read at the same moment) and
@@ -232,10 +239,10 @@ impl Watchdog {
         if jump.is_some() {
             return jump;
         }
-        if let Some(at) = self.network_change_at {
-            if now >= at + self.config.network_change_debounce {
-                return Some(RebindReason::NetworkChange);
-            }
+        if let Some(at) = self.network_change_at
+            && now >= at + self.config.network_change_debounce
+        {
+            return Some(RebindReason::NetworkChange);
         }
         let silent_for = now.saturating_duration_since(self.quiet_since);
         if has_peers && silent_for >= self.silence_timeout() {
@@ -246,7 +253,10 @@ impl Watchdog {
             if (streak.environment || streak.several_destinations)
                 && failing_for >= self.config.send_failure_timeout
             {
-                return Some(RebindReason::SendFailures { failing_for, class: streak.last_class });
+                return Some(RebindReason::SendFailures {
+                    failing_for,
+                    class: streak.last_class,
+                });
             }
         }
         None
@@ -301,10 +311,10 @@ impl Watchdog {
         if has_peers {
             at = at.min(self.quiet_since + self.silence_timeout());
         }
-        if let Some(streak) = self.streak {
-            if streak.environment || streak.several_destinations {
-                at = at.min(streak.since + self.config.send_failure_timeout);
-            }
+        if let Some(streak) = self.streak
+            && (streak.environment || streak.several_destinations)
+        {
+            at = at.min(streak.since + self.config.send_failure_timeout);
         }
         at
     }
@@ -341,14 +351,23 @@ mod tests {
         let (t, w) = at(30);
         assert_eq!(dog.poll(t, w, false), None, "no peers: silence is normal");
         let reason = dog.poll(t, w, true).expect("silence");
-        assert_eq!(reason, RebindReason::Silence { silent_for: secs(30) });
+        assert_eq!(
+            reason,
+            RebindReason::Silence {
+                silent_for: secs(30)
+            }
+        );
         dog.rebound(t, reason);
         // Still nothing received: the next silence rebind waits twice as long.
         assert_eq!(dog.poll(t0 + secs(89), w0 + secs(89), true), None);
         assert!(dog.poll(t0 + secs(90), w0 + secs(90), true).is_some());
         // A datagram resets both the timer and the escalation.
         dog.on_datagram(t0 + secs(90));
-        assert_eq!(dog.deadline(t0 + secs(90), true), t0 + secs(95), "clock sample first");
+        assert_eq!(
+            dog.deadline(t0 + secs(90), true),
+            t0 + secs(95),
+            "clock sample first"
+        );
         assert_eq!(dog.poll(t0 + secs(119), w0 + secs(119), true), None);
         assert!(dog.poll(t0 + secs(120), w0 + secs(120), true).is_some());
     }
@@ -357,7 +376,12 @@ mod tests {
     fn silence_timeout_is_capped() {
         let (mut dog, t0, _) = armed();
         for _ in 0..40 {
-            dog.rebound(t0, RebindReason::Silence { silent_for: secs(1) });
+            dog.rebound(
+                t0,
+                RebindReason::Silence {
+                    silent_for: secs(1),
+                },
+            );
         }
         assert_eq!(dog.silence_timeout(), secs(240));
     }
@@ -394,7 +418,10 @@ mod tests {
         dog.on_send_ok();
         dog.on_send_error(t0 + secs(12), addr(1), ErrorClass::Environment);
         assert_eq!(dog.poll(t0 + secs(21), w0 + secs(21), false), None);
-        assert!(dog.poll(t0 + secs(22), w0 + secs(22), false).is_some(), "environment: one dst");
+        assert!(
+            dog.poll(t0 + secs(22), w0 + secs(22), false).is_some(),
+            "environment: one dst"
+        );
         // Pressure is not a health signal.
         let (mut dog, t0, w0) = armed();
         dog.on_send_error(t0, addr(1), ErrorClass::Pressure);
@@ -410,7 +437,10 @@ mod tests {
         assert_eq!(dog.poll(t0 + Duration::from_millis(700), w0, false), None);
         assert_eq!(dog.deadline(t0, false), t0 + Duration::from_millis(800));
         let t = t0 + Duration::from_millis(800);
-        assert_eq!(dog.poll(t, w0 + Duration::from_millis(800), false), Some(RebindReason::NetworkChange));
+        assert_eq!(
+            dog.poll(t, w0 + Duration::from_millis(800), false),
+            Some(RebindReason::NetworkChange)
+        );
         dog.rebound(t, RebindReason::NetworkChange);
         assert_eq!(dog.poll(t + secs(1), w0 + secs(2), false), None);
     }
@@ -420,10 +450,22 @@ mod tests {
         let (mut dog, t0, w0) = armed();
         // Suspended for an hour: monotonic time advanced 5 s, the wall clock an hour.
         let reason = dog.poll(t0 + secs(5), w0 + secs(3_600), false);
-        assert_eq!(reason, Some(RebindReason::ClockJump { skew: secs(3_595), forward: true }));
+        assert_eq!(
+            reason,
+            Some(RebindReason::ClockJump {
+                skew: secs(3_595),
+                forward: true
+            })
+        );
         // Stepped back by a minute.
         let reason = dog.poll(t0 + secs(10), w0 + secs(3_545), false);
-        assert_eq!(reason, Some(RebindReason::ClockJump { skew: secs(60), forward: false }));
+        assert_eq!(
+            reason,
+            Some(RebindReason::ClockJump {
+                skew: secs(60),
+                forward: false
+            })
+        );
         // Small drift is ignored.
         assert_eq!(dog.poll(t0 + secs(20), w0 + secs(3_556), false), None);
     }
@@ -432,7 +474,10 @@ mod tests {
     fn broken_socket_errors_and_requests_fire_even_when_disabled() {
         let t0 = Instant::now();
         let w0 = SystemTime::UNIX_EPOCH;
-        let config = WatchdogConfig { enabled: false, ..WatchdogConfig::default() };
+        let config = WatchdogConfig {
+            enabled: false,
+            ..WatchdogConfig::default()
+        };
         let mut dog = Watchdog::new(config, t0);
         dog.on_recv_error(ErrorClass::StaleReport);
         assert_eq!(dog.poll(t0, w0, true), None);
@@ -440,12 +485,18 @@ mod tests {
         assert_eq!(dog.deadline(t0, true), t0);
         assert_eq!(
             dog.poll(t0, w0, true),
-            Some(RebindReason::SocketError { op: Op::Recv, class: ErrorClass::Environment })
+            Some(RebindReason::SocketError {
+                op: Op::Recv,
+                class: ErrorClass::Environment
+            })
         );
         dog.on_send_error(t0, addr(1), ErrorClass::Bug);
         assert_eq!(
             dog.poll(t0, w0, true),
-            Some(RebindReason::SocketError { op: Op::Send, class: ErrorClass::Bug })
+            Some(RebindReason::SocketError {
+                op: Op::Send,
+                class: ErrorClass::Bug
+            })
         );
         // Disabled: no silence rebinds, no clock jumps.
         assert_eq!(dog.poll(t0 + secs(1_000), w0 + secs(99_999), true), None);

@@ -14,11 +14,11 @@ use std::time::Duration;
 use ipv8_crypto::Mid;
 use ipv8_wire::ids::{PING, PONG, SIMILARITY_REQUEST, SIMILARITY_RESPONSE};
 use ipv8_wire::{
-    CommunityId, Header, Ping, Pong, SimilarityRequest, SimilarityRequestFlags,
+    CommunityId, Ping, Pong, SimilarityRequest, SimilarityRequestFlags,
     SimilarityResponse, UnsignedPacket,
 };
 
-use super::{Community, Cx};
+use super::{Authenticated, Community, Cx, Message, MessageKind};
 use crate::drops::DropReason;
 use crate::network::AddOutcome;
 use crate::peer::Peer;
@@ -108,12 +108,9 @@ impl DiscoveryCommunity {
         &mut self,
         cx: &mut Cx<'_>,
         from: SocketAddr,
-        data: &[u8],
+        auth: &Authenticated<'_>,
     ) -> Result<(), DropReason> {
-        let (packet, mid) = cx.open_signed(data)?;
-        if mid == cx.my_mid() {
-            return Err(DropReason::OwnPacket);
-        }
+        let (packet, mid) = (auth.packet, auth.mid);
         let request = packet.decode_payload::<SimilarityRequest>()?;
         let peer = cx.authenticated_peer(from, packet.public_key, mid);
         let services: Vec<CommunityId> = request
@@ -136,12 +133,9 @@ impl DiscoveryCommunity {
         &mut self,
         cx: &mut Cx<'_>,
         from: SocketAddr,
-        data: &[u8],
+        auth: &Authenticated<'_>,
     ) -> Result<(), DropReason> {
-        let (packet, mid) = cx.open_signed(data)?;
-        if mid == cx.my_mid() {
-            return Err(DropReason::OwnPacket);
-        }
+        let (packet, mid) = (auth.packet, auth.mid);
         let response = packet.decode_payload::<SimilarityResponse>()?;
         if cx.over_max_peers() && cx.network().peer(&mid).is_none() {
             return Err(DropReason::MaxPeers);
@@ -186,18 +180,20 @@ impl DiscoveryCommunity {
 }
 
 impl Community for DiscoveryCommunity {
-    fn on_message(
-        &mut self,
-        cx: &mut Cx<'_>,
-        from: SocketAddr,
-        header: &Header,
-        data: &[u8],
-    ) -> Result<(), DropReason> {
-        match header.msg_id {
-            SIMILARITY_REQUEST => self.on_similarity_request(cx, from, data),
-            SIMILARITY_RESPONSE => self.on_similarity_response(cx, from, data),
-            PING => Self::on_ping(cx, from, data),
-            PONG => self.on_pong(cx, data),
+    fn message_kind(&self, msg_id: u8) -> Option<MessageKind> {
+        match msg_id {
+            SIMILARITY_REQUEST | SIMILARITY_RESPONSE => Some(MessageKind::Signed),
+            PING | PONG => Some(MessageKind::Unsigned),
+            _ => None,
+        }
+    }
+
+    fn on_message(&mut self, cx: &mut Cx<'_>, msg: &Message<'_>) -> Result<(), DropReason> {
+        match (msg.header.msg_id, &msg.auth) {
+            (SIMILARITY_REQUEST, Some(auth)) => self.on_similarity_request(cx, msg.from, auth),
+            (SIMILARITY_RESPONSE, Some(auth)) => self.on_similarity_response(cx, msg.from, auth),
+            (PING, _) => Self::on_ping(cx, msg.from, msg.data),
+            (PONG, _) => self.on_pong(cx, msg.data),
             _ => Err(DropReason::UnknownMessage),
         }
     }

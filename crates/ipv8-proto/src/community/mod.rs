@@ -7,7 +7,8 @@
 //! puncture handling lives in [`overlay`], runs before a community sees anything, and calls the
 //! hooks below; a community only handles its own message ids in [`Community::on_message`].
 
-pub(crate) mod discovery;
+mod discovery;
+pub(crate) mod introduction;
 pub(crate) mod overlay;
 pub(crate) mod tracker;
 
@@ -28,24 +29,57 @@ use crate::rng::NodeRng;
 use crate::time::Instant;
 use crate::timers::Timers;
 
+/// How a community's own message travels (py-ipv8 `lazy_wrapper` vs `lazy_wrapper_unsigned`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Signed envelope: the node verifies it before the community sees it.
+    Signed,
+    /// Unsigned envelope: only the UDP source address is known.
+    Unsigned,
+}
+
+/// A verified signed envelope.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated<'a> {
+    /// The split envelope (key, global time, payload, signature).
+    pub packet: SignedPacket<'a>,
+    /// The signer's member id.
+    pub mid: Mid,
+}
+
+/// One datagram for a community's own message id.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    /// UDP source.
+    pub from: SocketAddr,
+    /// Prefix and message id.
+    pub header: Header,
+    /// The whole datagram.
+    pub data: &'a [u8],
+    /// For [`MessageKind::Signed`] ids: the envelope, already verified (a bad signature never
+    /// reaches the community). `None` for unsigned ids.
+    pub auth: Option<Authenticated<'a>>,
+}
+
 /// A community plugin: its own message ids and hooks into the shared walk.
 ///
 /// Every method gets a [`Cx`] for its overlay. Returning `Err(reason)` from
 /// [`on_message`](Self::on_message) counts the datagram as dropped for that reason.
 pub trait Community: Any + Send {
-    /// Handles a datagram with a message id the base overlay does not own (not 231–234,
-    /// 245/246/249/250 nor a deprecated id). The default knows no message.
+    /// Which of the community's own ids it handles, and how they travel; `None` (the default)
+    /// makes the node drop the datagram as `UnknownMessage` without parsing it.
+    fn message_kind(&self, msg_id: u8) -> Option<MessageKind> {
+        let _ = msg_id;
+        None
+    }
+
+    /// Handles a datagram with one of the ids announced by [`message_kind`](Self::message_kind)
+    /// (never one of the base walk ids 231–234, 245/246, 249/250, nor a deprecated id).
     ///
     /// # Errors
     /// The reason to count when the datagram is dropped.
-    fn on_message(
-        &mut self,
-        cx: &mut Cx<'_>,
-        from: SocketAddr,
-        header: &Header,
-        data: &[u8],
-    ) -> Result<(), DropReason> {
-        let _ = (cx, from, header, data);
+    fn on_message(&mut self, cx: &mut Cx<'_>, msg: &Message<'_>) -> Result<(), DropReason> {
+        let _ = (cx, msg);
         Err(DropReason::UnknownMessage)
     }
 

@@ -19,7 +19,7 @@ use ipv8_wire::{
 };
 
 use super::introduction::{self as intro, Style};
-use super::{Community, Cx, OverlayState};
+use super::{Authenticated, Community, Cx, Message, MessageKind, OverlayState};
 use crate::address::{as_v4, canonical};
 use crate::bootstrap::Bootstrappers;
 use crate::discovery::StrategySlot;
@@ -85,7 +85,26 @@ impl Overlay {
             PUNCTURE => intro::on_puncture(&mut cx, data, Style::Old),
             NEW_PUNCTURE => intro::on_puncture(&mut cx, data, Style::New),
             id if deprecated_name(id).is_some() => Err(DropReason::Deprecated),
-            _ => community.on_message(&mut cx, from, header, data),
+            id => {
+                let auth = match community.message_kind(id) {
+                    None => return Err(DropReason::UnknownMessage),
+                    Some(MessageKind::Unsigned) => None,
+                    Some(MessageKind::Signed) => {
+                        let (packet, mid) = cx.open_signed(data)?;
+                        if mid == cx.core.my_mid {
+                            return Err(DropReason::OwnPacket);
+                        }
+                        Some(Authenticated { packet, mid })
+                    }
+                };
+                let msg = Message {
+                    from,
+                    header: *header,
+                    data,
+                    auth,
+                };
+                community.on_message(&mut cx, &msg)
+            }
         }
     }
 

@@ -11,7 +11,7 @@ mod edge_walk;
 mod random_walk;
 mod similarity;
 
-pub(crate) use churn::RandomChurn;
+pub(crate) use churn::{RandomChurn, silent_for_more_than};
 pub(crate) use edge_walk::EdgeWalk;
 pub(crate) use random_walk::RandomWalk;
 pub(crate) use similarity::PeriodicSimilarity;

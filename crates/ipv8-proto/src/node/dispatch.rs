@@ -86,7 +86,14 @@ impl Node {
 
     /// Runs every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // A community that keeps re-arming at `now` cannot stall the node.
+        let mut budget = 10_000u32;
         while let Some(reason) = self.timers.pop_due(now) {
+            budget = budget.saturating_sub(1);
+            if budget == 0 {
+                tracing::warn!("timer budget exhausted; continuing at the next call");
+                break;
+            }
             match reason {
                 TimerReason::Walk => {
                     walk_round(&mut self.core, &mut self.overlays, now);
@@ -126,14 +133,19 @@ impl Node {
         for overlay in &self.overlays {
             let reason = TimerReason::Community(overlay.state.id);
             match overlay.state.timers.next() {
-                Some((at, _)) => self.timers.set(reason, at),
+                Some((at, _)) if self.timers.deadline(reason) != Some(at) => {
+                    self.timers.set(reason, at);
+                }
+                Some(_) => {}
                 None => self.timers.cancel(reason),
             }
         }
         if let Some(t) = &self.tracker {
+            let reason = TimerReason::RequestCache;
             match t.next_ping_deadline() {
-                Some(at) => self.timers.set(TimerReason::RequestCache, at),
-                None => self.timers.cancel(TimerReason::RequestCache),
+                Some(at) if self.timers.deadline(reason) != Some(at) => self.timers.set(reason, at),
+                Some(_) => {}
+                None => self.timers.cancel(reason),
             }
         }
     }

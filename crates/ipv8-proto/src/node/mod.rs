@@ -27,7 +27,7 @@ use crate::config::{CommunityConfig, CommunityKind, ConfigError, NodeConfig};
 use crate::crypto::{CryptoProvider, Identity, RealCrypto};
 use crate::discovery::StrategySlot;
 use crate::drops::DropCounters;
-use crate::network::Network;
+use crate::network::{AddOutcome, Network};
 use crate::peer::Peer;
 use crate::rng::{NodeRng, Stream};
 use crate::stats::{Aggregate, Statistics};
@@ -344,6 +344,46 @@ impl Node {
         if community.is_none() {
             self.statistics_on = on;
         }
+    }
+
+    /// Raises our Lamport clock to `global_time` if it is higher (py-ipv8
+    /// `update_global_time`); the next message uses `global_time + 1`.
+    pub fn update_global_time(&mut self, global_time: u64) {
+        self.core.global_time = self.core.global_time.max(global_time);
+    }
+
+    /// Pins one community's WAN estimate as if a responder had reported `wan` (py-ipv8:
+    /// assigning `my_estimated_wan`); `false` if the community is not loaded.
+    pub fn set_wan_estimate(&mut self, community: CommunityId, wan: SocketAddrV4) -> bool {
+        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state.id == community) else {
+            return false;
+        };
+        overlay.state.wan = Some(wan);
+        self.core.my_v4 = Some(wan);
+        true
+    }
+
+    /// Adds a verified peer running `communities` (py-ipv8 `network.add_verified_peer` plus
+    /// `discover_services`), e.g. to restore a snapshot.
+    pub fn add_verified_peer(
+        &mut self,
+        now: Instant,
+        peer: Peer,
+        communities: &[CommunityId],
+    ) -> AddOutcome {
+        let mid = peer.mid();
+        let outcome = self.core.network.add_verified_peer(peer);
+        if matches!(outcome, AddOutcome::Added | AddOutcome::Merged) {
+            self.core.network.discover_services(mid, communities);
+        }
+        self.after_input(now);
+        outcome
+    }
+
+    /// Removes a verified peer (py-ipv8 `network.remove_peer`).
+    pub fn remove_peer(&mut self, now: Instant, mid: Mid) {
+        self.core.network.remove_peer(mid);
+        self.after_input(now);
     }
 
     // ----- outputs ---------------------------------------------------------------------------

@@ -1,0 +1,277 @@
+//! The driver task (ARCHITECTURE-STUDY §7.3): one tokio task owns the `Node`, the sockets and
+//! one timer; there is no lock around protocol state.
+//!
+//! Replaces py-ipv8's `UDPEndpoint` + asyncio event loop, whose receive loop died silently after
+//! one ICMP-caused error on Windows (UDP-FAILURES §1). Here the loop has **no exit but
+//! shutdown**. Each turn:
+//!
+//! 1. `turn()`: run the node's due timers, the watchdog and a due rebind, drain the node's
+//!    outputs (transmits, beacons, DNS look-ups, events), advance a beacon sweep, publish a
+//!    snapshot if one is due. All time-driven work happens here, whichever branch woke us, so no
+//!    branch can starve it.
+//! 2. Arm the one `Sleep` at the earliest deadline (node timer, watchdog, rebind retry, snapshot,
+//!    storm pause, beacon pacing).
+//! 3. `select!` (biased: commands, the timer, address events, then receiving). Receiving takes a
+//!    bounded batch (`recv_batch` datagrams *or errors*), so an error storm yields to the rest.
+//!
+//! The receive path is in `recv.rs`, the send path in `send.rs`, rebinds, interfaces and
+//! snapshots in `maintain.rs`.
+
+mod maintain;
+mod recv;
+mod send;
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipv8_proto::{Event, Node, Output};
+use ipv8_udp::{NetEvent, NetWatcher, Rebinder};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
+
+use crate::beacon::Sweep;
+use crate::clock::Clock;
+use crate::config::DriverConfig;
+use crate::counters::Counters;
+use crate::handle::Command;
+use crate::health::RebindRecord;
+use crate::ratelog::RateLimitedLog;
+use crate::rebind::RebindSchedule;
+use crate::snapshot::{Pacer, Snapshot};
+use crate::sockets::Sockets;
+use crate::watchdog::Watchdog;
+
+/// The channels the driver serves.
+pub(crate) struct Channels {
+    pub(crate) commands: mpsc::Receiver<Command>,
+    /// For resolver tasks; weak, so dropping every handle still closes the channel.
+    pub(crate) resolver: mpsc::WeakSender<Command>,
+    pub(crate) events: broadcast::Sender<Event>,
+    pub(crate) snapshots: watch::Sender<Arc<Snapshot>>,
+}
+
+/// Everything the driver task owns.
+pub(crate) struct Driver<R: Rebinder> {
+    node: Node,
+    clock: Clock,
+    config: DriverConfig,
+    sockets: Sockets<R>,
+    /// One receive buffer that fits any UDP datagram.
+    buf: Box<[u8]>,
+    channels: Channels,
+    watcher: Option<NetWatcher>,
+    counters: Counters,
+    log: RateLimitedLog,
+    watchdog: Watchdog,
+    schedule: RebindSchedule,
+    pacer: Pacer,
+    seq: u64,
+    last_receive: Option<Instant>,
+    rebinds: u64,
+    rebind_failures: u64,
+    last_rebind: Option<RebindRecord>,
+    sweep: Option<Sweep>,
+    /// Consecutive receive batches made only of errors.
+    error_batches: u32,
+    recv_paused_until: Option<Instant>,
+}
+
+/// The shortest wait between two turns, so a deadline that is somehow stuck in the past can
+/// never turn the timer branch into a busy loop that starves receiving.
+const MIN_WAIT: Duration = Duration::from_micros(50);
+/// Pause between two steps of a beacon sweep.
+const BEACON_STEP_PAUSE: Duration = Duration::from_millis(1);
+
+impl<R> Driver<R>
+where
+    R: Rebinder + Send + 'static,
+    R::Socket: Send + Sync + 'static,
+{
+    pub(crate) fn new(
+        node: Node,
+        clock: Clock,
+        config: DriverConfig,
+        sockets: Sockets<R>,
+        channels: Channels,
+    ) -> Self {
+        let now = clock.now();
+        Self {
+            node,
+            log: RateLimitedLog::new(config.log_period),
+            watchdog: Watchdog::new(config.watchdog, now),
+            schedule: RebindSchedule::new(config.rebind),
+            pacer: Pacer::new(config.snapshot_interval),
+            clock,
+            config,
+            sockets,
+            buf: vec![0; ipv8_udp::RECV_DATAGRAM_LEN].into_boxed_slice(),
+            channels,
+            watcher: None,
+            counters: Counters::default(),
+            seq: 0,
+            last_receive: None,
+            rebinds: 0,
+            rebind_failures: 0,
+            last_rebind: None,
+            sweep: None,
+            error_batches: 0,
+            recv_paused_until: None,
+        }
+    }
+
+    /// Runs until shutdown (a `Shutdown` command, or every handle dropped).
+    pub(crate) async fn run(mut self) {
+        if self.config.watch_interfaces {
+            self.watcher = Some(NetWatcher::new(self.config.interface_resync));
+        }
+        let now = self.clock.now();
+        self.announce_sockets(now, false);
+        let sleep = tokio::time::sleep_until(now);
+        tokio::pin!(sleep);
+        loop {
+            let now = self.clock.now();
+            self.turn(now);
+            let deadline = self.deadline(now);
+            sleep.as_mut().reset(deadline);
+            let receiving = self.recv_paused_until.is_none_or(|until| until <= now);
+            tokio::select! {
+                biased;
+                command = self.channels.commands.recv() => match command {
+                    None | Some(Command::Shutdown) => break,
+                    Some(command) => self.on_command(command),
+                },
+                () = &mut sleep => {}
+                event = next_net_event(&mut self.watcher) => self.on_net_event(event),
+                received = poll_fn(|cx| self.sockets.poll_recv(cx, &mut self.buf)), if receiving => {
+                    self.on_recv_batch(received);
+                }
+            }
+        }
+        self.stop();
+    }
+
+    /// Step 1 of the module docs.
+    fn turn(&mut self, now: Instant) {
+        if self.recv_paused_until.is_some_and(|until| until <= now) {
+            self.recv_paused_until = None;
+        }
+        let node_now = self.clock.to_node(now);
+        if self
+            .node
+            .poll_timeout()
+            .is_some_and(|(at, _)| at <= node_now)
+        {
+            self.node.handle_timeout(node_now);
+            self.pacer.mark_dirty();
+        }
+        self.maintain(now);
+        self.drain_outputs(now);
+        self.step_beacon();
+        if self.pacer.due(now) {
+            self.publish(now);
+        }
+    }
+
+    /// The earliest moment something is due (step 2 of the module docs).
+    fn deadline(&self, now: Instant) -> Instant {
+        let mut at = now + Duration::from_secs(3600);
+        let mut earliest = |candidate: Option<Instant>| {
+            if let Some(candidate) = candidate {
+                at = at.min(candidate);
+            }
+        };
+        earliest(
+            self.node
+                .poll_timeout()
+                .map(|(t, _)| self.clock.node_to_tokio(t)),
+        );
+        if !self.schedule.is_pending() {
+            earliest(Some(self.watchdog.deadline(now, self.has_peers())));
+        }
+        earliest(self.schedule.deadline());
+        earliest(self.pacer.deadline());
+        earliest(self.recv_paused_until);
+        earliest(self.sweep.as_ref().map(|_| now + BEACON_STEP_PAUSE));
+        at.max(now + MIN_WAIT)
+    }
+
+    fn has_peers(&self) -> bool {
+        self.node.network().verified_count() > 0
+    }
+
+    /// Hands every queued node output to its destination.
+    fn drain_outputs(&mut self, now: Instant) {
+        while let Some(output) = self.node.poll_output() {
+            self.pacer.mark_dirty();
+            match output {
+                Output::Transmit(t) => self.transmit(now, t.to, &t.bytes),
+                Output::Beacon { bytes } => self.start_beacon(bytes),
+                Output::Resolve { host, port } => self.resolve(host, port),
+                Output::Event(event) => {
+                    let _ = self.channels.events.send(event); // no subscriber: fine
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let now = self.clock.now();
+        let node_now = self.clock.to_node(now);
+        self.pacer.mark_dirty();
+        match command {
+            Command::WalkTo(addr) => self.node.walk_to(node_now, addr),
+            Command::Call(call) => call(&mut self.node, node_now),
+            Command::Rebind => {
+                self.watchdog
+                    .request(crate::watchdog::RebindReason::Requested);
+            }
+            Command::Resolved { host, port, addrs } => {
+                self.node.handle_resolved(node_now, &host, port, &addrs);
+            }
+            Command::Snapshot(reply) => {
+                self.drain_outputs(now);
+                let _ = reply.send(self.publish(now));
+            }
+            Command::Shutdown => {} // handled by the loop
+        }
+    }
+
+    /// Starts a DNS look-up task; its answer comes back as a command.
+    fn resolve(&mut self, host: String, port: u16) {
+        let Some(reply) = self.channels.resolver.upgrade() else {
+            return;
+        };
+        let timeout = self.config.resolve_timeout;
+        tokio::spawn(async move {
+            let lookup = tokio::net::lookup_host((host.as_str(), port));
+            let addrs = match tokio::time::timeout(timeout, lookup).await {
+                // py-ipv8 resolves trackers with gethostbyname: IPv4 only.
+                Ok(Ok(found)) => found.filter(std::net::SocketAddr::is_ipv4).collect(),
+                Ok(Err(error)) => {
+                    tracing::debug!(%host, %error, "tracker name did not resolve");
+                    Vec::new()
+                }
+                Err(_) => Vec::new(),
+            };
+            let _ = reply.send(Command::Resolved { host, port, addrs }).await;
+        });
+    }
+
+    /// The final snapshot: the loop has ended, nothing is received any more.
+    fn stop(&mut self) {
+        let now = self.clock.now();
+        self.sockets.mark_all_stale();
+        self.watcher = None;
+        self.publish_with(now, false);
+        tracing::info!("ipv8 driver stopped");
+    }
+}
+
+/// The next address event, or never when the watcher is off.
+async fn next_net_event(watcher: &mut Option<NetWatcher>) -> NetEvent {
+    match watcher {
+        Some(watcher) => watcher.next_event().await,
+        None => std::future::pending().await,
+    }
+}

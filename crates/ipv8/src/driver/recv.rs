@@ -1,0 +1,85 @@
+//! The receive path: a bounded batch per wakeup; every error classified, counted, logged under
+//! a rate limit, and followed by the next read. Nothing here can end the loop.
+//!
+//! This is the part py-ipv8's Proactor transport got wrong (`_loop_reading` posted no new
+//! receive after an error completion). UDP-FAILURES §7: `StaleReport | PerDatagram | Unknown`
+//! → count and read again; `Environment | Bug` → also ask the watchdog for a rebind.
+
+use std::task::{Context, Poll, Waker};
+
+use ipv8_udp::{ErrorClass, Op, Rebinder};
+use tokio::time::Instant;
+
+use super::Driver;
+use crate::sockets::{Received, Source};
+
+impl<R> Driver<R>
+where
+    R: Rebinder + Send + 'static,
+    R::Socket: Send + Sync + 'static,
+{
+    /// Handles `first` (what woke us) and then up to `recv_batch - 1` more datagrams or errors
+    /// that are ready without waiting. The loop re-registers for readiness in its next
+    /// `select!`, so polling here with a no-op waker loses no wakeup.
+    pub(super) fn on_recv_batch(&mut self, first: Received) {
+        let now = self.clock.now();
+        let budget = self.config.recv_batch.max(1);
+        let mut got_data = self.on_received(now, first);
+        let mut taken = 1;
+        let mut cx = Context::from_waker(Waker::noop());
+        while taken < budget {
+            match self.sockets.poll_recv(&mut cx, &mut self.buf) {
+                Poll::Ready(received) => {
+                    got_data |= self.on_received(now, received);
+                    taken += 1;
+                }
+                Poll::Pending => break,
+            }
+        }
+        if taken < budget || got_data {
+            self.error_batches = 0;
+            return;
+        }
+        // A full batch of nothing but errors: yield (the loop does), and if it keeps happening,
+        // stop reading for a moment so a socket that only fails cannot spin a core.
+        self.counters.recv_budget_exhausted = self.counters.recv_budget_exhausted.saturating_add(1);
+        self.error_batches = self.error_batches.saturating_add(1);
+        if self.error_batches >= self.config.storm_batches.max(1) {
+            self.error_batches = 0;
+            self.recv_paused_until = Some(now + self.config.storm_pause);
+            self.counters.recv_storm_pauses = self.counters.recv_storm_pauses.saturating_add(1);
+        }
+    }
+
+    /// One datagram or one error. Returns whether it was a datagram.
+    fn on_received(&mut self, now: Instant, received: Received) -> bool {
+        match received.result {
+            Ok((len, from)) => {
+                let len = len.min(self.buf.len());
+                match received.source {
+                    Source::Main => self.counters.traffic.received(len),
+                    Source::Beacon => {
+                        self.counters.beacon_datagrams_down =
+                            self.counters.beacon_datagrams_down.saturating_add(1);
+                    }
+                }
+                self.last_receive = Some(now);
+                self.watchdog.on_datagram(now);
+                let node_now = self.clock.to_node(now);
+                self.node.handle_datagram(node_now, from, &self.buf[..len]);
+                self.pacer.mark_dirty();
+                true
+            }
+            Err(error) => {
+                let class = ipv8_udp::classify_io_for(received.os, Op::Recv, &error);
+                self.counters.recv_errors.add(class);
+                self.log.log(Op::Recv, class, &error, None, now);
+                self.watchdog.on_recv_error(class);
+                if class == ErrorClass::StaleReport {
+                    self.sockets.drain_error_queues();
+                }
+                false
+            }
+        }
+    }
+}
