@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod node;
 
 use std::process::ExitCode;
 

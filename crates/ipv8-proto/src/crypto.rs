@@ -56,9 +56,9 @@ impl RealCrypto {
 }
 
 impl Default for RealCrypto {
-    /// 128 cached keys: enough for a full peer table plus trackers.
+    /// 64 cached keys: a full default peer table plus trackers.
     fn default() -> Self {
-        Self::new(128)
+        Self::new(64)
     }
 }
 
@@ -129,7 +129,12 @@ impl Identity for KeyIdentity {
     }
 
     fn sign(&self, msg: &[u8]) -> Vec<u8> {
-        self.key.sign(msg)
+        // Legacy EC signing can only fail inside OpenSSL; the packet then carries no valid
+        // signature (its receivers drop it) instead of the node panicking.
+        self.key.try_sign(msg).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "signing failed");
+            Vec::new()
+        })
     }
 }
 

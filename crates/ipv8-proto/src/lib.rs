@@ -1,7 +1,7 @@
 //! # ipv8-proto: the deterministic sans-IO py-ipv8 node
 //!
 //! [`Node`] holds every piece of py-ipv8 3.2.1's peer-discovery state — communities, the shared
-//! [`Network`](network::Network), walkers, churn, bootstrappers, statistics — and makes every
+//! [`Network`], walkers, churn, bootstrappers, statistics — and makes every
 //! decision, but performs no I/O: no sockets, no clock, no OS randomness. Time is an input
 //! ([`time::Instant`]), randomness comes from ChaCha20 streams of one seed ([`rng`]), and
 //! everything the node wants done comes out of [`Node::poll_output`]. The same node therefore

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use ipv8_crypto::Mid;
-use ipv8_wire::CommunityId;
+use ipv8_wire::{Address, CommunityId, Reader, Writer};
 
 use crate::address::canonical;
 use crate::peer::Peer;
@@ -416,6 +416,48 @@ impl Network {
         }
     }
 
+    /// py-ipv8 `Network.snapshot`: the preferred address of every verified peer (except
+    /// `0.0.0.0:0`), `address`-encoded back to back.
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        for peer in self.verified.values() {
+            let addr = peer.address();
+            if !(addr.ip().is_unspecified() && addr.port() == 0) {
+                w.address(&Address::Ip(addr));
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// py-ipv8 `Network.load_snapshot`: adds the addresses of a [`snapshot`](Self::snapshot)
+    /// to the table with no introducer and no service (so no community walks to them by
+    /// itself; a driver may `walk_to` them). Host-name entries are skipped; decoding stops at
+    /// the first malformed entry. Returns the addresses loaded.
+    pub fn load_snapshot(&mut self, data: &[u8]) -> Vec<SocketAddr> {
+        let mut r = Reader::new(data);
+        let mut loaded = Vec::new();
+        while !r.peek_rest().is_empty() {
+            let Ok(entry) = r.address("snapshot_entry") else {
+                break;
+            };
+            if let Address::Ip(addr) = entry {
+                let addr = canonical(addr);
+                if !self.addresses.contains_key(&addr) {
+                    let entry = WalkableAddress {
+                        introduced_by: None,
+                        service: None,
+                        new_style: false,
+                        seq: 0,
+                    };
+                    self.insert_address(addr, entry);
+                }
+                loaded.push(addr);
+            }
+        }
+        loaded
+    }
+
     /// Takes the queued peer events.
     pub(crate) fn drain_events(&mut self) -> Vec<NetEvent> {
         std::mem::take(&mut self.events)
@@ -454,10 +496,10 @@ impl Network {
             .filter(|m| **m != incoming && !self.verified.contains_key(m))
             .copied()
             .collect();
-        if unverified.len() >= self.limits.max_unverified_service_keys {
-            if let Some(victim) = unverified.first() {
-                self.services.remove(victim);
-            }
+        if unverified.len() >= self.limits.max_unverified_service_keys
+            && let Some(victim) = unverified.first()
+        {
+            self.services.remove(victim);
         }
     }
 }
@@ -554,6 +596,22 @@ mod tests {
         assert_eq!(n.introductions_from(&Mid([1; 20])).len(), 2);
         n.remove_by_address("3.3.3.3:3".parse().unwrap());
         assert_eq!(n.walkable_addresses(cid(7), false).len(), 1);
+    }
+
+    #[test]
+    fn snapshot_round_trips_preferred_addresses() {
+        let mut n = Network::default();
+        n.add_verified_peer(peer(1, "1.1.1.1:1"));
+        n.add_verified_peer(peer(2, "[2001:db8::2]:2"));
+        let snap = n.snapshot();
+        assert_eq!(snap.len(), 7 + 19);
+        let mut fresh = Network::default();
+        let mut garbage = snap.clone();
+        garbage.push(0x09);
+        let loaded = fresh.load_snapshot(&garbage);
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(fresh.addresses().count(), 2);
+        assert!(fresh.walkable_addresses(cid(1), false).is_empty());
     }
 
     #[test]

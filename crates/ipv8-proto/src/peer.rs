@@ -5,7 +5,6 @@
 //! `last_response` is `None` for a peer that was introduced and has not spoken since (py-ipv8's
 //! `last_response = 0`).
 
-use std::collections::VecDeque;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +27,11 @@ pub struct Peer {
     lan: Option<SocketAddrV4>,
     created: Instant,
     last_response: Option<Instant>,
-    pings: VecDeque<Duration>,
+    /// RTT samples in microseconds (saturating), a ring of `ping_count` entries starting at
+    /// `ping_head`; inline so a peer costs no extra allocation.
+    pings: [u32; MAX_PING_SAMPLES],
+    ping_count: u8,
+    ping_head: u8,
     new_style: bool,
 }
 
@@ -53,7 +56,9 @@ impl Peer {
             lan: None,
             created: now,
             last_response: heard_from.then_some(now),
-            pings: VecDeque::new(),
+            pings: [0; MAX_PING_SAMPLES],
+            ping_count: 0,
+            ping_head: 0,
             new_style: false,
         };
         peer.add_address(address);
@@ -170,24 +175,46 @@ impl Peer {
         self.last_response = Some(now);
     }
 
-    /// The RTT samples, oldest first (at most [`MAX_PING_SAMPLES`]).
+    /// The RTT samples, oldest first (at most [`MAX_PING_SAMPLES`], microsecond precision).
     #[must_use]
-    pub fn pings(&self) -> &VecDeque<Duration> {
-        &self.pings
+    pub fn pings(&self) -> Vec<Duration> {
+        (0..usize::from(self.ping_count))
+            .filter_map(|i| {
+                let slot = (usize::from(self.ping_head) + i) % MAX_PING_SAMPLES;
+                self.pings.get(slot)
+            })
+            .map(|us| Duration::from_micros(u64::from(*us)))
+            .collect()
+    }
+
+    /// Number of RTT samples (py-ipv8 `len(peer.pings)`).
+    #[must_use]
+    pub fn ping_count(&self) -> usize {
+        usize::from(self.ping_count)
     }
 
     /// Adds an RTT sample, forgetting the oldest beyond [`MAX_PING_SAMPLES`].
     pub fn add_ping(&mut self, rtt: Duration) {
-        if self.pings.len() >= MAX_PING_SAMPLES {
-            self.pings.pop_front();
+        let us = u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX);
+        let count = usize::from(self.ping_count);
+        let head = usize::from(self.ping_head);
+        if count < MAX_PING_SAMPLES {
+            if let Some(slot) = self.pings.get_mut((head + count) % MAX_PING_SAMPLES) {
+                *slot = us;
+            }
+            self.ping_count = self.ping_count.saturating_add(1);
+        } else {
+            if let Some(slot) = self.pings.get_mut(head) {
+                *slot = us;
+            }
+            self.ping_head = u8::try_from((head + 1) % MAX_PING_SAMPLES).unwrap_or(0);
         }
-        self.pings.push_back(rtt);
     }
 
     /// The median RTT (mean of the middle two for an even count), `None` without samples.
     #[must_use]
     pub fn median_ping(&self) -> Option<Duration> {
-        let mut sorted: Vec<Duration> = self.pings.iter().copied().collect();
+        let mut sorted = self.pings();
         sorted.sort_unstable();
         let n = sorted.len();
         if n == 0 {
@@ -252,7 +279,12 @@ mod tests {
         for ms in [9, 9, 9] {
             p.add_ping(Duration::from_millis(ms));
         }
-        assert_eq!(p.pings().len(), MAX_PING_SAMPLES);
+        assert_eq!(p.ping_count(), MAX_PING_SAMPLES);
+        assert_eq!(
+            p.pings(),
+            [3, 2, 9, 9, 9].map(Duration::from_millis).to_vec(),
+            "oldest first, the two oldest forgotten"
+        );
         assert_eq!(p.median_ping(), Some(Duration::from_millis(9)));
     }
 }

@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(c.len(), 2);
         let mut rng = NodeRng::child(3, Stream::RequestCache);
         let (id, evicted) = c.add_random(&mut rng, Instant::ZERO, Duration::from_secs(5), 'w');
-        assert!(id >= 1 && id < (1 << 31));
+        assert!((1..(1 << 31)).contains(&id));
         assert_eq!(evicted, Some((2, 'y')));
         assert!(c.has(id));
     }

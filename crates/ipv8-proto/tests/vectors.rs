@@ -34,7 +34,7 @@ fn key(v: &Value, label: &str) -> PrivateKey {
     PrivateKey::from_bin(&unhex(k["private_key_bin_hex"].as_str().unwrap())).unwrap()
 }
 
-fn step<'a>(flow: &'a Value, message: &str) -> Vec<u8> {
+fn step(flow: &Value, message: &str) -> Vec<u8> {
     let s = flow["steps"]
         .as_array()
         .unwrap()
@@ -133,14 +133,21 @@ fn old_style_discovery_flow_is_byte_identical() {
     // C punctures towards A.
     set_clock(&mut c, 7);
     c.handle_datagram(NOW, addr(B_WAN), &step(flow, "puncture-request"));
-    assert_eq!(transmits(&mut c), vec![(addr(A_WAN), step(flow, "puncture"))]);
+    assert_eq!(
+        transmits(&mut c),
+        vec![(addr(A_WAN), step(flow, "puncture"))]
+    );
 
     // A processes the response: state, then the similarity-request of the callback.
     set_clock(&mut a, 10);
     a.handle_datagram(NOW, addr(B_WAN), &step(flow, "introduction-response"));
     let state = &flow["state_after_A_processed_response"];
     assert_eq!(a.wan_estimate(d), Some(A_WAN.parse().unwrap()));
-    let verified: Vec<String> = a.network().verified_peers().map(|p| p.mid().to_hex()).collect();
+    let verified: Vec<String> = a
+        .network()
+        .verified_peers()
+        .map(|p| p.mid().to_hex())
+        .collect();
     let expected: Vec<String> = state["A.verified_peers"]
         .as_array()
         .unwrap()
@@ -152,14 +159,22 @@ fn old_style_discovery_flow_is_byte_identical() {
         a.network().walkable_addresses(d, false),
         sorted_addrs(&state["A.walkable_addresses"])
     );
-    assert_eq!(transmits(&mut a), vec![(addr(B_WAN), step(flow, "similarity-request"))]);
+    assert_eq!(
+        transmits(&mut a),
+        vec![(addr(B_WAN), step(flow, "similarity-request"))]
+    );
 
     // B answers the similarity-request.
     set_clock(&mut b, 50);
     b.handle_datagram(NOW, addr(A_WAN), &step(flow, "similarity-request"));
-    assert_eq!(transmits(&mut b), vec![(addr(A_WAN), step(flow, "similarity-response"))]);
+    assert_eq!(
+        transmits(&mut b),
+        vec![(addr(A_WAN), step(flow, "similarity-response"))]
+    );
     a.handle_datagram(NOW, addr(B_WAN), &step(flow, "similarity-response"));
-    let services = a.network().services_of(&a.network().mid_by_address(addr(B_WAN)).unwrap());
+    let services = a
+        .network()
+        .services_of(&a.network().mid_by_address(addr(B_WAN)).unwrap());
     assert_eq!(services, &[d]);
 
     // A accepts C's puncture silently.
@@ -171,7 +186,12 @@ fn old_style_discovery_flow_is_byte_identical() {
     b.handle_datagram(NOW, addr(A_WAN), &step(flow, "ping"));
     assert_eq!(transmits(&mut b), vec![(addr(A_WAN), step(flow, "pong"))]);
     for n in [&a, &b, &c] {
-        assert_eq!(n.drops().total(), 0, "{:?}", n.drops().iter().collect::<Vec<_>>());
+        assert_eq!(
+            n.drops().total(),
+            0,
+            "{:?}",
+            n.drops().iter().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -201,7 +221,10 @@ fn new_style_plain_community_flow_is_byte_identical() {
     );
     set_clock(&mut c, 7);
     c.handle_datagram(NOW, addr(B_WAN), &step(flow, "new-puncture-request"));
-    assert_eq!(transmits(&mut c), vec![(addr(A_WAN), step(flow, "new-puncture"))]);
+    assert_eq!(
+        transmits(&mut c),
+        vec![(addr(A_WAN), step(flow, "new-puncture"))]
+    );
 
     set_clock(&mut a, 5);
     a.handle_datagram(NOW, addr(B_WAN), &step(flow, "new-introduction-response"));
@@ -244,8 +267,17 @@ fn tracker_signed_sect163k1_response_is_accepted_and_tracker_stays_a_stranger() 
     a.handle_timeout(NOW); // first round: bootstrap (blacklists the trackers)
     while a.poll_output().is_some() {}
     a.handle_datagram(NOW, tracker, &packet);
-    assert_eq!(a.drops().total(), 0, "{:?}", a.drops().iter().collect::<Vec<_>>());
-    assert_eq!(a.network().verified_count(), 0, "trackers never become peers");
+    assert_eq!(
+        a.drops().total(),
+        0,
+        "{:?}",
+        a.drops().iter().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.network().verified_count(),
+        0,
+        "trackers never become peers"
+    );
     let d = CommunityId::DISCOVERY;
     assert_eq!(
         a.network().walkable_addresses(d, false),
@@ -254,7 +286,8 @@ fn tracker_signed_sect163k1_response_is_accepted_and_tracker_stays_a_stranger() 
     assert_eq!(a.wan_estimate(d), Some(A_WAN.parse().unwrap()));
     let mut bootstrapped = false;
     while let Some(o) = a.poll_output() {
-        bootstrapped |= matches!(o, Output::Event(Event::Bootstrapped { tracker: t, .. }) if t == tracker);
+        bootstrapped |=
+            matches!(o, Output::Event(Event::Bootstrapped { tracker: t, .. }) if t == tracker);
     }
     assert!(bootstrapped);
     // A flipped bit in the signature is dropped and counted.
@@ -281,7 +314,11 @@ fn legacy_y_request_is_answered_old_style_by_discovery() {
     assert_eq!(out[0].0, addr(A_WAN));
     assert_eq!(out[0].1[22], 245);
     let requester = b.network().verified_by_address(addr(A_WAN)).unwrap();
-    assert_eq!(requester.lan_address(), None, "DiscoveryCommunity does not record the LAN");
+    assert_eq!(
+        requester.lan_address(),
+        None,
+        "DiscoveryCommunity does not record the LAN"
+    );
     assert!(!requester.new_style());
     // The same request on a plain community is parsed normally and the 21 bytes are extra.
     assert_eq!(b.drops().total(), 0);
@@ -313,5 +350,10 @@ fn every_recorded_message_is_accepted_by_a_fresh_node() {
         n.handle_datagram(NOW, addr("[2001:db8::2]:7000"), &packet);
     }
     assert_eq!(n.drops().get(DropReason::BadSignature), 0);
-    assert_eq!(n.drops().decode_errors(), 0, "{:?}", n.drops().iter().collect::<Vec<_>>());
+    assert_eq!(
+        n.drops().decode_errors(),
+        0,
+        "{:?}",
+        n.drops().iter().collect::<Vec<_>>()
+    );
 }

@@ -28,12 +28,15 @@
 
 mod cheap;
 mod control;
+pub mod craft;
 mod link;
 mod metrics;
 mod nat;
 mod net;
 mod node;
+mod proto_node;
 mod queue;
+pub mod scenario;
 mod seed;
 mod sim;
 mod time;
@@ -47,7 +50,9 @@ pub use metrics::Summary;
 pub use nat::{Nat, NatConfig, NatDrop, NatKind, NatStats};
 pub use net::{Location, NatId};
 pub use node::{NodeCtx, SimNode, SimOutput};
+pub use proto_node::{CheapCrypto, CheapIdentity, ProtoNode, SimCrypto, instant};
 pub use queue::EventQueue;
+pub use scenario::{World, WorldConfig};
 pub use seed::{SEED_ENV, SimRng, derive_bytes, derive_seed, env_seed, sim_seed};
 pub use sim::{HostStats, SimConfig, Simulator};
 pub use time::SimTime;

@@ -19,11 +19,9 @@ pub enum SimOutput<E> {
         /// Datagram.
         bytes: Vec<u8>,
     },
-    /// Broadcast a datagram to `port` on the node's LAN (LAN beacon). Only hosts behind the
-    /// same NAT receive it; on the public internet it goes nowhere.
+    /// Broadcast a datagram on the node's LAN (LAN beacon, every port). Only hosts behind the
+    /// same NAT receive it; on the public internet it goes nowhere (counted as unsupported).
     Broadcast {
-        /// Destination port.
-        port: u16,
         /// Datagram.
         bytes: Vec<u8>,
     },

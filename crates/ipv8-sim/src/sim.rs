@@ -287,7 +287,7 @@ impl<N: SimNode> Simulator<N> {
         for o in outs.drain(..) {
             match o {
                 SimOutput::Transmit { to, bytes } => self.transmit(host, to, bytes),
-                SimOutput::Broadcast { port, bytes } => self.broadcast(host, port, &bytes),
+                SimOutput::Broadcast { bytes } => self.broadcast(host, &bytes),
                 SimOutput::Resolve { host: name, port } => {
                     let incarnation = self.hosts[host as usize].incarnation;
                     let at = self.now + self.config.dns_delay;
@@ -381,7 +381,16 @@ impl<N: SimNode> Simulator<N> {
             bytes,
             sender,
         };
-        match model.draw(&mut self.rng) {
+        let fate = model.draw(&mut self.rng);
+        if self.trace.logging() {
+            let what = match fate {
+                Fate::Lost => "lost".to_owned(),
+                Fate::Once(d) => format!("{} ms", d.as_millis()),
+                Fate::Twice(a, b) => format!("{} ms + dup {} ms", a.as_millis(), b.as_millis()),
+            };
+            self.trace.sent(now, host, to, bytes.len(), &what);
+        }
+        match fate {
             Fate::Lost => self.stats.lost += 1,
             Fate::Once(d) => self.queue.push(now + d, Ev::Deliver(packet(bytes))),
             Fate::Twice(d1, d2) => {
@@ -406,8 +415,8 @@ impl<N: SimNode> Simulator<N> {
         }
     }
 
-    /// Delivers a LAN broadcast to every other live host behind the same NAT with that port.
-    fn broadcast(&mut self, host: u32, port: u16, bytes: &[u8]) {
+    /// Delivers a LAN broadcast to every other live host behind the same NAT.
+    fn broadcast(&mut self, host: u32, bytes: &[u8]) {
         let Location::BehindNat(id) = self.hosts[host as usize].location else {
             self.stats.unsupported_outputs += 1;
             return;
@@ -422,7 +431,6 @@ impl<N: SimNode> Simulator<N> {
                 *i != host as usize
                     && h.node.is_some()
                     && h.location == Location::BehindNat(id)
-                    && h.local.port() == port
             })
             .map(|(_, h)| h.local)
             .collect();

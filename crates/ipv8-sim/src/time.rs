@@ -8,7 +8,7 @@ use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
 /// A point in simulated time, in microseconds since the simulation started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(u64);
 
 impl SimTime {
@@ -95,6 +95,12 @@ impl Sub for SimTime {
     type Output = Duration;
     fn sub(self, rhs: Self) -> Duration {
         self.saturating_duration_since(rhs)
+    }
+}
+
+impl fmt::Debug for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -80,8 +80,8 @@ impl PingNode {
     }
 
     /// Queues a LAN broadcast (delivered by the simulator to the node's LAN).
-    pub fn queue_broadcast(&mut self, port: u16, bytes: Vec<u8>) {
-        self.out.push_back(SimOutput::Broadcast { port, bytes });
+    pub fn queue_broadcast(&mut self, bytes: Vec<u8>) {
+        self.out.push_back(SimOutput::Broadcast { bytes });
     }
 
     fn send(&mut self, to: SocketAddr, text: String) {

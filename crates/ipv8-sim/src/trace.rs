@@ -145,6 +145,18 @@ impl Trace {
         self.keep(at, host, || format!("send failed -> {to}"));
     }
 
+    /// A datagram handed to the network and what became of it (text log only: the digest
+    /// covers deliveries, which follow from sends).
+    pub fn sent(&mut self, at: SimTime, host: u32, to: SocketAddr, len: usize, fate: &str) {
+        self.keep(at, host, || format!("send {len} bytes -> {to} ({fate})"));
+    }
+
+    /// True when text records are being kept.
+    #[must_use]
+    pub fn logging(&self) -> bool {
+        self.log.len() < self.log_limit
+    }
+
     /// A control action (start, crash, restart, move) at `host`.
     pub fn control(&mut self, at: SimTime, host: u32, text: &str) {
         self.head(b'C', at, host);

@@ -240,7 +240,7 @@ fn lan_broadcast_reaches_only_the_same_nat() {
     let c = sim.add_node(Location::BehindNat(other), PORT, |c| {
         PingNode::responder(c.now)
     });
-    sim.with_node(a, |n, _| n.queue_broadcast(PORT, b"PING 1".to_vec()));
+    sim.with_node(a, |n, _| n.queue_broadcast(b"PING 1".to_vec()));
     sim.run_for(SEC);
     assert_eq!(sim.node(b).unwrap().pings.len(), 1);
     assert!(sim.node(c).unwrap().pings.is_empty());

@@ -54,7 +54,11 @@ pub enum KeyType {
 }
 
 impl KeyType {
-    fn generate(self) -> anyhow::Result<PrivateKey> {
+    /// A new key of this type.
+    ///
+    /// # Errors
+    /// OpenSSL failed to generate a legacy EC key.
+    pub fn generate(self) -> anyhow::Result<PrivateKey> {
         let curve = match self {
             Self::Curve25519 => return Ok(PrivateKey::generate()),
             Self::VeryLow => LegacyCurve::Sect163k1,

@@ -1,8 +1,8 @@
 //! The command tree of the `ipv8` binary and the mapping of errors to exit codes.
 //!
 //! Each top-level subcommand lives in its own module of `cli/` with a clap `Subcommand` (or
-//! `Args`) type and a `run` function; adding one (`run`, `tracker`, `swarm`, `status`) means a new
-//! module, a variant of [`Command`] and an arm in [`run`].
+//! `Args`) type and a `run` function: `key`, `packet`, `run` (the node), `tracker`, `swarm`,
+//! `status`. Adding one means a new module, a variant of [`Command`] and an arm in [`run`].
 //!
 //! Exit codes: 0 success, 1 failure while doing the work (I/O and the like), 2 bad input
 //! (clap usage errors, malformed hex or packets, unusable files). Errors are one line on
@@ -10,6 +10,10 @@
 
 pub mod key;
 pub mod packet;
+pub mod run;
+pub mod status;
+pub mod swarm;
+pub mod tracker;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -40,6 +44,14 @@ pub enum Command {
     /// Inspect IPv8 datagrams.
     #[command(subcommand)]
     Packet(packet::PacketCommand),
+    /// Run a node until Ctrl-C (DiscoveryCommunity, py-ipv8's trackers and LAN beacon by default).
+    Run(run::RunArgs),
+    /// Run a bootstrap tracker for any community (py-ipv8's tracker_service).
+    Tracker(tracker::TrackerArgs),
+    /// Offline demo and smoke test: N nodes on 127.0.0.1 around a local tracker, in one process.
+    Swarm(swarm::SwarmArgs),
+    /// Print the status of a running node (its REST API).
+    Status(status::StatusArgs),
 }
 
 /// An error caused by the user's input rather than by the environment; exits with code 2.
@@ -84,6 +96,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Key(command) => key::run(command, out),
         Command::Packet(command) => packet::run(command, out),
+        Command::Run(args) => run::run(&args),
+        Command::Tracker(args) => tracker::run(&args),
+        Command::Swarm(args) => swarm::run(&args, out),
+        Command::Status(args) => status::run(&args, out),
     }
 }
 

@@ -450,6 +450,24 @@ mod tests {
     }
 
     #[test]
+    fn example_config_parses_and_matches_the_documented_defaults() {
+        let text = include_str!("../../../../config.example.toml");
+        let s = Settings::from_toml(text).expect("config.example.toml parses");
+        let d = Settings::embedded_default();
+        assert_eq!(s.node.communities[0], d.node.communities[0], "the example spells out the default");
+        assert_eq!(s.node.bootstrap, d.node.bootstrap);
+        assert_eq!((s.node.walk_interval, s.node.statistics), (d.node.walk_interval, true));
+        assert_eq!(s.keys, d.keys);
+        assert_eq!(s.interfaces, d.interfaces);
+        assert_eq!(s.rest, d.rest);
+        let plain = &s.node.communities[1];
+        assert_eq!(plain.id.to_string(), "6decb1e10678b4819a774153cc0bc785384923ec");
+        assert_eq!(plain.name, "PyPeerCommunity");
+        assert_eq!(plain.walkers[0].strategy.name(), "EdgeWalk");
+        assert!(plain.use_trackers && !plain.use_beacon);
+    }
+
+    #[test]
     fn errors_name_path_and_expected_form() {
         let err = ConfigError::new("overlays[1].walkers[0].peers", "9999999999 is out of range");
         assert_eq!(

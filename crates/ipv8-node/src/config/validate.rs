@@ -21,7 +21,7 @@ use super::file::{
     NoInit, OverlayEntry, RandomChurnInit, RandomWalkInit, WalkerEntry,
 };
 use super::{
-    ConfigError, DEFAULT_KEY_ALIAS, DEFAULT_KEY_FILE, DEFAULT_REST_PORT, KeySource, KeySpec,
+    ConfigError, DEFAULT_KEY_FILE, DEFAULT_REST_PORT, KeySource, KeySpec,
     KeyType, LogLevel, RestSettings, Settings,
 };
 
@@ -175,7 +175,7 @@ fn keys(entries: &[KeyEntry]) -> Result<Vec<KeySpec>, ConfigError> {
 }
 
 /// A py-ipv8 `generation` name.
-pub(super) fn key_type(path: &str, name: &str) -> Result<KeyType, ConfigError> {
+pub fn key_type(path: &str, name: &str) -> Result<KeyType, ConfigError> {
     match name {
         "curve25519" => Ok(KeyType::Curve25519),
         "very-low" => Ok(KeyType::VeryLow),
@@ -444,20 +444,20 @@ fn log_level(text: Option<&str>) -> Result<LogLevel, ConfigError> {
 }
 
 /// A port number 0–65535.
-pub(super) fn port(path: &str, value: i64) -> Result<u16, ConfigError> {
+pub fn port(path: &str, value: i64) -> Result<u16, ConfigError> {
     u16::try_from(value)
         .map_err(|_| ConfigError::new(path, format!("{value} is not a port number")))
 }
 
 /// An IP address.
-pub(super) fn ip(path: &str, text: &str) -> Result<IpAddr, ConfigError> {
+pub fn ip(path: &str, text: &str) -> Result<IpAddr, ConfigError> {
     text.trim()
         .parse()
         .map_err(|_| ConfigError::new(path, format!("{text:?} is not an IP address")))
 }
 
 /// `ip:port` (IPv6 as `[ip]:port`), port not 0.
-pub(super) fn socket_addr(path: &str, text: &str) -> Result<SocketAddr, ConfigError> {
+pub fn socket_addr(path: &str, text: &str) -> Result<SocketAddr, ConfigError> {
     let addr: SocketAddr = text
         .trim()
         .parse()
@@ -472,7 +472,7 @@ pub(super) fn socket_addr(path: &str, text: &str) -> Result<SocketAddr, ConfigEr
 }
 
 /// `host:port` with a DNS name.
-fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
+pub fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
     let bad = || ConfigError::new(path, format!("{text:?} is not a host:port address"));
     let (host, port) = text.trim().rsplit_once(':').ok_or_else(bad)?;
     let port: u16 = port.parse().map_err(|_| bad())?;
@@ -488,7 +488,7 @@ fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
 }
 
 /// A 20-byte community id in 40 hex digits.
-pub(super) fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> {
+pub fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> {
     let text = text.trim();
     let bytes = hex::decode(text)
         .map_err(|err| ConfigError::new(path, format!("{text:?} is not hex: {err}")))?;
@@ -507,7 +507,7 @@ fn max_peers(path: &str, value: i64) -> Result<i32, ConfigError> {
 }
 
 /// Seconds > 0, finite.
-pub(super) fn positive_seconds(path: &str, value: f64) -> Result<Duration, ConfigError> {
+pub fn positive_seconds(path: &str, value: f64) -> Result<Duration, ConfigError> {
     if !value.is_finite() || value <= 0.0 {
         return Err(ConfigError::new(path, format!("{value} is not a positive number of seconds")));
     }

@@ -177,6 +177,34 @@ impl Netns {
         let _ = run(self.command("nft").args(["delete", "table", "ip", table]));
     }
 
+    /// The `packets N` of every `counter` in table `ip NAME`, in rule order (empty when the
+    /// table does not exist).
+    pub fn nft_counters(&self, table: &str) -> Vec<u64> {
+        let Ok(out) = run(self.command("nft").args(["list", "table", "ip", table])) else {
+            return Vec::new();
+        };
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        words
+            .windows(2)
+            .filter(|w| w[0] == "packets")
+            .filter_map(|w| w[1].parse().ok())
+            .collect()
+    }
+
+    /// The `dropped N` of the root qdisc of `dev` (`tc -s qdisc show`), if any.
+    pub fn qdisc_dropped(&self, dev: &str) -> Option<u64> {
+        let out =
+            run(Command::new("tc").args(["-n", &self.name, "-s", "qdisc", "show", "dev", dev]))
+                .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        words
+            .windows(2)
+            .find(|w| w[0] == "(dropped")
+            .and_then(|w| w[1].trim_end_matches(',').parse().ok())
+    }
+
     /// Sets `/proc/sys/<key>` (dotted form) inside the namespace.
     pub fn sysctl(&self, key: &str, value: &str) {
         let path = format!("/proc/sys/{}", key.replace('.', "/"));
@@ -203,7 +231,9 @@ impl Netns {
 /// Kills what runs inside namespace `name` (only processes this test started there) and
 /// deletes it.
 fn destroy(name: &str) {
-    let ns = Netns { name: name.to_owned() };
+    let ns = Netns {
+        name: name.to_owned(),
+    };
     for pid in ns.pids() {
         let _ = Command::new("kill")
             .args(["-KILL", &pid])
@@ -258,8 +288,15 @@ impl Lab {
     pub fn build() -> Self {
         remove_leftovers();
         let pid = std::process::id();
-        let ns = |role: &str| Netns { name: format!("{PREFIX}{pid}-{role}") };
-        let lab = Self { a: ns("a"), r: ns("r"), b: ns("b"), t: ns("t") };
+        let ns = |role: &str| Netns {
+            name: format!("{PREFIX}{pid}-{role}"),
+        };
+        let lab = Self {
+            a: ns("a"),
+            r: ns("r"),
+            b: ns("b"),
+            t: ns("t"),
+        };
         for n in lab.all() {
             must(Command::new("ip").args(["netns", "add", &n.name]));
         }
@@ -273,12 +310,38 @@ impl Lab {
         }
         lab.r.sysctl("net.ipv4.ip_forward", "1");
         lab.link_a();
-        lab.b.ip(&["link", "add", "b0", "type", "veth", "peer", "name", "rb", "netns", &lab.r.name]);
-        lab.t.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "rt", "netns", &lab.r.name]);
-        lab.b.ip(&["addr", "add", &format!("{ADDR_B}/24"), "dev", "b0"]);
-        lab.r.ip(&["addr", "add", &format!("{GW_B}/24"), "dev", "rb"]);
-        lab.t.ip(&["addr", "add", &format!("{ADDR_T}/24"), "dev", "t0"]);
-        lab.r.ip(&["addr", "add", &format!("{GW_T}/24"), "dev", "rt"]);
+        lab.b.ip(&[
+            "link",
+            "add",
+            "b0",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "rb",
+            "netns",
+            &lab.r.name,
+        ]);
+        lab.t.ip(&[
+            "link",
+            "add",
+            "t0",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "rt",
+            "netns",
+            &lab.r.name,
+        ]);
+        lab.b
+            .ip(&["addr", "add", &format!("{ADDR_B}/24"), "dev", "b0"]);
+        lab.r
+            .ip(&["addr", "add", &format!("{GW_B}/24"), "dev", "rb"]);
+        lab.t
+            .ip(&["addr", "add", &format!("{ADDR_T}/24"), "dev", "t0"]);
+        lab.r
+            .ip(&["addr", "add", &format!("{GW_T}/24"), "dev", "rt"]);
         lab.b.ip(&["link", "set", "b0", "up"]);
         lab.r.ip(&["link", "set", "rb", "up"]);
         lab.t.ip(&["link", "set", "t0", "up"]);
@@ -301,9 +364,22 @@ impl Lab {
     /// Creates A's veth pair (a0 in A, ra in R) with A's first addresses and default route.
     /// Used at build time and to re-create the interface.
     pub fn link_a(&self) {
-        self.a.ip(&["link", "add", "a0", "type", "veth", "peer", "name", "ra", "netns", &self.r.name]);
-        self.a.ip(&["addr", "add", &format!("{ADDR_A}/24"), "dev", "a0"]);
-        self.r.ip(&["addr", "add", &format!("{GW_A}/24"), "dev", "ra"]);
+        self.a.ip(&[
+            "link",
+            "add",
+            "a0",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "ra",
+            "netns",
+            &self.r.name,
+        ]);
+        self.a
+            .ip(&["addr", "add", &format!("{ADDR_A}/24"), "dev", "a0"]);
+        self.r
+            .ip(&["addr", "add", &format!("{GW_A}/24"), "dev", "ra"]);
         self.a.ip(&["link", "set", "a0", "up"]);
         self.r.ip(&["link", "set", "ra", "up"]);
         self.a.ip(&["route", "add", "default", "via", GW_A]);

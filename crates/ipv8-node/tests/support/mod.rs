@@ -4,8 +4,10 @@
 //! Nothing here knows about IPv8; a test file pulls it in with `mod support;`.
 #![allow(dead_code)] // every test binary uses a different subset
 
+pub mod http;
 pub mod nodes;
 pub mod procs;
+pub mod shape;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;

@@ -9,12 +9,10 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hasher};
-use std::net::UdpSocket;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -70,7 +68,10 @@ fn find_python() -> Result<PathBuf, String> {
     }
     let script = repo_root().join("tools/setup-pyipv8.sh");
     let output = Command::new("bash").arg(&script).output().map_err(|e| {
-        format!("pyipv8 is needed: cannot run {}: {e} (needs bash)", script.display())
+        format!(
+            "pyipv8 is needed: cannot run {}: {e} (needs bash)",
+            script.display()
+        )
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().unwrap_or("").trim();
@@ -181,7 +182,8 @@ impl PyPeer {
             matches!(event(v), "started" | "error")
         })?;
         if event(&line) == "error" {
-            return Err(format!("{}: {line}\n{}", proc.name(), proc.diagnostics()));
+            let diagnostics = proc.diagnostics();
+            return Err(format!("{}: {line}\n{diagnostics}", proc.name()));
         }
         let port = line["port"]
             .as_u64()
@@ -213,6 +215,20 @@ impl PyPeer {
     pub fn status(&mut self) -> Option<&Value> {
         self.proc.poll();
         self.proc.latest("status")
+    }
+
+    /// Waits for the first `status` line (printed right after `started`).
+    ///
+    /// # Errors
+    /// On an early exit or a timeout.
+    pub fn wait_status(&mut self) -> Result<(), String> {
+        if self.status().is_none() {
+            self.proc
+                .wait_for(deadline_in(START_SECS), "a status line", |v| {
+                    event(v) == "status"
+                })?;
+        }
+        Ok(())
     }
 }
 
@@ -275,8 +291,9 @@ impl RustNode {
             Some(p) => command.args(["--rest-port", &p.to_string()]),
             None => command.arg("--no-rest"),
         };
-        command.args(&options.extra);
-        command.env("RUST_LOG", "warn");
+        command
+            .args(["--log-level", "WARNING"])
+            .args(&options.extra);
         let proc = Proc::spawn(name, command)?;
         Ok(PendingRust { proc, port, key })
     }
@@ -309,19 +326,41 @@ pub struct PendingRust {
 }
 
 impl PendingRust {
-    /// Waits for the first status line.
+    /// Waits for the first status line; takes the port actually bound from its `bound` list
+    /// (`ipv8 run` walks up from a taken port, like py-ipv8).
     ///
     /// # Errors
     /// On an early exit or a timeout (with the process's diagnostics).
     pub fn ready(mut self) -> Result<RustNode, String> {
-        self.proc
-            .wait_for(deadline_in(START_SECS), "the first status line", is_rust_status)?;
+        let first = self.proc.wait_for(
+            deadline_in(START_SECS),
+            "the first status line",
+            is_rust_status,
+        )?;
+        let port = bound_port(&first).unwrap_or(self.port);
         Ok(RustNode {
             proc: self.proc,
-            port: self.port,
+            port,
             key: self.key,
         })
     }
+}
+
+/// The port of the first IPv4 address in a status line's `bound` list.
+pub fn bound_port(status: &Value) -> Option<u16> {
+    status
+        .get("bound")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|a| a.parse::<SocketAddr>().ok())
+        .find(SocketAddr::is_ipv4)
+        .map(|a| a.port())
+}
+
+/// The REST address a status line reports (`rest`), if REST is served.
+pub fn rest_addr(status: &Value) -> Option<SocketAddr> {
+    status.get("rest")?.as_str()?.parse().ok()
 }
 
 /// Our `ipv8 tracker` on 127.0.0.1.
@@ -333,32 +372,30 @@ pub struct RustTracker {
 }
 
 impl RustTracker {
-    /// Starts `ipv8 tracker --port P` and waits until the port is taken.
+    /// Starts `ipv8 tracker --bind 127.0.0.1 --port P --status-json` and waits for its first
+    /// status line.
     ///
     /// # Errors
-    /// When it exits or does not bind within [`START_SECS`].
+    /// When it exits or prints nothing within [`START_SECS`].
     pub fn start(name: &str, dir: &Path) -> Result<Self, String> {
         let port = free_udp_port();
         let mut command = Command::new(ipv8_bin());
         command
             .current_dir(dir)
-            .args(["tracker", "--port", &port.to_string()])
-            .env("RUST_LOG", "warn");
+            .args([
+                "tracker",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
+            .args(["--status-json", "--log-level", "WARNING"]);
         let mut proc = Proc::spawn(name, command)?;
-        let deadline = deadline_in(START_SECS);
-        loop {
-            proc.poll();
-            if proc.exit_status().is_some() {
-                return Err(format!("{name}: exited at start-up\n{}", proc.diagnostics()));
-            }
-            if UdpSocket::bind(("127.0.0.1", port)).is_err() {
-                return Ok(Self { proc, port });
-            }
-            if Instant::now() >= deadline {
-                return Err(format!("{name}: UDP port {port} never bound\n{}", proc.diagnostics()));
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
+        let first = proc.wait_for(deadline_in(START_SECS), "the first status line", |v| {
+            v.get("role").is_some() || is_rust_status(v)
+        })?;
+        let port = bound_port(&first).unwrap_or(port);
+        Ok(Self { proc, port })
     }
 
     /// `127.0.0.1:port`.
@@ -432,7 +469,9 @@ pub fn drops(status: &Value) -> BTreeMap<String, u64> {
 /// Services (community ids, hex) a status line lists for the peer `mid`: pypeer's
 /// `similarity` map (or a `services` map of the same shape). `None` when the line has neither.
 pub fn services_of(status: &Value, mid: &str) -> Option<BTreeSet<String>> {
-    let map = status.get("similarity").or_else(|| status.get("services"))?;
+    let map = status
+        .get("similarity")
+        .or_else(|| status.get("services"))?;
     let list = map.as_object()?.get(mid).and_then(Value::as_array);
     Some(
         list.into_iter()
@@ -448,5 +487,10 @@ pub fn services_of(status: &Value, mid: &str) -> Option<BTreeSet<String>> {
 pub fn pings_of(status: &Value, mid: &str) -> Option<Vec<f64>> {
     let map = status.get("pings")?.as_object()?;
     let list = map.get(mid).and_then(Value::as_array);
-    Some(list.into_iter().flatten().filter_map(Value::as_f64).collect())
+    Some(
+        list.into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect(),
+    )
 }

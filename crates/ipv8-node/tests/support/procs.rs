@@ -178,10 +178,10 @@ impl Proc {
                     } else {
                         "timed out"
                     };
+                    let diagnostics = self.diagnostics();
                     return Err(format!(
-                        "{}: waiting for {what}: {why}\n{}",
-                        self.name,
-                        self.diagnostics()
+                        "{}: waiting for {what}: {why}\n{diagnostics}",
+                        self.name
                     ));
                 }
             }

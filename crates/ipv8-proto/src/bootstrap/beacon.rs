@@ -20,8 +20,13 @@ pub(crate) struct BeaconBootstrapper {
 
 impl BeaconBootstrapper {
     fn beacon(cx: &mut Cx<'_>) {
-        let bytes = Beacon { prefix: cx.ov.prefix }.to_bytes();
-        cx.core.out.other(Output::Beacon { bytes }, &mut cx.core.drops);
+        let bytes = Beacon {
+            prefix: cx.ov.prefix,
+        }
+        .to_bytes();
+        cx.core
+            .out
+            .other(Output::Beacon { bytes }, &mut cx.core.drops);
     }
 
     /// py-ipv8 `initialize` + `get_addresses`: beacon at most every `bootstrap_timeout`.

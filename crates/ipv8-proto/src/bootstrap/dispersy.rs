@@ -145,10 +145,16 @@ mod tests {
         let mut d = DispersyBootstrapper::default();
         assert_eq!(d.status(), BootstrapStatus::Idle);
         d.attempts = 1;
-        assert!(matches!(d.status(), BootstrapStatus::Waiting { attempts: 1, .. }));
+        assert!(matches!(
+            d.status(),
+            BootstrapStatus::Waiting { attempts: 1, .. }
+        ));
         d.last_response = Some(Instant::from_secs(3));
         assert!(matches!(d.status(), BootstrapStatus::Reached { .. }));
         d.attempts = 3;
-        assert!(matches!(d.status(), BootstrapStatus::Waiting { attempts: 3, .. }));
+        assert!(matches!(
+            d.status(),
+            BootstrapStatus::Waiting { attempts: 3, .. }
+        ));
     }
 }

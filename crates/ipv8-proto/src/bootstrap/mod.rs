@@ -134,7 +134,12 @@ impl Trackers {
     }
 
     /// Records a DNS answer; returns the addresses that are new trackers.
-    pub(crate) fn resolved(&mut self, host: &str, port: u16, addrs: &[SocketAddr]) -> Vec<SocketAddr> {
+    pub(crate) fn resolved(
+        &mut self,
+        host: &str,
+        port: u16,
+        addrs: &[SocketAddr],
+    ) -> Vec<SocketAddr> {
         let mut known_name = false;
         for name in &mut self.names {
             if name.host == host && name.port == port {
@@ -151,7 +156,12 @@ impl Trackers {
         }
         let mut fresh = Vec::new();
         // IPv4 only, as py-ipv8's gethostbyname; at most 16 addresses per answer.
-        for a in addrs.iter().map(|a| canonical(*a)).filter(SocketAddr::is_ipv4).take(16) {
+        for a in addrs
+            .iter()
+            .map(|a| canonical(*a))
+            .filter(SocketAddr::is_ipv4)
+            .take(16)
+        {
             let a = SocketAddr::new(a.ip(), port);
             if !self.addrs.contains(&a) && self.addrs.len() < 256 {
                 self.addrs.push(a);

@@ -14,8 +14,8 @@ use std::time::Duration;
 use ipv8_crypto::Mid;
 use ipv8_wire::ids::{PING, PONG, SIMILARITY_REQUEST, SIMILARITY_RESPONSE};
 use ipv8_wire::{
-    CommunityId, Ping, Pong, SimilarityRequest, SimilarityRequestFlags,
-    SimilarityResponse, UnsignedPacket,
+    CommunityId, Ping, Pong, SimilarityRequest, SimilarityRequestFlags, SimilarityResponse,
+    UnsignedPacket,
 };
 
 use super::{Authenticated, Community, Cx, Message, MessageKind};
@@ -95,11 +95,7 @@ impl DiscoveryCommunity {
             lan_address: cx.lan_estimate(),
             wan_address: cx.wan_estimate(),
             flags: SimilarityRequestFlags::default(),
-            preference_list: cx
-                .local_communities()
-                .iter()
-                .flat_map(|c| c.0)
-                .collect(),
+            preference_list: cx.local_communities().iter().flat_map(|c| c.0).collect(),
         };
         cx.send(addr, global_time, &payload);
     }

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
 use ipv8_crypto::Mid;
-use ipv8_wire::ids::{NEW_INTRODUCTION_RESPONSE, INTRODUCTION_RESPONSE};
+use ipv8_wire::ids::{INTRODUCTION_RESPONSE, NEW_INTRODUCTION_RESPONSE};
 use ipv8_wire::payload::decode_exact;
 use ipv8_wire::{
     ConnectionType, IntroductionRequest, IntroductionResponse, IntroductionResponseFlags,
@@ -74,7 +74,10 @@ impl From<NewIntroductionRequest> for Request {
     }
 }
 
-pub(crate) fn decode_request(packet: &SignedPacket<'_>, style: Style) -> Result<Request, DropReason> {
+pub(crate) fn decode_request(
+    packet: &SignedPacket<'_>,
+    style: Style,
+) -> Result<Request, DropReason> {
     Ok(match style {
         Style::Old => packet.decode_payload::<IntroductionRequest>()?.into(),
         Style::New => packet.decode_payload::<NewIntroductionRequest>()?.into(),
@@ -284,7 +287,12 @@ pub(crate) fn create_puncture_request(
                 wan_walker_address: wan,
                 identifier,
             };
-            encode_unsigned(&prefix, ipv8_wire::ids::PUNCTURE_REQUEST, global_time, &payload)
+            encode_unsigned(
+                &prefix,
+                ipv8_wire::ids::PUNCTURE_REQUEST,
+                global_time,
+                &payload,
+            )
         }
         _ => {
             let payload = NewPunctureRequest {
@@ -364,8 +372,7 @@ pub(crate) fn on_introduction_response(
     }
     // 1. WAN estimate: any non-RFC1918 IPv4 destination; our own address in any case.
     if let SocketAddr::V4(dest) = resp.destination {
-        if !in_lan_subnets(*dest.ip()) && cx.core.advertise.is_none() && cx.ov.wan != Some(dest)
-        {
+        if !in_lan_subnets(*dest.ip()) && cx.core.advertise.is_none() && cx.ov.wan != Some(dest) {
             cx.ov.wan = Some(dest);
             let community_id = cx.ov.id;
             cx.core.emit(Event::WanChanged {
@@ -420,7 +427,10 @@ fn switch_interface(cx: &mut Cx<'_>, peer: &Peer, resp: &Response) {
         return;
     }
     let mine = if requested.is_ipv6() {
-        cx.core.local.bound_v6().filter(|a| !a.ip().is_unspecified())
+        cx.core
+            .local
+            .bound_v6()
+            .filter(|a| !a.ip().is_unspecified())
     } else {
         cx.core
             .local

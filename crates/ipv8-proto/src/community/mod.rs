@@ -4,8 +4,9 @@
 //! Ports the extension points of py-ipv8 `community.py` (`Community`: `decode_map`,
 //! `introduction_request_callback`, `introduction_response_callback`) and `lazy_community.py`
 //! (`ez_send`, `lazy_wrapper`). Inheritance becomes composition: the shared introduction and
-//! puncture handling lives in [`overlay`], runs before a community sees anything, and calls the
-//! hooks below; a community only handles its own message ids in [`Community::on_message`].
+//! puncture handling (`overlay.rs`, `introduction.rs`) runs before a community sees anything and
+//! calls the hooks below; a community only handles its own message ids in
+//! [`Community::on_message`], after the node verified their signatures.
 
 mod discovery;
 pub(crate) mod introduction;
@@ -95,12 +96,7 @@ pub trait Community: Any + Send {
 
     /// After an introduction-response was processed (py-ipv8
     /// `introduction_response_callback`).
-    fn introduction_response_callback(
-        &mut self,
-        cx: &mut Cx<'_>,
-        peer: &Peer,
-        extra_bytes: &[u8],
-    ) {
+    fn introduction_response_callback(&mut self, cx: &mut Cx<'_>, peer: &Peer, extra_bytes: &[u8]) {
         let _ = (cx, peer, extra_bytes);
     }
 
@@ -257,7 +253,10 @@ impl Cx<'_> {
     ///
     /// # Errors
     /// `Decode` for a malformed envelope, `BadSignature` for a bad signature.
-    pub fn open_signed<'d>(&mut self, data: &'d [u8]) -> Result<(SignedPacket<'d>, Mid), DropReason> {
+    pub fn open_signed<'d>(
+        &mut self,
+        data: &'d [u8],
+    ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
         let (packet, mid) = self.core.parse_signed(data)?;
         self.core.verify(&packet)?;
         Ok((packet, mid))

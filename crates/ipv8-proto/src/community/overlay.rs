@@ -209,7 +209,12 @@ pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, fr
         Some(mid) => cx.core.network.peer(&mid).cloned(),
         None => {
             let id = cx.ov.id;
-            let mids: Vec<Mid> = cx.core.network.peers_for_service(id).map(Peer::mid).collect();
+            let mids: Vec<Mid> = cx
+                .core
+                .network
+                .peers_for_service(id)
+                .map(Peer::mid)
+                .collect();
             if mids.is_empty() {
                 boot.bootstrap(cx);
                 return;

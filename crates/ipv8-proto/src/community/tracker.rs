@@ -86,16 +86,19 @@ impl Tracker {
         };
         match header.msg_id {
             INTRODUCTION_REQUEST => on_request(&mut cx, from, data, header.prefix, Style::Old),
-            NEW_INTRODUCTION_REQUEST => {
-                on_request(&mut cx, from, data, header.prefix, Style::New)
-            }
+            NEW_INTRODUCTION_REQUEST => on_request(&mut cx, from, data, header.prefix, Style::New),
             INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
                 let (packet, mid) = cx.open_signed(data)?;
                 let (identifier, limit) = if header.msg_id == INTRODUCTION_RESPONSE {
                     let p = packet.decode_payload::<IntroductionResponse>()?;
                     (p.identifier, p.flags.peer_limit_reached)
                 } else {
-                    (packet.decode_payload::<NewIntroductionResponse>()?.identifier, false)
+                    (
+                        packet
+                            .decode_payload::<NewIntroductionResponse>()?
+                            .identifier,
+                        false,
+                    )
                 };
                 let ping = self
                     .pings
@@ -134,7 +137,7 @@ impl Tracker {
                 core.network.remove_peer(mid);
                 self.pinged.remove(&addr);
             } else if silent_for_more_than(&peer, now, churn.inactive_time)
-                || peer.pings().len() < MAX_PING_SAMPLES
+                || peer.ping_count() < MAX_PING_SAMPLES
             {
                 if self
                     .pinged
@@ -143,8 +146,8 @@ impl Tracker {
                 {
                     self.pinged.remove(&addr);
                 }
-                if !self.pinged.contains_key(&addr) {
-                    self.pinged.insert(addr, now);
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.pinged.entry(addr) {
+                    slot.insert(now);
                     self.send_ping(core, now, &peer);
                 }
             }

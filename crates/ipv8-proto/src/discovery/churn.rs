@@ -3,9 +3,14 @@
 //! Ports py-ipv8 `peerdiscovery/churn.py` (sample 8, ping interval 10 s, inactive 27.5 s,
 //! drop 57.5 s). Pings are DiscoveryCommunity's unsigned ping (id 3); on any other community
 //! the strategy only drops. PROTOCOL.md §6.5.
+//!
+//! One addition, so an outage of our own network does not cost us every peer: a silent peer is
+//! only dropped if *some* datagram arrived after it went inactive (its `last_response` plus
+//! `inactive_time`). While anything else is heard, the rule is py-ipv8's.
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::net::SocketAddr;
 
 use ipv8_crypto::Mid;
@@ -44,14 +49,19 @@ impl RandomChurn {
                 continue;
             };
             let addr = peer.address();
+            let network_works = match (cx.core.last_heard, peer.last_response()) {
+                (Some(heard), Some(last)) => heard > last + self.config.inactive_time,
+                _ => false,
+            };
             if silent_for_more_than(&peer, now, self.config.drop_time)
                 && self.pinged.contains_key(&addr)
+                && network_works
             {
                 tracing::debug!(%mid, "churn: dropping silent peer");
                 cx.core.network.remove_peer(mid);
                 self.pinged.remove(&addr);
             } else if silent_for_more_than(&peer, now, self.config.inactive_time)
-                || peer.pings().len() < MAX_PING_SAMPLES
+                || peer.ping_count() < MAX_PING_SAMPLES
             {
                 if self
                     .pinged
@@ -60,8 +70,8 @@ impl RandomChurn {
                 {
                     self.pinged.remove(&addr);
                 }
-                if !self.pinged.contains_key(&addr) {
-                    self.pinged.insert(addr, now);
+                if let Entry::Vacant(slot) = self.pinged.entry(addr) {
+                    slot.insert(now);
                     let any: &mut dyn Any = &mut *community;
                     if let Some(discovery) = any.downcast_mut::<DiscoveryCommunity>() {
                         discovery.send_ping(cx, &peer);

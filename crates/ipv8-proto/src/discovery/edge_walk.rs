@@ -80,7 +80,10 @@ impl EdgeWalk {
         let mut completed = Vec::new();
         let roots: Vec<Mid> = self.under_construction.keys().copied().collect();
         for root in roots {
-            let Some(last) = self.under_construction.get(&root).and_then(|e| e.last().copied())
+            let Some(last) = self
+                .under_construction
+                .get(&root)
+                .and_then(|e| e.last().copied())
             else {
                 continue;
             };
@@ -105,16 +108,19 @@ impl EdgeWalk {
                 .get(&root)
                 .is_none_or(|at| *at + self.config.edge_timeout < cx.now)
             {
-                let keep = self.under_construction.get(&root).is_some_and(|e| e.len() > 1);
+                let keep = self
+                    .under_construction
+                    .get(&root)
+                    .is_some_and(|e| e.len() > 1);
                 completed.push((root, keep));
             }
         }
         for (root, keep) in completed {
             self.last_edge_responses.remove(&root);
-            if let Some(edge) = self.under_construction.remove(&root) {
-                if keep {
-                    self.complete(edge);
-                }
+            if let Some(edge) = self.under_construction.remove(&root)
+                && keep
+            {
+                self.complete(edge);
             }
         }
     }

@@ -32,7 +32,12 @@ pub(crate) enum Strategy {
 }
 
 impl Strategy {
-    fn take_step(&mut self, cx: &mut Cx<'_>, boot: &mut Bootstrappers, community: &mut dyn Community) {
+    fn take_step(
+        &mut self,
+        cx: &mut Cx<'_>,
+        boot: &mut Bootstrappers,
+        community: &mut dyn Community,
+    ) {
         match self {
             Self::RandomWalk(s) => s.take_step(cx, boot),
             Self::EdgeWalk(s) => s.take_step(cx, boot),

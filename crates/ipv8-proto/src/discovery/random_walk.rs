@@ -59,7 +59,11 @@ impl RandomWalk {
         }
         // 3. Window of outstanding walks.
         let window = self.config.window_size;
-        let limit = if window == 0 { UNBOUNDED_WINDOW_CAP } else { window };
+        let limit = if window == 0 {
+            UNBOUNDED_WINDOW_CAP
+        } else {
+            window
+        };
         if self.intro_timeouts.len() >= limit {
             return;
         }

@@ -9,7 +9,9 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 
 use ipv8_crypto::Mid;
-use ipv8_wire::{CommunityId, MessagePayload, Payload, Prefix, SignedPacket, encode_signed, encode_unsigned};
+use ipv8_wire::{
+    CommunityId, MessagePayload, Payload, Prefix, SignedPacket, encode_signed, encode_unsigned,
+};
 
 use crate::address::LocalAddresses;
 use crate::bootstrap::Trackers;
@@ -39,6 +41,8 @@ pub(crate) struct Core {
     /// Ids of every local community (the similarity preference list).
     pub(crate) communities: Vec<CommunityId>,
     pub(crate) trackers: Trackers,
+    /// When any datagram last arrived (evidence that our own network works).
+    pub(crate) last_heard: Option<Instant>,
     pub(crate) walk_rng: NodeRng,
     pub(crate) churn_rng: NodeRng,
     pub(crate) boot_rng: NodeRng,
@@ -59,11 +63,7 @@ impl Core {
     /// py-ipv8 `my_preferred_address()`: our IPv6 address if bound to a specific one, else the
     /// IPv4 address the last responder saw, else the LAN estimate.
     pub(crate) fn preferred_address(&self) -> SocketAddr {
-        if let Some(v6) = self
-            .local
-            .bound_v6()
-            .filter(|a| !a.ip().is_unspecified())
-        {
+        if let Some(v6) = self.local.bound_v6().filter(|a| !a.ip().is_unspecified()) {
             return v6;
         }
         if let Some(adv) = self.advertise {

@@ -27,6 +27,7 @@ impl Node {
     /// A datagram arrived from `from` (on the main socket, or on the beacon socket).
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         let from = canonical(from);
+        self.core.last_heard = Some(now);
         if Beacon::is_beacon(data) {
             self.handle_beacon(now, from, data);
         } else {

@@ -19,7 +19,9 @@ use ipv8_wire::{CommunityId, Prefix};
 use self::core::Core;
 use self::outputs::{Output, Outputs, TimerReason};
 use crate::address::{LocalAddresses, LocalInterface};
-use crate::bootstrap::{BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers};
+use crate::bootstrap::{
+    BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers,
+};
 use crate::community::overlay::Overlay;
 use crate::community::tracker::Tracker;
 use crate::community::{Community, DiscoveryCommunity, OverlayState, PlainCommunity};
@@ -101,8 +103,8 @@ impl Node {
     /// A node with real crypto (`ipv8-crypto`), the built-in communities of `config`, our key
     /// `identity` and every random choice drawn from ChaCha streams of `seed`.
     ///
-    /// Invalid configuration is repaired rather than refused (duplicate communities are
-    /// skipped, `max_peers < -1` becomes -1, a zero walk interval becomes 0.5 s); use
+    /// Invalid configuration is repaired rather than refused (duplicate communities and
+    /// communities with `max_peers < -1` are skipped, a zero walk interval becomes 0.5 s); use
     /// [`NodeConfig::validate`] to reject it instead.
     #[must_use]
     pub fn new(config: NodeConfig, identity: Arc<dyn Identity>, seed: u64, now: Instant) -> Self {
@@ -146,6 +148,7 @@ impl Node {
             advertise: config.advertise,
             communities: Vec::new(),
             trackers,
+            last_heard: None,
             walk_rng: NodeRng::child(seed, Stream::Walker),
             churn_rng: NodeRng::child(seed, Stream::Churn),
             boot_rng: NodeRng::child(seed, Stream::Bootstrap),
@@ -286,7 +289,11 @@ impl Node {
         }
         if !fresh.is_empty() {
             for overlay in &mut self.overlays {
-                let started = overlay.boot.dispersy.as_ref().is_some_and(|d| d.initialized);
+                let started = overlay
+                    .boot
+                    .dispersy
+                    .as_ref()
+                    .is_some_and(|d| d.initialized);
                 if started {
                     overlay.with_cx(&mut self.core, now, |cx, _, _| {
                         for addr in &fresh {
@@ -477,7 +484,8 @@ impl Node {
     /// else the most advanced `Waiting`, else `Idle`/`Disabled`.
     #[must_use]
     pub fn bootstrap_status(&self) -> BootstrapStatus {
-        let statuses: Vec<BootstrapStatus> = self.overlays.iter().map(|o| o.boot.status()).collect();
+        let statuses: Vec<BootstrapStatus> =
+            self.overlays.iter().map(|o| o.boot.status()).collect();
         if let Some(reached) = statuses
             .iter()
             .filter(|s| matches!(s, BootstrapStatus::Reached { .. }))
@@ -498,7 +506,7 @@ impl Node {
         {
             return *waiting;
         }
-        if statuses.iter().any(|s| *s == BootstrapStatus::Idle) {
+        if statuses.contains(&BootstrapStatus::Idle) {
             BootstrapStatus::Idle
         } else {
             BootstrapStatus::Disabled
@@ -539,7 +547,11 @@ impl Node {
                             target_peers: s.target_peers,
                         })
                         .collect(),
-                    statistics: self.core.stats.prefix(&o.state.prefix).map(|p| p.aggregate()),
+                    statistics: self
+                        .core
+                        .stats
+                        .prefix(&o.state.prefix)
+                        .map(|p| p.aggregate()),
                     bootstrap: o.boot.status(),
                     walkable_addresses: self.core.network.walkable_addresses(id, false).len(),
                 }
@@ -577,5 +589,36 @@ impl Node {
             .find(|o| o.state.id == community)
             .and_then(|o| o.community.handler_name(msg_id));
         format!("{msg_id}:{}", base.or(own).unwrap_or("unknown"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_can_move_to_a_driver_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Node>();
+    }
+
+    #[test]
+    fn bad_config_is_repaired_not_fatal() {
+        let mut config = NodeConfig {
+            walk_interval: Duration::ZERO,
+            ..NodeConfig::default()
+        };
+        config.communities.push(CommunityConfig::discovery());
+        config.communities[0].max_peers = -5;
+        assert!(config.validate().is_err());
+        let identity = crate::KeyIdentity::from_seed(1).into_arc();
+        let node = Node::new(config, identity, 1, Instant::ZERO);
+        // The bad DiscoveryCommunity is skipped, its duplicate (valid) one loaded.
+        assert_eq!(node.overlays().len(), 1);
+        assert_eq!(node.overlays()[0].max_peers, 30);
+        assert_eq!(
+            node.poll_timeout(),
+            Some((Instant::ZERO, TimerReason::Walk))
+        );
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{
-    CommunityConfig, CommunityId, Event, Instant, KeyIdentity, Node, NodeConfig, Output,
+    CommunityConfig, CommunityId, CryptoProvider, Event, Identity, Instant, KeyIdentity, Node,
+    NodeConfig, Output,
 };
 
 /// One datagram seen on the wire.
@@ -30,6 +31,8 @@ pub struct Sim {
     pub now: Instant,
     pub latency: Duration,
     pub nodes: Vec<(SocketAddr, Node)>,
+    /// Extra addresses a node answers on (its interfaces with its port), by node index.
+    pub aliases: Vec<Vec<SocketAddr>>,
     in_flight: BTreeMap<(Instant, u64), Sent>,
     seq: u64,
     pub log: Vec<Sent>,
@@ -58,12 +61,63 @@ pub fn client_config(tracker: SocketAddr) -> NodeConfig {
     }
 }
 
+/// A cheap deterministic signer for dynamics-only tests (what `ipv8-sim` plugs in): a
+/// `LibNaCLPK:`-shaped key (so envelopes split at 64 signature bytes) and a keyed checksum as
+/// "signature". Not secure; it only detects corruption.
+pub struct FastIdentity {
+    public: Vec<u8>,
+}
+
+impl FastIdentity {
+    pub fn new(seed: u64) -> Self {
+        let mut public = b"LibNaCLPK:".to_vec();
+        for i in 0..64u64 {
+            public.push(
+                (seed
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .rotate_left(i as u32)
+                    & 0xff) as u8,
+            );
+        }
+        Self { public }
+    }
+}
+
+fn checksum(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.iter().chain(msg) {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (0..8)
+        .flat_map(|i| h.rotate_left(i * 8).to_be_bytes())
+        .collect()
+}
+
+impl Identity for FastIdentity {
+    fn public_bin(&self) -> &[u8] {
+        &self.public
+    }
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        checksum(&self.public, msg)
+    }
+}
+
+/// Verifier for [`FastIdentity`] signatures.
+pub struct FastCrypto;
+
+impl CryptoProvider for FastCrypto {
+    fn verify(&mut self, key_bin: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+        checksum(key_bin, msg) == sig
+    }
+}
+
 impl Sim {
     pub fn new() -> Self {
         Self {
             now: Instant::ZERO,
             latency: Duration::from_millis(5),
             nodes: Vec::new(),
+            aliases: Vec::new(),
             in_flight: BTreeMap::new(),
             seq: 0,
             log: Vec::new(),
@@ -81,6 +135,52 @@ impl Sim {
         let mut node = Node::new(config, identity, seed, self.now);
         node.handle_bound(self.now, &[at]);
         self.nodes.push((at, node));
+        self.aliases.push(Vec::new());
+        self.nodes.len() - 1
+    }
+
+    /// Adds a node bound to the wildcard `0.0.0.0:port` with the given interfaces; it sends from
+    /// `seen_as` and receives on `seen_as` and on every interface address with its port.
+    pub fn add_wildcard(
+        &mut self,
+        seen_as: &str,
+        interfaces: &[&str],
+        config: NodeConfig,
+        seed: u64,
+    ) -> usize {
+        let seen_as = addr(seen_as);
+        let identity = std::sync::Arc::new(FastIdentity::new(seed));
+        let mut node = Node::with_crypto(config, identity, Box::new(FastCrypto), seed, self.now);
+        let bound = SocketAddr::from(([0, 0, 0, 0], seen_as.port()));
+        node.handle_bound(self.now, &[bound]);
+        let ifaces: Vec<ipv8_proto::LocalInterface> = interfaces
+            .iter()
+            .map(|ip| {
+                ipv8_proto::LocalInterface::new(
+                    ip.parse().unwrap(),
+                    "255.255.255.0".parse().unwrap(),
+                )
+            })
+            .collect();
+        node.handle_local_addresses(self.now, &ifaces);
+        self.nodes.push((seen_as, node));
+        self.aliases.push(
+            ifaces
+                .iter()
+                .map(|i| SocketAddr::new(i.ip, seen_as.port()))
+                .collect(),
+        );
+        self.nodes.len() - 1
+    }
+
+    /// Adds a node with the cheap test signer (dynamics-only tests).
+    pub fn add_fast(&mut self, at: &str, config: NodeConfig, seed: u64) -> usize {
+        let at = addr(at);
+        let identity = std::sync::Arc::new(FastIdentity::new(seed));
+        let mut node = Node::with_crypto(config, identity, Box::new(FastCrypto), seed, self.now);
+        node.handle_bound(self.now, &[at]);
+        self.nodes.push((at, node));
+        self.aliases.push(Vec::new());
         self.nodes.len() - 1
     }
 
@@ -125,8 +225,13 @@ impl Sim {
             return;
         }
         let now = self.now;
-        if let Some((_, node)) = self.nodes.iter_mut().find(|(a, _)| *a == sent.to) {
-            node.handle_datagram(now, sent.from, &sent.bytes);
+        let target = self
+            .nodes
+            .iter()
+            .position(|(a, _)| *a == sent.to)
+            .or_else(|| self.aliases.iter().position(|al| al.contains(&sent.to)));
+        if let Some(i) = target {
+            self.nodes[i].1.handle_datagram(now, sent.from, &sent.bytes);
         }
     }
 

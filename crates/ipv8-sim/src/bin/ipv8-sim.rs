@@ -1,20 +1,26 @@
 //! `ipv8-sim` benchmark binary: runs a large simulation and reports wall time, events and memory.
 //!
 //! ```text
-//! ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy]
+//! ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real]
 //! ```
-//! `--toy` measures the simulator alone with ping nodes (each pings 3 random peers every 0.5 s).
+//! Default: `ipv8_proto::Node`s with the cheap signer, 3 trackers, 50 ms ± 20 ms links, 1 % loss.
+//! `--real` uses Ed25519; `--toy` measures the simulator alone with ping nodes (each pings 3
+//! random peers every 0.5 s).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ipv8_sim::{LinkModel, Location, PingNode, SimConfig, SimTime, Simulator, derive_seed};
+use ipv8_sim::{
+    LinkModel, Location, NetStats, PingNode, SimConfig, SimNode, SimTime, Simulator, Summary, World,
+    WorldConfig, derive_seed,
+};
 
 struct Args {
     nodes: u32,
     secs: u64,
     seed: u64,
     toy: bool,
+    real: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -23,6 +29,7 @@ fn parse_args() -> Result<Args, String> {
         secs: 60,
         seed: 1,
         toy: false,
+        real: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -37,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
             "--secs" => a.secs = value("--secs")?,
             "--seed" => a.seed = value("--seed")?,
             "--toy" => a.toy = true,
+            "--real" => a.real = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -56,7 +64,23 @@ fn memory_kib() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-fn run_toy(a: &Args) -> Simulator<PingNode> {
+struct Report {
+    events: u64,
+    stats: NetStats,
+    digest: String,
+    lines: Vec<String>,
+}
+
+fn report_of<N: SimNode>(sim: &Simulator<N>, lines: Vec<String>) -> Report {
+    Report {
+        events: sim.scheduled_events(),
+        stats: *sim.stats(),
+        digest: sim.digest().to_string(),
+        lines,
+    }
+}
+
+fn run_toy(a: &Args) -> Report {
     let model = LinkModel::wan(Duration::from_millis(50), Duration::from_millis(20), 0.01);
     let mut sim = Simulator::new(SimConfig::new(a.seed).with_link(model));
     for _ in 0..a.nodes {
@@ -72,40 +96,58 @@ fn run_toy(a: &Args) -> Simulator<PingNode> {
         sim.with_node(i, |n, _| n.peers = peers);
     }
     sim.run_until(SimTime::from_secs(a.secs));
-    sim
+    report_of(&sim, Vec::new())
+}
+
+fn run_proto(a: &Args) -> Report {
+    let mut config = WorldConfig::new(a.seed, a.nodes);
+    if !a.real {
+        config = config.cheap();
+    }
+    let mut world = World::build(config);
+    let mut lines = Vec::new();
+    let mut t = 0;
+    while t < a.secs {
+        t = (t + 10).min(a.secs);
+        world.sim.run_until(SimTime::from_secs(t));
+        lines.push(format!("t={t:>4}s peers {}", world.peer_summary()));
+    }
+    let sizes = Summary::of_counts(
+        world.peers.iter().filter_map(|&h| world.node(h)).map(|n| n.network().addresses().count()),
+    );
+    lines.push(format!("address tables  {sizes}"));
+    let verified = Summary::of_counts(
+        world.peers.iter().filter_map(|&h| world.node(h)).map(|n| n.network().verified_count()),
+    );
+    lines.push(format!("verified tables {verified}"));
+    report_of(&world.sim, lines)
 }
 
 fn main() {
     let a = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("ipv8-sim: {e}\nusage: ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy]");
+            eprintln!("ipv8-sim: {e}\nusage: ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real]");
             std::process::exit(2);
         }
     };
     let (base_hwm, _) = memory_kib();
     let start = Instant::now();
-    let sim = run_toy(&a);
+    let r = if a.toy { run_toy(&a) } else { run_proto(&a) };
     let wall = start.elapsed();
     let (hwm, rss) = memory_kib();
-    let s = sim.stats();
-    println!("mode            {}", if a.toy { "toy" } else { "proto" });
+    let s = r.stats;
+    let mode = if a.toy { "toy" } else if a.real { "proto, ed25519" } else { "proto, cheap signer" };
+    for l in &r.lines {
+        println!("{l}");
+    }
+    println!("mode            {mode}");
     println!("nodes           {}", a.nodes);
     println!("simulated       {} s", a.secs);
     println!("wall            {:.2} s", wall.as_secs_f64());
-    println!(
-        "events          {} ({:.0}/s wall)",
-        sim.scheduled_events(),
-        sim.scheduled_events() as f64 / wall.as_secs_f64()
-    );
-    println!(
-        "datagrams       sent {} delivered {} lost {}",
-        s.sent, s.delivered, s.lost
-    );
+    println!("events          {} ({:.0}/s wall)", r.events, r.events as f64 / wall.as_secs_f64());
+    println!("datagrams       sent {} delivered {} lost {}", s.sent, s.delivered, s.lost);
     println!("memory          VmHWM {hwm} KiB, VmRSS {rss} KiB, base {base_hwm} KiB");
-    println!(
-        "per node        {:.1} KiB (peak - base)",
-        (hwm - base_hwm) as f64 / f64::from(a.nodes)
-    );
-    println!("digest          {}", sim.digest());
+    println!("per node        {:.1} KiB (peak - base)", (hwm - base_hwm) as f64 / f64::from(a.nodes));
+    println!("digest          {}", r.digest);
 }

@@ -1,0 +1,182 @@
+//! `ipv8 run`: a long-running py-ipv8 compatible node. Settings come from the embedded default
+//! (DiscoveryCommunity, py-ipv8's trackers and the LAN beacon), a TOML file (`--config`, see
+//! `docs/CONFIG.md`) and flags, in that order of precedence (flags win).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use ipv8::proto::{KeyIdentity, Mid};
+use ipv8::{BeaconConfig, DriverConfig, Ipv8Builder};
+use ipv8_wire::CommunityId;
+
+use super::bad_input;
+use crate::config::{LogLevel, Overrides, Settings, validate};
+use crate::node::observe::NodeFacts;
+use crate::node::serve::{ServeOptions, serve};
+use crate::node::{identity, logging, runtime};
+
+/// Flags of `ipv8 run`; each overrides the config file.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// TOML config file (docs/CONFIG.md); without it the embedded default runs.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// UDP port of the IPv4 interface (py-ipv8 walks up from it when taken; 0 = OS pick).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Local address to bind (0.0.0.0, ::, or a specific address of that family).
+    #[arg(long, value_name = "IP", value_parser = parse_ip)]
+    pub bind: Option<IpAddr>,
+    /// Key file (created with a new curve25519 key if missing).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// An extra bootstrap tracker (repeatable).
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_bootstrap)]
+    pub bootstrap: Vec<SocketAddr>,
+    /// Join a plain community by its 20-byte id (repeatable).
+    #[arg(long, value_name = "HEX", value_parser = parse_community)]
+    pub community: Vec<CommunityId>,
+    /// Do not use py-ipv8's default trackers (13 IPs, 7 DNS names).
+    #[arg(long)]
+    pub no_default_bootstrap: bool,
+    /// Do not send LAN broadcast beacons.
+    #[arg(long)]
+    pub no_beacon: bool,
+    /// REST API port on 127.0.0.1 (default 8085; 0 = OS pick).
+    #[arg(long, value_name = "PORT", conflicts_with = "no_rest")]
+    pub rest_port: Option<u16>,
+    /// No REST API.
+    #[arg(long)]
+    pub no_rest: bool,
+    /// DEBUG, INFO, WARNING, ERROR or CRITICAL.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub log_level: Option<LogLevel>,
+    /// Seconds between strategy rounds (py-ipv8 walker_interval, 0.5).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_interval)]
+    pub walk_interval: Option<Duration>,
+    /// Print one JSON status line per second on stdout.
+    #[arg(long)]
+    pub status_json: bool,
+    /// Directory of relative key files (default: the platform data dir + /ipv8-rs).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+fn detail(err: &crate::config::ConfigError) -> String {
+    let text = err.to_string();
+    text.strip_prefix(&format!("{}: ", err.path)).unwrap_or(&text).to_owned()
+}
+
+/// `--bind`.
+pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
+    validate::ip("--bind", text).map_err(|e| detail(&e))
+}
+
+/// `--bootstrap`.
+pub fn parse_bootstrap(text: &str) -> Result<SocketAddr, String> {
+    validate::socket_addr("--bootstrap", text).map_err(|e| detail(&e))
+}
+
+/// `--community`.
+pub fn parse_community(text: &str) -> Result<CommunityId, String> {
+    validate::community_id("--community", text).map_err(|e| detail(&e))
+}
+
+/// `--log-level`.
+pub fn parse_level(text: &str) -> Result<LogLevel, String> {
+    LogLevel::parse(text).map_err(|m| format!("{m} (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)"))
+}
+
+/// `--walk-interval`.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number (expected a number of seconds, e.g. 0.5)"))?;
+    validate::positive_seconds("--walk-interval", value).map_err(|e| detail(&e))
+}
+
+impl RunArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            port: self.port,
+            bind: self.bind,
+            // Relative to the working directory, not to the data directory.
+            key_file: self.key_file.as_ref().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+            bootstrap: self.bootstrap.clone(),
+            communities: self.community.clone(),
+            no_default_bootstrap: self.no_default_bootstrap,
+            no_beacon: self.no_beacon,
+            rest_port: self.rest_port,
+            no_rest: self.no_rest,
+            log_level: self.log_level,
+            walk_interval: self.walk_interval,
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
+    /// The settings: file (or embedded default) plus flags.
+    ///
+    /// # Errors
+    /// Bad input naming the key or flag.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = match &self.config {
+            Some(path) => Settings::from_file(path).map_err(|e| bad_input(e.to_string()))?,
+            None => Settings::embedded_default(),
+        };
+        settings.apply(&self.overrides()).map_err(|e| bad_input(e.to_string()))?;
+        settings
+            .node
+            .validate()
+            .map_err(|e| bad_input(format!("configuration: {e}")))?;
+        Ok(settings)
+    }
+}
+
+/// Runs the node until Ctrl-C / SIGTERM.
+///
+/// # Errors
+/// Bad input for a bad config, flag or key file; a failure when the sockets cannot be bound.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let settings = args.settings()?;
+    logging::init(settings.log_level);
+    let data_dir = settings.data_dir();
+    let spec = settings.identity_key();
+    let field = if args.key_file.is_some() {
+        "--key-file".to_owned()
+    } else {
+        let index = settings.keys.iter().position(|k| k.alias == spec.alias).unwrap_or(0);
+        format!("keys[{index}].file")
+    };
+    let loaded = identity::load(spec, &data_dir, &field)?;
+    if let Some(file) = &loaded.file {
+        tracing::info!(file = %file.display(), created = loaded.created, "identity key");
+    }
+    let mid = Mid::of(loaded.key.public_bin());
+    let trackers = settings.node.bootstrap.trackers.len() + settings.node.bootstrap.dns_names.len();
+    let driver = DriverConfig {
+        beacon: if settings.beacon { BeaconConfig::default() } else { BeaconConfig::disabled() },
+        ..DriverConfig::default()
+    };
+    let identity = KeyIdentity::new(loaded.key).into_arc();
+    let options = ServeOptions {
+        rest_port: settings.rest.enabled.then_some(settings.rest.port),
+        status_json: args.status_json,
+        facts: NodeFacts { role: "run", mid: mid.to_hex(), rest: None },
+        trackers,
+    };
+    runtime()?.block_on(async move {
+        let mut builder = Ipv8Builder::new(settings.node.clone(), identity).driver_config(driver);
+        let mut interfaces = settings.interfaces.iter().cloned();
+        if let Some(first) = interfaces.next() {
+            builder = builder.bind_v4(first);
+        }
+        builder = builder.bind_v6(interfaces.next());
+        let ipv8 = builder
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("binding the UDP socket ({:?}): {e}", settings.interfaces))?;
+        serve(ipv8, options).await
+    })
+}

@@ -1,0 +1,135 @@
+//! `ipv8 status`: reads a running node's REST API (`/health`, `/overlays`, `/network` on
+//! 127.0.0.1) and prints a compact human summary, or the raw JSON with `--json`.
+//!
+//! The HTTP client is a few lines over `std::net::TcpStream`: an HTTP/1.0 `GET` makes the server
+//! answer with a plain body and close the connection, so no client crate is needed.
+
+use std::io::{Read as _, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde_json::{Value, json};
+
+/// Flags of `ipv8 status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The node's REST port on 127.0.0.1.
+    #[arg(long, value_name = "PORT", default_value_t = crate::config::DEFAULT_REST_PORT)]
+    pub rest_port: u16,
+    /// Print `{"health": …, "overlays": …, "network": …}` (the raw REST bodies) on one line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Largest response accepted.
+const MAX_RESPONSE: u64 = 16 << 20;
+
+/// `GET path` on `127.0.0.1:port`, parsed as JSON.
+///
+/// # Errors
+/// No server, a non-200 status or a body that is not JSON.
+pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let timeout = Duration::from_secs(5);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).with_context(|| {
+        format!("no REST API at {addr} (is `ipv8 run` running with REST on port {port}?)")
+    })?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n")?;
+    let mut raw = Vec::new();
+    stream
+        .take(MAX_RESPONSE)
+        .read_to_end(&mut raw)
+        .with_context(|| format!("reading GET {path} from {addr}"))?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .with_context(|| format!("GET {path}: malformed HTTP response"))?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let status = head.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) != Some("200") {
+        anyhow::bail!("GET {path}: {status}");
+    }
+    serde_json::from_slice(&raw[split + 4..]).with_context(|| format!("GET {path}: body is not JSON"))
+}
+
+/// Runs `ipv8 status`.
+///
+/// # Errors
+/// The node cannot be reached.
+pub fn run(args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let health = get_json(args.rest_port, "/health")?;
+    let overlays = get_json(args.rest_port, "/overlays")?;
+    let network = get_json(args.rest_port, "/network")?;
+    if args.json {
+        writeln!(out, "{}", json!({ "health": health, "overlays": overlays, "network": network }))?;
+    } else {
+        summary(out, &health, &overlays, &network)?;
+    }
+    Ok(())
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+fn counts(v: &Value) -> String {
+    let parts: Vec<String> = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, n)| num(n) > 0.0)
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if parts.is_empty() { "none".to_owned() } else { parts.join(", ") }
+}
+
+/// The human summary.
+fn summary(out: &mut dyn Write, health: &Value, overlays: &Value, network: &Value) -> anyhow::Result<()> {
+    let bound: Vec<&str> = health["bound"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let state = if health["receiving"].as_bool() == Some(true) { "receiving" } else { "NOT receiving" };
+    let last = match health["last_receive_age"].as_f64() {
+        Some(age) => format!("last datagram {age:.1} s ago"),
+        None => "nothing received yet".to_owned(),
+    };
+    writeln!(out, "node: {state} on {} (uptime {:.0} s, {last})", bound.join(", "), num(&health["uptime"]))?;
+    let peers = network["peers"].as_object().map_or(0, serde_json::Map::len);
+    writeln!(out, "peers: {peers} verified")?;
+    for o in overlays["overlays"].as_array().into_iter().flatten() {
+        let target = o["strategies"].as_array().and_then(|s| s.first()).map_or(-1.0, |s| num(&s["target_peers"]));
+        let boot = &health["bootstrap"][o["overlay_name"].as_str().unwrap_or_default()];
+        let boot = match boot["state"].as_str() {
+            Some("waiting") => format!("bootstrap waiting ({} unanswered rounds)", num(&boot["attempts"])),
+            Some(state) => format!("bootstrap {state}"),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "  {} {}: {} peers (target {target}, max {}), {boot}",
+            o["overlay_name"].as_str().unwrap_or("?"),
+            o["id"].as_str().unwrap_or("?"),
+            o["peers"].as_array().map_or(0, Vec::len),
+            o["max_peers"],
+        )?;
+    }
+    let t = &health["traffic"];
+    writeln!(
+        out,
+        "traffic: {} datagrams up ({} bytes), {} down ({} bytes)",
+        t["datagrams_up"], t["bytes_up"], t["datagrams_down"], t["bytes_down"]
+    )?;
+    writeln!(
+        out,
+        "errors: receive {}; send {}",
+        counts(&health["errors"]["receive"]),
+        counts(&health["errors"]["send"])
+    )?;
+    writeln!(out, "drops: {}", counts(&health["drops"]))?;
+    writeln!(out, "rebinds: {} ({} failed)", health["rebinds"], health["rebind_failures"])?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Runs one started driver until Ctrl-C / SIGTERM: serves REST, prints `--status-json` lines,
+//! logs the offline notice once, then shuts down cleanly (REST stops accepting, the driver
+//! publishes its final snapshot and closes its sockets). Shared by `ipv8 run` and
+//! `ipv8 tracker`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ipv8::Ipv8;
+use tokio::sync::oneshot;
+
+use super::observe::{NodeFacts, OfflineNotice, status_line};
+
+/// How `serve` presents the node.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// REST port on 127.0.0.1 (`None`: no REST).
+    pub rest_port: Option<u16>,
+    /// Print one JSON status line per second on stdout.
+    pub status_json: bool,
+    /// Role, mid.
+    pub facts: NodeFacts,
+    /// Configured tracker addresses plus names (for the offline notice).
+    pub trackers: usize,
+}
+
+/// Serves `ipv8` until a shutdown signal (or until the driver task dies).
+///
+/// # Errors
+/// The driver task stopped on its own (a bug: it has no exit but shutdown).
+pub async fn serve(ipv8: Ipv8, mut options: ServeOptions) -> anyhow::Result<()> {
+    let (rest_stop, rest_task) = match options.rest_port {
+        Some(port) => match ipv8_rest::bind(port).await {
+            Ok(listener) => {
+                let local: Option<SocketAddr> = listener.local_addr().ok();
+                options.facts.rest = local;
+                tracing::info!(address = ?local, "REST API listening");
+                let (stop, stopped) = oneshot::channel::<()>();
+                let router = ipv8_rest::router(ipv8_rest::RestState::new(ipv8.watch()));
+                let task = tokio::spawn(async move {
+                    let shutdown = async move {
+                        let _ = stopped.await;
+                    };
+                    if let Err(error) = ipv8_rest::serve(listener, router, shutdown).await {
+                        tracing::warn!(%error, "REST server stopped");
+                    }
+                });
+                (Some(stop), Some(task))
+            }
+            Err(error) => {
+                tracing::warn!(port, %error, "cannot listen for REST on 127.0.0.1; continuing without it");
+                (None, None)
+            }
+        },
+        None => (None, None),
+    };
+
+    let first = ipv8.snapshot().await?;
+    tracing::info!(
+        role = options.facts.role,
+        mid = %options.facts.mid,
+        bound = ?first.health.bound,
+        overlays = ?first.overlays.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        "node started"
+    );
+    if options.status_json {
+        print_line(&status_line(&first, &options.facts));
+    }
+    let mut notice = OfflineNotice::default();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    let signal = super::shutdown_signal();
+    tokio::pin!(signal);
+    let result = loop {
+        tokio::select! {
+            () = &mut signal => break Ok(()),
+            _ = tick.tick() => {
+                if ipv8.is_closed() {
+                    break Err(anyhow::anyhow!("the driver task stopped unexpectedly"));
+                }
+                let snapshot = ipv8.latest();
+                notice.observe(&snapshot, options.trackers);
+                if options.status_json {
+                    print_line(&status_line(&snapshot, &options.facts));
+                }
+            }
+        }
+    };
+    tracing::info!("shutting down");
+    if let Some(stop) = rest_stop {
+        let _ = stop.send(());
+    }
+    if let Some(task) = rest_task {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
+    let handle = ipv8.handle().clone();
+    let stopped = ipv8.shutdown().await;
+    if options.status_json {
+        print_line(&status_line(&handle.latest(), &options.facts));
+    }
+    stopped?;
+    tracing::info!("stopped");
+    result
+}
+
+/// One line on stdout; a closed stdout is ignored (the node keeps running).
+fn print_line(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
