@@ -143,6 +143,7 @@ fn bad_flags() {
     assert_bad(&run("f-conflict", &["--rest-port", "1", "--no-rest"]), &["--no-rest"]);
     assert_bad(&ipv8(&["swarm", "--nodes", "0"]), &["--nodes"]);
     assert_bad(&ipv8(&["tracker", "--port", "-5"]), &["--port"]);
+    assert_bad(&run("f-port-neg", &["--port", "-1"]), &["--port"]);
 }
 
 #[test]

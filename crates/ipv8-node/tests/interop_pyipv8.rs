@@ -547,47 +547,43 @@ fn interop_signatures_verified_both_ways_without_drops() {
 /// Seconds of the statistics comparison.
 const STATS_SECS: u64 = 30;
 
-/// One row of the comparison: peers in the community per node at `t`.
+/// One row of the comparison at `t` seconds.
 struct Row {
     t: u64,
-    /// Per Rust node: (peers, of which Rust nodes).
-    rust: Vec<(usize, usize)>,
+    /// Per Rust node: peers in the community, how many of them are Rust nodes, and our
+    /// statistics aggregate for the community (`num_up`, `num_down`; `None`: statistics off).
+    rust: Vec<(usize, usize, Option<(u64, u64)>)>,
     /// Per Python node: peers and the StatisticsEndpoint's `num_up/num_down` for the community.
     py: Vec<(usize, String)>,
 }
 
-fn comparison_markdown(rows: &[Row], n_rust: usize, n_py: usize, community: &str) -> String {
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "Peers in community `{community}` per node, sampled every second after the last node \
-         started ({n_rust} `ipv8 run` nodes with statistics on by default, {n_py} py-ipv8 3.2.1 \
-         `pypeer.py --statistics` nodes, one `ipv8 tracker`, all on 127.0.0.1). A Rust cell is \
-         `peers (Rust peers)`; `msgs up/down` is py-ipv8's StatisticsEndpoint aggregate for the \
-         community.\n"
-    );
+fn comparison_markdown(rows: &[Row], n_rust: usize, n_py: usize) -> String {
     let mut header = String::from("| t (s) |");
     let mut rule = String::from("|---:|");
-    for i in 1..=n_rust {
-        let _ = write!(header, " rust{i} |");
+    let mut column = |name: String| {
+        let _ = write!(header, " {name} |");
         rule.push_str("---:|");
-    }
-    for i in 1..=n_py {
-        let _ = write!(header, " py{i} |");
-        rule.push_str("---:|");
-    }
-    for i in 1..=n_py {
-        let _ = write!(header, " py{i} msgs up/down |");
-        rule.push_str("---:|");
-    }
-    let _ = writeln!(md, "{header}\n{rule}");
+    };
+    (1..=n_rust).for_each(|i| column(format!("rust{i}")));
+    (1..=n_py).for_each(|i| column(format!("py{i}")));
+    (1..=n_rust).for_each(|i| column(format!("rust{i} msgs up/down")));
+    (1..=n_py).for_each(|i| column(format!("py{i} msgs up/down")));
+    let mut md = format!("{header}\n{rule}\n");
     for row in rows {
         let mut line = format!("| {} |", row.t);
-        for (peers, rust_peers) in &row.rust {
+        for (peers, rust_peers, _) in &row.rust {
             let _ = write!(line, " {peers} ({rust_peers}) |");
         }
         for (peers, _) in &row.py {
             let _ = write!(line, " {peers} |");
+        }
+        for (_, _, msgs) in &row.rust {
+            match msgs {
+                Some((up, down)) => {
+                    let _ = write!(line, " {up}/{down} |");
+                }
+                None => line.push_str(" off |"),
+            }
         }
         for (_, msgs) in &row.py {
             let _ = write!(line, " {msgs} |");
@@ -597,6 +593,17 @@ fn comparison_markdown(rows: &[Row], n_rust: usize, n_py: usize, community: &str
     md
 }
 
+/// Our statistics aggregate (`num_up`, `num_down`) for `community` from `GET /overlays`.
+fn rust_aggregate(rest: std::net::SocketAddr, community: &str) -> Option<(u64, u64)> {
+    let overlays = http::get_json(rest, "/overlays", HTTP_TIMEOUT).ok()?;
+    let overlay = overlays["overlays"]
+        .as_array()?
+        .iter()
+        .find(|o| o["id"] == community)?;
+    let stats = &overlay["statistics"];
+    Some((stats["num_up"].as_u64()?, stats["num_down"].as_u64()?))
+}
+
 #[test]
 fn interop_statistics_comparison() {
     let _serial = serial();
@@ -604,16 +611,30 @@ fn interop_statistics_comparison() {
     let dir = scratch_dir("interop-statistics");
     let tracker = RustTracker::start("rust-tracker", &dir).or_panic();
     let community = random_community_id();
+    // REST only to read our statistics; they are on by default (no flag).
+    let rust_opts = RunOptions {
+        rest_port: Some(0),
+        ..RunOptions::default()
+    };
     let mut swarm = Swarm::start(
         &dir,
         &tracker.addr(),
         &community,
-        (3, &RunOptions::default()),
+        (3, &rust_opts),
         (3, &["--statistics"]),
     );
     let members = swarm.members();
     let rust_mids: BTreeSet<String> = swarm.rust.iter().map(|n| n.key.mid.clone()).collect();
-    let n_rust = swarm.rust.len();
+    let rests: Vec<_> = swarm
+        .rust
+        .iter_mut()
+        .map(|n| {
+            n.status()
+                .and_then(rest_addr)
+                .expect("REST address in the status line")
+        })
+        .collect();
+    let (n_rust, n_py) = (swarm.rust.len(), swarm.py.len());
     let t0 = Instant::now();
     let mut rows = Vec::new();
     for t in 0..=STATS_SECS {
@@ -631,7 +652,11 @@ fn interop_statistics_comparison() {
             let peers = community_peers(status, &community).unwrap_or_default();
             if i < n_rust {
                 let rust_peers = peers.intersection(&rust_mids).count();
-                row.rust.push((peers.len(), rust_peers));
+                row.rust.push((
+                    peers.len(),
+                    rust_peers,
+                    rust_aggregate(rests[i], &community),
+                ));
             } else {
                 let stats = &status["stats"][&community];
                 let msgs = format!("{}/{}", stats["num_up"], stats["num_down"]);
@@ -641,14 +666,31 @@ fn interop_statistics_comparison() {
         rows.push(row);
     }
     swarm.stop();
-    let md = comparison_markdown(&rows, n_rust, swarm.py.len(), &community);
+    let table = comparison_markdown(&rows, n_rust, n_py);
+    let md = format!(
+        "Peers in community `{community}` per node, sampled every second for {STATS_SECS} s \
+         after the last node started: {n_rust} `ipv8 run` nodes (statistics on by default), \
+         {n_py} py-ipv8 3.2.1 `pypeer.py --statistics` nodes, one `ipv8 tracker`, all on \
+         127.0.0.1. A Rust cell is `peers (of which Rust nodes)`; `msgs up/down` is the \
+         statistics aggregate for the community (ours: `GET /overlays`; py-ipv8: its \
+         StatisticsEndpoint).\n\n{table}"
+    );
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("statistics-comparison.md");
     std::fs::write(&out, &md).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
     println!("{md}\n(written to {})", out.display());
 
-    // Ours keep all their peers: every Rust node has every other Rust node for the second half.
+    // Ours count messages and keep all their peers: every Rust node has every other Rust node
+    // for the whole second half.
+    let last = rows.last().expect("rows");
+    for (i, (_, _, msgs)) in last.rust.iter().enumerate() {
+        assert!(
+            msgs.is_some_and(|(up, down)| up > 0 && down > 0),
+            "{}: statistics off or empty ({msgs:?})\n{md}",
+            members[i].0
+        );
+    }
     for row in rows.iter().filter(|r| r.t >= STATS_SECS / 2) {
-        for (i, (_, rust_peers)) in row.rust.iter().enumerate() {
+        for (i, (_, rust_peers, _)) in row.rust.iter().enumerate() {
             assert_eq!(
                 *rust_peers,
                 n_rust - 1,

@@ -33,7 +33,7 @@ fn statistics_on_and_off_give_identical_traces() {
     let node = on.node(on.peers[0]).unwrap();
     let counted: u64 = node.statistics().iter().map(|(_, p)| p.aggregate().num_up).sum();
     assert!(counted > 0, "the statistics counted messages");
-    assert!(on.sim.trace().records() > 100_000, "a busy run, not a trivial one");
+    assert!(on.sim.trace().records() > 50_000, "a busy run, not a trivial one");
     assert_eq!(on.sim.stats(), off.sim.stats());
     assert_eq!(on.sim.digest(), off.sim.digest(), "seed {seed}: statistics changed the run");
 }

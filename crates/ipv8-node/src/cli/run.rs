@@ -24,7 +24,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// UDP port of the IPv4 interface (py-ipv8 walks up from it when taken; 0 = OS pick).
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
     pub port: Option<u16>,
     /// Local address to bind (0.0.0.0, ::, or a specific address of that family).
     #[arg(long, value_name = "IP", value_parser = parse_ip)]
@@ -45,7 +45,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_beacon: bool,
     /// REST API port on 127.0.0.1 (default 8085; 0 = OS pick).
-    #[arg(long, value_name = "PORT", conflicts_with = "no_rest")]
+    #[arg(long, value_name = "PORT", conflicts_with = "no_rest", allow_negative_numbers = true)]
     pub rest_port: Option<u16>,
     /// No REST API.
     #[arg(long)]

@@ -21,7 +21,7 @@ use crate::node::{identity, logging, runtime};
 #[derive(Debug, Args)]
 pub struct TrackerArgs {
     /// UDP port to serve on (no fallback to another port: clients are told this one).
-    #[arg(long, value_name = "PORT", default_value_t = 8090)]
+    #[arg(long, value_name = "PORT", default_value_t = 8090, allow_negative_numbers = true)]
     pub port: u16,
     /// Local address to bind (0.0.0.0 or ::).
     #[arg(long, value_name = "IP", value_parser = parse_ip)]
@@ -30,7 +30,7 @@ pub struct TrackerArgs {
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
     /// Serve the REST API on this port of 127.0.0.1 (default: no REST).
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
     pub rest_port: Option<u16>,
     /// DEBUG, INFO, WARNING, ERROR or CRITICAL.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "INFO")]

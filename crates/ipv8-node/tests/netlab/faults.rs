@@ -216,8 +216,8 @@ impl Fault {
                     .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
                     .env(BLAST_ENV, format!("{GW_A}:{DISCARD_PORT}"))
                     .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    .stdout(std::fs::File::create("/tmp/blast.out").unwrap())
+                    .stderr(std::fs::File::create("/tmp/blast.err").unwrap())
                     .spawn()
                     .expect("starting the burst helper in A");
                 active.blaster = Some(child);
