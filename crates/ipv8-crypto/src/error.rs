@@ -32,6 +32,7 @@ pub enum KeyError {
     Openssl(String),
 }
 
+#[cfg(feature = "legacy-ec")]
 impl From<openssl::error::ErrorStack> for KeyError {
     fn from(err: openssl::error::ErrorStack) -> Self {
         Self::Openssl(err.to_string())

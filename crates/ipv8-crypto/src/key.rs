@@ -5,22 +5,26 @@
 //! (when it starts with `-----`) or DER (PROTOCOL.md §4.2). A DER/PEM Ed25519 public key becomes
 //! a LibNaCL key whose X25519 half repeats the verify key, as py-ipv8 3.2.1 re-serializes it.
 
+#[cfg(feature = "legacy-ec")]
 use openssl::pkey::{Id, PKey, Private, Public};
 
 use crate::libnacl::{PRIVATE_TAG, PUBLIC_TAG};
-use crate::{
-    EcPrivateKey, EcPublicKey, KeyError, LegacyCurve, LibNaclPrivateKey, LibNaclPublicKey, Mid,
-};
+#[cfg(feature = "legacy-ec")]
+use crate::{EcPrivateKey, EcPublicKey, LegacyCurve};
+use crate::{KeyError, LibNaclPrivateKey, LibNaclPublicKey, Mid};
 
+#[cfg(feature = "legacy-ec")]
 /// Whether `bin` looks like PEM text rather than DER.
 fn is_pem(bin: &[u8]) -> bool {
     bin.starts_with(b"-----")
 }
 
+#[cfg(feature = "legacy-ec")]
 fn unparsable(err: openssl::error::ErrorStack) -> KeyError {
     KeyError::Unparsable(err.to_string())
 }
 
+#[cfg(feature = "legacy-ec")]
 /// Name of an OpenSSL key type for error messages.
 fn type_name(id: Id) -> String {
     match id {
@@ -33,18 +37,26 @@ fn type_name(id: Id) -> String {
     }
 }
 
+/// Why DER/PEM input is refused when the crate is built without `legacy-ec`.
+#[cfg(not(feature = "legacy-ec"))]
+const LEGACY_OFF: &str = "DER/PEM key (ipv8-crypto was built without the legacy-ec feature)";
+
 /// A public key of either family: what peers put in their authentication field.
 ///
 /// Equality and hashing use the serialized form ([`PublicKey::to_bin`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "LibNaCL is the common variant; boxing it would allocate per key for the rare EC case"
+#[cfg_attr(
+    feature = "legacy-ec",
+    expect(
+        clippy::large_enum_variant,
+        reason = "LibNaCL is the common variant; boxing it would allocate per key for the rare EC case"
+    )
 )]
 pub enum PublicKey {
     /// A `LibNaCLPK:` key (Ed25519 signatures).
     LibNacl(LibNaclPublicKey),
     /// A legacy DER EC key (ECDSA-SHA1 signatures).
+    #[cfg(feature = "legacy-ec")]
     LegacyEc(EcPublicKey),
 }
 
@@ -58,6 +70,14 @@ impl PublicKey {
         if bin.starts_with(PUBLIC_TAG) || bin.starts_with(PRIVATE_TAG) {
             return LibNaclPublicKey::from_bin(bin).map(Self::LibNacl);
         }
+        #[cfg(not(feature = "legacy-ec"))]
+        return Err(KeyError::UnsupportedType(LEGACY_OFF.to_owned()));
+        #[cfg(feature = "legacy-ec")]
+        Self::from_openssl_bin(bin)
+    }
+
+    #[cfg(feature = "legacy-ec")]
+    fn from_openssl_bin(bin: &[u8]) -> Result<Self, KeyError> {
         let pkey: PKey<Public> = if is_pem(bin) {
             PKey::public_key_from_pem(bin).map_err(unparsable)?
         } else {
@@ -81,6 +101,7 @@ impl PublicKey {
     pub fn as_bin(&self) -> &[u8] {
         match self {
             Self::LibNacl(key) => key.as_bin(),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.as_der(),
         }
     }
@@ -96,6 +117,7 @@ impl PublicKey {
     pub const fn mid(&self) -> Mid {
         match self {
             Self::LibNacl(key) => key.mid(),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.mid(),
         }
     }
@@ -105,6 +127,7 @@ impl PublicKey {
     pub const fn signature_len(&self) -> usize {
         match self {
             Self::LibNacl(_) => crate::libnacl::SIGNATURE_LEN,
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.signature_len(),
         }
     }
@@ -115,6 +138,7 @@ impl PublicKey {
     pub fn verify(&self, msg: &[u8], signature: &[u8]) -> bool {
         match self {
             Self::LibNacl(key) => key.verify(msg, signature),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.verify(msg, signature),
         }
     }
@@ -124,14 +148,18 @@ impl PublicKey {
 ///
 /// `Debug` never shows secret material.
 #[derive(Clone, Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "LibNaCL is the common variant; boxing it would allocate per key for the rare EC case"
+#[cfg_attr(
+    feature = "legacy-ec",
+    expect(
+        clippy::large_enum_variant,
+        reason = "LibNaCL is the common variant; boxing it would allocate per key for the rare EC case"
+    )
 )]
 pub enum PrivateKey {
     /// A `LibNaCLSK:` key: X25519 secret plus Ed25519 seed.
     LibNacl(LibNaclPrivateKey),
     /// A legacy EC key (as used by bootstrap trackers).
+    #[cfg(feature = "legacy-ec")]
     LegacyEc(EcPrivateKey),
 }
 
@@ -151,6 +179,7 @@ impl PrivateKey {
         Self::LibNacl(LibNaclPrivateKey::generate())
     }
 
+    #[cfg(feature = "legacy-ec")]
     /// Generates a fresh legacy EC key on `curve` (e.g. a tracker-style sect163k1 key).
     ///
     /// # Errors
@@ -168,6 +197,14 @@ impl PrivateKey {
         if bin.starts_with(PRIVATE_TAG) || bin.starts_with(PUBLIC_TAG) {
             return LibNaclPrivateKey::from_bin(bin).map(Self::LibNacl);
         }
+        #[cfg(not(feature = "legacy-ec"))]
+        return Err(KeyError::UnsupportedType(LEGACY_OFF.to_owned()));
+        #[cfg(feature = "legacy-ec")]
+        Self::from_openssl_bin(bin)
+    }
+
+    #[cfg(feature = "legacy-ec")]
+    fn from_openssl_bin(bin: &[u8]) -> Result<Self, KeyError> {
         let pkey: PKey<Private> = if is_pem(bin) {
             PKey::private_key_from_pem(bin).map_err(unparsable)?
         } else {
@@ -187,6 +224,7 @@ impl PrivateKey {
     pub fn to_bin(&self) -> Vec<u8> {
         match self {
             Self::LibNacl(key) => key.to_bin(),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => match key.to_der() {
                 Ok(der) => der,
                 Err(err) => panic!("OpenSSL failed to encode an EC private key: {err}"),
@@ -199,6 +237,7 @@ impl PrivateKey {
     pub fn public(&self) -> PublicKey {
         match self {
             Self::LibNacl(key) => PublicKey::LibNacl(key.public().clone()),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => PublicKey::LegacyEc(key.public().clone()),
         }
     }
@@ -208,6 +247,7 @@ impl PrivateKey {
     pub fn public_bin(&self) -> &[u8] {
         match self {
             Self::LibNacl(key) => key.public().as_bin(),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.public().as_der(),
         }
     }
@@ -217,6 +257,7 @@ impl PrivateKey {
     pub const fn mid(&self) -> Mid {
         match self {
             Self::LibNacl(key) => key.public().mid(),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.public().mid(),
         }
     }
@@ -226,6 +267,7 @@ impl PrivateKey {
     pub const fn signature_len(&self) -> usize {
         match self {
             Self::LibNacl(_) => crate::libnacl::SIGNATURE_LEN,
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.public().signature_len(),
         }
     }
@@ -237,6 +279,7 @@ impl PrivateKey {
     pub fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, KeyError> {
         match self {
             Self::LibNacl(key) => Ok(key.sign(msg).to_vec()),
+            #[cfg(feature = "legacy-ec")]
             Self::LegacyEc(key) => key.sign(msg),
         }
     }
@@ -261,6 +304,7 @@ impl From<LibNaclPrivateKey> for PrivateKey {
     }
 }
 
+#[cfg(feature = "legacy-ec")]
 impl From<EcPrivateKey> for PrivateKey {
     fn from(key: EcPrivateKey) -> Self {
         Self::LegacyEc(key)
@@ -273,6 +317,7 @@ impl From<LibNaclPublicKey> for PublicKey {
     }
 }
 
+#[cfg(feature = "legacy-ec")]
 impl From<EcPublicKey> for PublicKey {
     fn from(key: EcPublicKey) -> Self {
         Self::LegacyEc(key)
@@ -305,6 +350,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "legacy-ec")]
     #[test]
     fn pem_and_ed25519_spki_are_accepted() {
         let ec = EcPrivateKey::generate(LegacyCurve::Sect233k1).unwrap();
@@ -326,6 +372,7 @@ mod tests {
         assert_eq!(PublicKey::from_bin(&pem).unwrap(), public);
     }
 
+    #[cfg(feature = "legacy-ec")]
     #[test]
     fn legacy_private_key_signs_through_the_enum() {
         let key = PrivateKey::generate_legacy(LegacyCurve::Sect163k1).unwrap();

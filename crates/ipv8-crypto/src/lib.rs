@@ -28,6 +28,7 @@ mod cache;
 mod error;
 mod key;
 pub mod keyfile;
+#[cfg(feature = "legacy-ec")]
 mod legacy;
 mod libnacl;
 mod mid;
@@ -35,6 +36,7 @@ mod mid;
 pub use cache::KeyCache;
 pub use error::KeyError;
 pub use key::{PrivateKey, PublicKey};
+#[cfg(feature = "legacy-ec")]
 pub use legacy::{EcPrivateKey, EcPublicKey, LegacyCurve};
 pub use libnacl::{
     KEY_BIN_LEN, LibNaclPrivateKey, LibNaclPublicKey, PRIVATE_TAG, PUBLIC_TAG,

@@ -26,16 +26,13 @@ use support::nodes::{
     DISCOVERY_ID, PyPeer, RunOptions, RustNode, RustTracker, community_peers, drops, event,
     generate_key, pings_of, python, random_community_id, rest_addr, services_of, show_key,
 };
-use support::procs::{Proc, stop_all};
+use support::procs::stop_all;
+use support::swarm::{POLL, STOP, Swarm};
 use support::{deadline_in, http, poll_until, scratch_dir};
 
 /// Seconds within which every node must have every other as a peer (from the last start-up).
 const MESH_SECS: f64 = 20.0;
-const POLL: Duration = Duration::from_millis(200);
-const STOP: Duration = Duration::from_secs(6);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
-/// What makes `ipv8 run` load DiscoveryCommunity next to `--community` overlays.
-const RUST_DISCOVERY_ARGS: &[&str] = &[];
 
 /// One scenario at a time, also under `cargo test` (nextest runs each test in its own process).
 fn serial() -> MutexGuard<'static, ()> {
@@ -60,154 +57,6 @@ fn require_pyipv8() {
     }
 }
 
-// ------------------------------------------------------------------------------- the swarm
-
-/// Rust and Python nodes that share one community and one rendezvous.
-struct Swarm {
-    rust: Vec<RustNode>,
-    py: Vec<PyPeer>,
-}
-
-impl Swarm {
-    /// Starts `n_rust` `ipv8 run` and `n_py` pypeer nodes (Python first: they start slower),
-    /// all in `community` plus what `rust_opts` / `py_args` add, bootstrapping from `bootstrap`.
-    fn start(
-        dir: &Path,
-        bootstrap: &str,
-        community: &str,
-        (n_rust, rust_opts): (usize, &RunOptions),
-        (n_py, py_args): (usize, &[&str]),
-    ) -> Self {
-        let py_pending: Vec<Proc> = (0..n_py)
-            .map(|i| {
-                let mut args = vec!["--community", community, "--bootstrap", bootstrap];
-                args.extend_from_slice(py_args);
-                PyPeer::spawn(&format!("py{}", i + 1), &args)
-            })
-            .collect::<Result<_, _>>()
-            .or_panic();
-        let mut opts = rust_opts.clone();
-        opts.communities.insert(0, community.to_owned());
-        opts.bootstrap.push(bootstrap.to_owned());
-        let rust_pending: Vec<_> = (0..n_rust)
-            .map(|i| RustNode::spawn(&format!("rust{}", i + 1), dir, &opts))
-            .collect::<Result<_, _>>()
-            .or_panic();
-        let rust = rust_pending
-            .into_iter()
-            .map(support::nodes::PendingRust::ready)
-            .collect::<Result<_, _>>()
-            .or_panic();
-        let py: Vec<PyPeer> = py_pending
-            .into_iter()
-            .map(|p| {
-                let mut peer = PyPeer::ready(p)?;
-                peer.wait_status()?;
-                Ok(peer)
-            })
-            .collect::<Result<_, String>>()
-            .or_panic();
-        Self { rust, py }
-    }
-
-    /// (name, mid) of every node, Rust first.
-    fn members(&self) -> Vec<(String, String)> {
-        let rust = self
-            .rust
-            .iter()
-            .map(|n| (n.proc.name().to_owned(), n.key.mid.clone()));
-        let py = self
-            .py
-            .iter()
-            .map(|n| (n.proc.name().to_owned(), n.mid.clone()));
-        rust.chain(py).collect()
-    }
-
-    fn name_of(&self, mid: &str) -> String {
-        self.members()
-            .into_iter()
-            .find(|(_, m)| m == mid)
-            .map_or_else(|| format!("{}…", &mid[..mid.len().min(8)]), |(n, _)| n)
-    }
-
-    /// Every node's latest status line (taking in new output first), Rust first.
-    fn statuses(&mut self) -> Vec<(String, String, Option<Value>)> {
-        let rust = self.rust.iter_mut().map(|n| {
-            let status = n.status().cloned();
-            (n.proc.name().to_owned(), n.key.mid.clone(), status)
-        });
-        let rust: Vec<_> = rust.collect();
-        let py = self.py.iter_mut().map(|n| {
-            let status = n.status().cloned();
-            (n.proc.name().to_owned(), n.mid.clone(), status)
-        });
-        rust.into_iter().chain(py).collect()
-    }
-
-    /// `Ok(summary)` when every node lists every other node as a peer of `community`.
-    fn full_mesh(&mut self, community: &str) -> Result<String, String> {
-        let members = self.members();
-        let mut missing = String::new();
-        let mut summary = String::new();
-        for (name, mid, status) in self.statuses() {
-            let seen = status
-                .as_ref()
-                .and_then(|s| community_peers(s, community))
-                .unwrap_or_default();
-            let absent: Vec<&str> = members
-                .iter()
-                .filter(|(_, m)| *m != mid && !seen.contains(m))
-                .map(|(n, _)| n.as_str())
-                .collect();
-            let names: Vec<String> = seen.iter().map(|m| self.name_of(m)).collect();
-            let _ = writeln!(summary, "  {name}: {}", names.join(" "));
-            if status.is_none() {
-                let _ = writeln!(missing, "  {name}: no status line yet");
-            } else if !absent.is_empty() {
-                let _ = writeln!(missing, "  {name} lacks {}", absent.join(" "));
-            }
-        }
-        if missing.is_empty() {
-            Ok(summary)
-        } else {
-            Err(format!("{missing}current peers:\n{summary}"))
-        }
-    }
-
-    /// Waits until [`Self::full_mesh`] holds for `community`; panics with the evidence if not.
-    fn wait_full_mesh(&mut self, community: &str, secs: f64) -> Duration {
-        let t0 = Instant::now();
-        let result = poll_until(deadline_in(secs), POLL, || self.full_mesh(community));
-        match result {
-            Ok(summary) => {
-                let took = t0.elapsed();
-                println!("full mesh in {community} after {took:.1?}:\n{summary}");
-                took
-            }
-            Err(e) => panic!(
-                "not every node has every other as a peer of {community} within {secs} s:\n{e}\n{}",
-                self.diagnostics()
-            ),
-        }
-    }
-
-    fn procs(&mut self) -> impl Iterator<Item = &mut Proc> {
-        let rust = self.rust.iter_mut().map(|n| &mut n.proc);
-        rust.chain(self.py.iter_mut().map(|n| &mut n.proc))
-    }
-
-    fn diagnostics(&mut self) -> String {
-        self.procs()
-            .map(|p| p.diagnostics())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    fn stop(&mut self) {
-        stop_all(self.procs(), STOP);
-    }
-}
-
 // -------------------------------------------------------------------- 1. mixed discovery
 
 #[test]
@@ -223,7 +72,8 @@ fn interop_mixed_discovery_through_rust_tracker() {
         &community,
         (3, &RunOptions::default()),
         (3, &[]),
-    );
+    )
+    .or_panic();
     swarm.wait_full_mesh(&community, MESH_SECS);
     swarm.stop();
 }
@@ -247,7 +97,8 @@ fn interop_python_tracker_is_the_rendezvous() {
         &community,
         (3, &RunOptions::default()),
         (1, &[]),
-    );
+    )
+    .or_panic();
     swarm.wait_full_mesh(&community, MESH_SECS);
     // The py-ipv8 tracker registered every node (it verified our signed 246s).
     let members: BTreeSet<String> = swarm.members().into_iter().map(|(_, m)| m).collect();
@@ -395,10 +246,6 @@ fn interop_discovery_community_similarity_and_ping() {
     let rust_opts = RunOptions {
         communities: vec![rust_only.clone()],
         rest_port: Some(0),
-        extra: RUST_DISCOVERY_ARGS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
         ..RunOptions::default()
     };
     let py_args = ["--discovery", "--community", py_only.as_str()];
@@ -408,7 +255,8 @@ fn interop_discovery_community_similarity_and_ping() {
         &community,
         (1, &rust_opts),
         (2, &py_args),
-    );
+    )
+    .or_panic();
     swarm.wait_full_mesh(DISCOVERY_ID, MESH_SECS);
     let rust_services = BTreeSet::from([DISCOVERY_ID.to_owned(), community.clone(), rust_only]);
     let py_services: BTreeSet<String> = [DISCOVERY_ID, &community, &py_only]
@@ -467,20 +315,16 @@ fn interop_signatures_verified_both_ways_without_drops() {
     let dir = scratch_dir("interop-signatures");
     let tracker = RustTracker::start("rust-tracker", &dir).or_panic();
     let community = random_community_id();
-    let rust_opts = RunOptions {
-        extra: RUST_DISCOVERY_ARGS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        ..RunOptions::default()
-    };
+    // `ipv8 run` runs DiscoveryCommunity by default, next to the `--community` overlays.
+    let rust_opts = RunOptions::default();
     let mut swarm = Swarm::start(
         &dir,
         &tracker.addr(),
         &community,
         (3, &rust_opts),
         (3, &["--discovery", "--trace"]),
-    );
+    )
+    .or_panic();
     // Verified peers in both communities: each side processed the other's signed 246/245
     // (or 234/233) and similarity messages.
     swarm.wait_full_mesh(&community, MESH_SECS);
@@ -547,12 +391,15 @@ fn interop_signatures_verified_both_ways_without_drops() {
 /// Seconds of the statistics comparison.
 const STATS_SECS: u64 = 30;
 
+/// A statistics aggregate: messages up and down (`None`: statistics off).
+type Msgs = Option<(u64, u64)>;
+
 /// One row of the comparison at `t` seconds.
 struct Row {
     t: u64,
     /// Per Rust node: peers in the community, how many of them are Rust nodes, and our
     /// statistics aggregate for the community (`num_up`, `num_down`; `None`: statistics off).
-    rust: Vec<(usize, usize, Option<(u64, u64)>)>,
+    rust: Vec<(usize, usize, Msgs)>,
     /// Per Python node: peers and the StatisticsEndpoint's `num_up/num_down` for the community.
     py: Vec<(usize, String)>,
 }
@@ -594,7 +441,7 @@ fn comparison_markdown(rows: &[Row], n_rust: usize, n_py: usize) -> String {
 }
 
 /// Our statistics aggregate (`num_up`, `num_down`) for `community` from `GET /overlays`.
-fn rust_aggregate(rest: std::net::SocketAddr, community: &str) -> Option<(u64, u64)> {
+fn rust_aggregate(rest: std::net::SocketAddr, community: &str) -> Msgs {
     let overlays = http::get_json(rest, "/overlays", HTTP_TIMEOUT).ok()?;
     let overlay = overlays["overlays"]
         .as_array()?
@@ -622,7 +469,8 @@ fn interop_statistics_comparison() {
         &community,
         (3, &rust_opts),
         (3, &["--statistics"]),
-    );
+    )
+    .or_panic();
     let members = swarm.members();
     let rust_mids: BTreeSet<String> = swarm.rust.iter().map(|n| n.key.mid.clone()).collect();
     let rests: Vec<_> = swarm
@@ -830,7 +678,8 @@ fn interop_rest_shapes_match_pyipv8() {
         &community,
         (1, &rust_opts),
         (1, &["--discovery"]),
-    );
+    )
+    .or_panic();
     swarm.wait_full_mesh(&community, MESH_SECS);
     swarm.wait_full_mesh(DISCOVERY_ID, MESH_SECS);
     let rest = swarm.rust[0]

@@ -115,7 +115,21 @@ fn netns_fault_matrix() {
     }
     let path = report::output_path();
     fs::write(&path, &table).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-    println!("\n{table}\n(written to {})", path.display());
+    let history = report::output_path().with_file_name("fault-matrix-status.jsonl");
+    let mut header = String::from("# fault windows (Unix seconds: applied, cleared):\n");
+    for r in &rows {
+        let _ = writeln!(
+            header,
+            "#   {:.3} {:.3} {}",
+            r.window.0, r.window.1, r.fault
+        );
+    }
+    write_lines(&history, &header, &[&a, &b], started);
+    println!(
+        "\n{table}\n(written to {}; status lines in {})",
+        path.display(),
+        history.display()
+    );
 
     let mut failed: Vec<String> = rows
         .iter()
@@ -259,7 +273,13 @@ fn run_fault(lab: &Lab, a: &mut Node, b: &mut Node, fault: &Fault, index: usize)
     }
     let recovery = rx_a.zip(rx_b).map(|(x, y)| x.max(y));
 
-    let mut notes = vec![counted];
+    if !counted.bit {
+        problems.push(format!(
+            "recipe broken: the kernel counted no effect ({})",
+            counted.text
+        ));
+    }
+    let mut notes = vec![counted.text];
     if fault.kind == Kind::NetworkSwitch {
         notes.push(verify_switch(a, b, t_cleared, &mut problems));
     }
@@ -307,6 +327,7 @@ fn run_fault(lab: &Lab, a: &mut Node, b: &mut Node, fault: &Fault, index: usize)
         note: notes.join("; "),
         ok: problems.is_empty(),
         problems,
+        window: (t_apply_unix, t_cleared_unix),
     }
 }
 
@@ -368,7 +389,13 @@ fn check_during(
                 .first()
                 .zip(wa.last())
                 .map_or(0, |(f, l)| l.status.datagrams_up - f.status.datagrams_up);
-            format!("A tx +{sent}, B rx +{}", received(&wb))
+            let got = received(&wb);
+            if got * 2 > sent {
+                problems.push(format!(
+                    "fault not effective: B received {got} of A's {sent}"
+                ));
+            }
+            format!("A tx +{sent}, B rx +{got}")
         }
     }
 }
@@ -400,11 +427,19 @@ fn save_evidence(a: &Node, b: &Node, fault: &Fault, index: usize, since: Instant
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let path = dir.join(format!("{:02}-{slug}.jsonl", index + 1));
-    let mut out = format!(
-        "# written at unix {:.3}; t = seconds since the fault phase began\n",
-        unix_now()
+    let header = format!(
+        "# {}: status lines of A and B from just before the fault\n",
+        fault.name
     );
-    for node in [a, b] {
+    write_lines(&path, &header, &[a, b], since);
+    path
+}
+
+/// Writes `header` and then the status lines of `nodes` read since `since`, one JSON object
+/// per line: `{"node", "t" (seconds since `since`), "line"}`.
+fn write_lines(path: &Path, header: &str, nodes: &[&Node], since: Instant) {
+    let mut out = format!("# written at Unix {:.3}\n{header}", unix_now());
+    for node in nodes {
         for s in node.since(since) {
             let t = s.at.duration_since(since).as_secs_f64();
             let _ = writeln!(
@@ -414,6 +449,7 @@ fn save_evidence(a: &Node, b: &Node, fault: &Fault, index: usize, since: Instant
             );
         }
     }
-    let _ = fs::write(&path, out);
-    path
+    if let Err(e) = fs::write(path, out) {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
 }

@@ -33,7 +33,8 @@ impl Proc {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("status line is not JSON ({e}): {line}"));
+                let value: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("status line is not JSON ({e}): {line}"));
                 if tx.send(value).is_err() {
                     break;
                 }
@@ -58,7 +59,10 @@ impl Proc {
     }
 
     fn terminate(mut self) -> Option<i32> {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -90,10 +94,24 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn node_args<'a>(data_dir: &'a Path, tracker: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
-        "run", "--bind", "127.0.0.1", "--port", "0", "--no-default-bootstrap", "--no-beacon",
-        "--bootstrap", tracker, "--rest-port", "0", "--walk-interval", "0.2", "--status-json",
-        "--data-dir", data_dir.to_str().unwrap(),
+        "run",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-default-bootstrap",
+        "--no-beacon",
+        "--bootstrap",
+        tracker,
+        "--walk-interval",
+        "0.2",
+        "--status-json",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
     ];
+    if !extra.contains(&"--no-rest") {
+        args.extend_from_slice(&["--rest-port", "0"]);
+    }
     args.extend_from_slice(extra);
     args
 }
@@ -101,17 +119,31 @@ fn node_args<'a>(data_dir: &'a Path, tracker: &'a str, extra: &[&'a str]) -> Vec
 fn discovery_peers(line: &Value) -> Vec<String> {
     line["communities"][0]["peers"]
         .as_array()
-        .map(|a| a.iter().map(|p| p["mid"].as_str().unwrap().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|p| p["mid"].as_str().unwrap().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn ipv8_output(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ipv8")).args(args).output().expect("run ipv8")
+    Command::new(env!("CARGO_BIN_EXE_ipv8"))
+        .args(args)
+        .output()
+        .expect("run ipv8")
 }
 
 #[test]
 fn nodes_meet_through_a_tracker_and_stop_cleanly() {
-    let mut tracker = Proc::spawn(&["tracker", "--bind", "127.0.0.1", "--port", "0", "--status-json"]);
+    let mut tracker = Proc::spawn(&[
+        "tracker",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--status-json",
+    ]);
     let first = tracker.wait_for(20, "tracker status", |v| v["receiving"] == true);
     assert_eq!(first["role"], "tracker");
     let tracker_addr = first["bound"][0].as_str().unwrap().to_owned();
@@ -120,23 +152,40 @@ fn nodes_meet_through_a_tracker_and_stop_cleanly() {
     let dir_a = temp_dir("a");
     let dir_b = temp_dir("b");
     let community = "6decb1e10678b4819a774153cc0bc785384923ec";
-    let mut a = Proc::spawn(&node_args(&dir_a, &tracker_addr, &["--community", community]));
-    let mut b = Proc::spawn(&node_args(&dir_b, &tracker_addr, &["--community", community]));
+    let mut a = Proc::spawn(&node_args(
+        &dir_a,
+        &tracker_addr,
+        &["--community", community],
+    ));
+    let mut b = Proc::spawn(&node_args(
+        &dir_b,
+        &tracker_addr,
+        &["--community", community],
+    ));
     let line_a = a.wait_for(20, "node A status", |v| v["receiving"] == true);
     let mid_a = line_a["mid"].as_str().unwrap().to_owned();
-    let rest_a = line_a["rest"].as_str().expect("REST address in the status line").to_owned();
+    let rest_a = line_a["rest"]
+        .as_str()
+        .expect("REST address in the status line")
+        .to_owned();
     let line_b = b.wait_for(20, "node B status", |v| v["receiving"] == true);
     let mid_b = line_b["mid"].as_str().unwrap().to_owned();
     assert_ne!(mid_a, mid_b);
 
     // The key file was created in the data dir, mode 0600.
     let key_file = dir_a.join("ec_multichain.pem");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_file).expect("key file created").permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_file)
+            .expect("key file created")
+            .permissions(),
+    );
     assert_eq!(mode & 0o777, 0o600);
 
     let seen = a.wait_for(40, "A to see B in both communities", |v| {
         discovery_peers(v).contains(&mid_b)
-            && v["communities"][1]["peers"].as_array().is_some_and(|p| !p.is_empty())
+            && v["communities"][1]["peers"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
     });
     assert_eq!(seen["communities"][1]["id"], community);
     assert_eq!(seen["communities"][0]["bootstrap"]["state"], "reached");
@@ -147,14 +196,26 @@ fn nodes_meet_through_a_tracker_and_stop_cleanly() {
     // `ipv8 status` reads the REST API.
     let port = rest_a.rsplit(':').next().unwrap();
     let out = ipv8_output(&["status", "--rest-port", port, "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(status["health"]["receiving"], true);
-    assert_eq!(status["overlays"]["overlays"][0]["overlay_name"], "DiscoveryCommunity");
-    assert!(status["network"]["peers"].as_object().unwrap().len() >= 1);
+    assert_eq!(
+        status["overlays"]["overlays"][0]["overlay_name"],
+        "DiscoveryCommunity"
+    );
+    assert!(!status["network"]["peers"].as_object().unwrap().is_empty());
     let out = ipv8_output(&["status", "--rest-port", port]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("node: receiving") && text.contains("DiscoveryCommunity"), "{text}");
+    assert!(
+        out.status.success()
+            && text.contains("node: receiving")
+            && text.contains("DiscoveryCommunity"),
+        "{text}"
+    );
 
     // SIGTERM: clean exit 0.
     assert_eq!(a.terminate(), Some(0));
@@ -172,7 +233,11 @@ fn nodes_meet_through_a_tracker_and_stop_cleanly() {
 #[test]
 fn unreachable_tracker_keeps_the_node_running_and_reports_offline() {
     // A port with nobody behind it on 127.0.0.1.
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let tracker = format!("127.0.0.1:{port}");
     let dir = temp_dir("offline");
     let mut node = Proc::spawn(&node_args(&dir, &tracker, &["--no-rest"]));

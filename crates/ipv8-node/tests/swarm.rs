@@ -14,7 +14,11 @@ fn swarm(args: &[&str]) -> Vec<Value> {
         .output()
         .expect("run ipv8 swarm");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}: {stderr}", output.status.code());
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status.code()
+    );
     String::from_utf8(output.stdout)
         .expect("UTF-8")
         .lines()
@@ -33,9 +37,19 @@ fn fifty_nodes_reach_twenty_peers_each_in_thirty_seconds() {
     let lines = swarm(&["--nodes", "50", "--seconds", "30"]);
     let s = summary(&lines);
     assert_eq!(s["receiving"], 50, "{s}");
-    assert!(s["peers"]["median"].as_u64().unwrap() >= 20, "median peers per node below 20: {s}");
-    assert!(s["peers"]["min"].as_u64().unwrap() >= 1, "a node found nobody: {s}");
-    assert_eq!(s["errors"], serde_json::json!({}), "socket errors on loopback: {s}");
+    assert!(
+        s["peers"]["median"].as_u64().unwrap() >= 20,
+        "median peers per node below 20: {s}"
+    );
+    assert!(
+        s["peers"]["min"].as_u64().unwrap() >= 1,
+        "a node found nobody: {s}"
+    );
+    assert_eq!(
+        s["errors"],
+        serde_json::json!({}),
+        "socket errors on loopback: {s}"
+    );
 }
 
 #[test]
@@ -49,10 +63,19 @@ fn plain_community_swarm_prints_a_line_per_second() {
     for (i, t) in ticks.iter().enumerate() {
         assert_eq!(t["t"], i as u64 + 1);
         let p = &t["peers"];
-        assert!(p["min"].as_u64() <= p["median"].as_u64() && p["median"].as_u64() <= p["max"].as_u64(), "{t}");
-        assert!(t["datagrams_per_s"]["up"].is_u64() && t["errors"].is_object(), "{t}");
+        assert!(
+            p["min"].as_u64() <= p["median"].as_u64() && p["median"].as_u64() <= p["max"].as_u64(),
+            "{t}"
+        );
+        assert!(
+            t["datagrams_per_s"]["up"].is_u64() && t["errors"].is_object(),
+            "{t}"
+        );
     }
     let s = summary(&lines);
-    assert!(s["peers"]["median"].as_u64().unwrap() >= 4, "8 nodes should find at least 4 peers each: {s}");
+    assert!(
+        s["peers"]["median"].as_u64().unwrap() >= 4,
+        "8 nodes should find at least 4 peers each: {s}"
+    );
     assert!(s["tracker_peers"].as_u64().is_some());
 }

@@ -29,7 +29,8 @@ fn secs(d: Duration) -> Value {
 }
 
 fn unix(t: SystemTime) -> Value {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(Value::Null, secs)
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(Value::Null, secs)
 }
 
 /// Every class with its count (zeros included, so the key set is stable).
@@ -48,7 +49,10 @@ pub fn bootstrap_json(status: BootstrapStatus, snapshot: &Snapshot) -> Value {
     match status {
         BootstrapStatus::Disabled => json!({ "state": "disabled" }),
         BootstrapStatus::Idle => json!({ "state": "idle" }),
-        BootstrapStatus::Waiting { attempts, next_attempt } => json!({
+        BootstrapStatus::Waiting {
+            attempts,
+            next_attempt,
+        } => json!({
             "state": "waiting",
             "attempts": attempts,
             "next_attempt_in": secs(next_attempt.saturating_duration_since(snapshot.now)),
@@ -74,9 +78,10 @@ pub fn health_json(snapshot: &Snapshot) -> Value {
         .iter()
         .map(|o| (o.name.clone(), bootstrap_json(o.bootstrap, snapshot)))
         .collect();
-    let last_rebind = h.last_rebind.map_or(Value::Null, |r| {
-        json!({ "reason": r.reason.as_str(), "at": unix(r.at), "succeeded": r.succeeded })
-    });
+    let last_rebind = h.last_rebind.map_or(
+        Value::Null,
+        |r| json!({ "reason": r.reason.as_str(), "at": unix(r.at), "succeeded": r.succeeded }),
+    );
     json!({
         "receiving": h.is_open,
         "is_open": h.is_open,

@@ -23,8 +23,11 @@ use tower::ServiceExt as _;
 const PYPEER: &str = "6decb1e10678b4819a774153cc0bc785384923ec";
 
 fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pyipv8-rest").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/pyipv8-rest")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }
 
@@ -41,10 +44,20 @@ fn kind(v: &Value) -> &'static str {
 
 /// Recursive key-set and type comparison. Objects whose keys are data (base64 mids, statistics
 /// names) are compared by their values' shapes (`dynamic_keys`). Arrays: every element of ours
-/// against the first of theirs. Returns the differences found.
-fn compare(ours: &Value, theirs: &Value, path: &str, dynamic_keys: &[&str], diffs: &mut Vec<String>) {
+/// against theirs at the same index (the first when ours is longer). Returns the differences.
+fn compare(
+    ours: &Value,
+    theirs: &Value,
+    path: &str,
+    dynamic_keys: &[&str],
+    diffs: &mut Vec<String>,
+) {
     if kind(ours) != kind(theirs) {
-        diffs.push(format!("{path}: ours is {} ({ours}), py-ipv8's is {}", kind(ours), kind(theirs)));
+        diffs.push(format!(
+            "{path}: ours is {} ({ours}), py-ipv8's is {}",
+            kind(ours),
+            kind(theirs)
+        ));
         return;
     }
     match (ours, theirs) {
@@ -70,8 +83,9 @@ fn compare(ours: &Value, theirs: &Value, path: &str, dynamic_keys: &[&str], diff
             }
         }
         (Value::Array(a), Value::Array(b)) => {
-            if let Some(model) = b.first() {
+            if let Some(first) = b.first() {
                 for (i, v) in a.iter().enumerate() {
+                    let model = b.get(i).unwrap_or(first);
                     compare(v, model, &format!("{path}[{i}]"), dynamic_keys, diffs);
                 }
             }
@@ -83,15 +97,27 @@ fn compare(ours: &Value, theirs: &Value, path: &str, dynamic_keys: &[&str], diff
 fn assert_same_shape(ours: &Value, theirs: &Value, dynamic_keys: &[&str]) {
     let mut diffs = Vec::new();
     compare(ours, theirs, "$", dynamic_keys, &mut diffs);
-    assert!(diffs.is_empty(), "shape differences:\n{}\nours: {ours:#}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "shape differences:\n{}\nours: {ours:#}",
+        diffs.join("\n")
+    );
 }
 
 fn loopback() -> BindConfig {
-    BindConfig { ip: Ipv4Addr::LOCALHOST.into(), port: 0, ..BindConfig::v4(0) }
+    BindConfig {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        ..BindConfig::v4(0)
+    }
 }
 
 fn quiet() -> DriverConfig {
-    DriverConfig { beacon: BeaconConfig::disabled(), watch_interfaces: false, ..DriverConfig::default() }
+    DriverConfig {
+        beacon: BeaconConfig::disabled(),
+        watch_interfaces: false,
+        ..DriverConfig::default()
+    }
 }
 
 fn node(tracker: SocketAddr, seed: u64, statistics: bool) -> Ipv8 {
@@ -116,10 +142,20 @@ fn node(tracker: SocketAddr, seed: u64, statistics: bool) -> Ipv8 {
 }
 
 async fn get(app: &axum::Router, method: Method, path: &str) -> (StatusCode, Vec<u8>) {
-    let request = Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .body(Body::empty())
+        .unwrap();
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, body)
 }
 
@@ -150,11 +186,14 @@ async fn connected(nodes: &[&Ipv8]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_have_py_ipv8_shapes() {
-    let tracker = Ipv8Builder::new(NodeConfig::tracker(), KeyIdentity::from_seed(100).into_arc())
-        .bind_v4(loopback())
-        .driver_config(quiet())
-        .spawn()
-        .expect("bind tracker");
+    let tracker = Ipv8Builder::new(
+        NodeConfig::tracker(),
+        KeyIdentity::from_seed(100).into_arc(),
+    )
+    .bind_v4(loopback())
+    .driver_config(quiet())
+    .spawn()
+    .expect("bind tracker");
     let tracker_addr = tracker.snapshot().await.unwrap().health.bound[0];
     let a = node(tracker_addr, 1, true);
     let b = node(tracker_addr, 2, true);
@@ -164,15 +203,28 @@ async fn responses_have_py_ipv8_shapes() {
     // Statistics on (our default).
     let app = router(RestState::new(a.watch()));
     let overlays = get_json(&app, "/overlays").await;
-    assert_eq!(overlays["overlays"][0]["overlay_name"], "DiscoveryCommunity");
+    assert_eq!(
+        overlays["overlays"][0]["overlay_name"],
+        "DiscoveryCommunity"
+    );
     assert_eq!(overlays["overlays"][1]["id"], PYPEER);
     // py-ipv8's statistics-on recording has no peers; take the peer element from the plain one.
     let mut expected = fixture("overlays_with_statistics.json");
     let plain = fixture("overlays.json");
-    for (i, o) in expected["overlays"].as_array_mut().unwrap().iter_mut().enumerate() {
+    for (i, o) in expected["overlays"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
         o["peers"] = plain["overlays"][i]["peers"].clone();
     }
-    assert!(!overlays["overlays"][0]["peers"].as_array().unwrap().is_empty());
+    assert!(
+        !overlays["overlays"][0]["peers"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_same_shape(&overlays, &expected, &[]);
 
     let network = get_json(&app, "/network").await;
@@ -182,26 +234,59 @@ async fn responses_have_py_ipv8_shapes() {
     let statistics = get_json(&app, "/overlays/statistics").await;
     let list = statistics["statistics"].as_array().unwrap();
     assert_eq!(list.len(), 2);
-    assert!(list[0]["DiscoveryCommunity"].get("246:on_old_introduction_request").is_some(), "{statistics}");
-    assert_same_shape(&statistics, &fixture("overlays_statistics.json"), &["DiscoveryCommunity", "PyPeerCommunity"]);
+    assert!(
+        list[0]["DiscoveryCommunity"]
+            .get("246:on_old_introduction_request")
+            .is_some(),
+        "{statistics}"
+    );
+    assert_same_shape(
+        &statistics,
+        &fixture("overlays_statistics.json"),
+        &["DiscoveryCommunity", "PyPeerCommunity"],
+    );
 
     // Statistics off: py-ipv8's `{}` aggregate and `[]` list.
     let app_c = router(RestState::new(c.watch()));
     let overlays_c = get_json(&app_c, "/overlays").await;
     assert_same_shape(&overlays_c, &fixture("overlays.json"), &[]);
-    assert_eq!(get_json(&app_c, "/overlays/statistics").await, fixture("overlays_statistics_disabled.json"));
+    assert_eq!(
+        get_json(&app_c, "/overlays/statistics").await,
+        fixture("overlays_statistics_disabled.json")
+    );
 
     // /health: receiving, counters per class, bound address.
     let health = get_json(&app, "/health").await;
     assert_eq!(health["receiving"], true);
-    assert_eq!(health["bound"][0].as_str().unwrap().split(':').next(), Some("127.0.0.1"));
+    assert_eq!(
+        health["bound"][0].as_str().unwrap().split(':').next(),
+        Some("127.0.0.1")
+    );
     assert!(health["last_receive_age"].as_f64().is_some());
     assert!(health["traffic"]["datagrams_down"].as_u64().unwrap() > 0);
-    for class in ["no_data", "stale_report", "per_datagram", "per_destination", "pressure", "environment", "bug", "unknown"] {
-        assert!(health["errors"]["receive"][class].is_u64(), "{class} in {health}");
-        assert!(health["errors"]["send"][class].is_u64(), "{class} in {health}");
+    for class in [
+        "no_data",
+        "stale_report",
+        "per_datagram",
+        "per_destination",
+        "pressure",
+        "environment",
+        "bug",
+        "unknown",
+    ] {
+        assert!(
+            health["errors"]["receive"][class].is_u64(),
+            "{class} in {health}"
+        );
+        assert!(
+            health["errors"]["send"][class].is_u64(),
+            "{class} in {health}"
+        );
     }
-    assert_eq!(health["bootstrap"]["DiscoveryCommunity"]["state"], "reached");
+    assert_eq!(
+        health["bootstrap"]["DiscoveryCommunity"]["state"],
+        "reached"
+    );
 
     // HEAD answers like GET without a body; unknown routes are 404.
     for path in ["/overlays", "/network", "/overlays/statistics", "/health"] {
@@ -209,7 +294,10 @@ async fn responses_have_py_ipv8_shapes() {
         assert_eq!(status, StatusCode::OK, "HEAD {path}");
         assert!(body.is_empty(), "HEAD {path} has no body");
     }
-    assert_eq!(get(&app, Method::GET, "/nope").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, Method::GET, "/nope").await.0,
+        StatusCode::NOT_FOUND
+    );
 
     for n in [a, b, c, tracker] {
         n.shutdown().await.expect("clean stop");
@@ -220,8 +308,20 @@ async fn responses_have_py_ipv8_shapes() {
 fn comparison_catches_differences() {
     let theirs: Value = serde_json::json!({"a": 1, "b": {"c": "x"}, "l": [{"k": 1}]});
     let mut diffs = Vec::new();
-    compare(&serde_json::json!({"a": 1.5, "b": {"c": "y"}, "l": [{"k": 2}]}), &theirs, "$", &[], &mut diffs);
+    compare(
+        &serde_json::json!({"a": 1.5, "b": {"c": "y"}, "l": [{"k": 2}]}),
+        &theirs,
+        "$",
+        &[],
+        &mut diffs,
+    );
     assert!(diffs.is_empty(), "{diffs:?}");
-    compare(&serde_json::json!({"a": "1", "b": {}, "l": [{"k": 1, "z": 0}]}), &theirs, "$", &[], &mut diffs);
+    compare(
+        &serde_json::json!({"a": "1", "b": {}, "l": [{"k": 1, "z": 0}]}),
+        &theirs,
+        "$",
+        &[],
+        &mut diffs,
+    );
     assert_eq!(diffs.len(), 3, "{diffs:?}");
 }

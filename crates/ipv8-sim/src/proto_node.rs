@@ -35,7 +35,9 @@ impl CheapIdentity {
     /// The cheap identity of `seed`.
     #[must_use]
     pub fn from_seed(seed: u64) -> Self {
-        Self { public: cheap_public_bin(seed) }
+        Self {
+            public: cheap_public_bin(seed),
+        }
     }
 }
 
@@ -94,7 +96,8 @@ impl ProtoNode {
 
     fn bind(&mut self, now: Instant, local: SocketAddr, prefix_len: u8) {
         self.node.handle_bound(now, &[local]);
-        self.node.handle_local_addresses(now, &[interface(local.ip(), prefix_len)]);
+        self.node
+            .handle_local_addresses(now, &[interface(local.ip(), prefix_len)]);
     }
 
     /// The wrapped node.
@@ -111,7 +114,9 @@ impl ProtoNode {
 
 /// The interface of a host: its address with a /`prefix_len` netmask.
 fn interface(ip: IpAddr, prefix_len: u8) -> LocalInterface {
-    let bits = u32::MAX.checked_shl(32 - u32::from(prefix_len.min(32))).unwrap_or(0);
+    let bits = u32::MAX
+        .checked_shl(32 - u32::from(prefix_len.min(32)))
+        .unwrap_or(0);
     LocalInterface::new(ip, IpAddr::V4(Ipv4Addr::from(bits)))
 }
 
@@ -142,7 +147,10 @@ impl SimNode for ProtoNode {
 
     fn poll_output(&mut self) -> Option<SimOutput<Event>> {
         Some(match self.node.poll_output()? {
-            Output::Transmit(t) => SimOutput::Transmit { to: t.to, bytes: t.bytes },
+            Output::Transmit(t) => SimOutput::Transmit {
+                to: t.to,
+                bytes: t.bytes,
+            },
             Output::Beacon { bytes } => SimOutput::Broadcast { bytes },
             Output::Resolve { host, port } => SimOutput::Resolve { host, port },
             Output::Event(e) => SimOutput::Event(e),
@@ -150,7 +158,9 @@ impl SimNode for ProtoNode {
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
-        self.node.poll_timeout().map(|(t, _)| SimTime::from_micros(t.as_micros()))
+        self.node
+            .poll_timeout()
+            .map(|(t, _)| SimTime::from_micros(t.as_micros()))
     }
 }
 
@@ -161,7 +171,10 @@ mod tests {
     #[test]
     fn netmasks() {
         let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
-        assert_eq!(interface(ip, 24).netmask, IpAddr::V4(Ipv4Addr::new(255, 255, 255, 0)));
+        assert_eq!(
+            interface(ip, 24).netmask,
+            IpAddr::V4(Ipv4Addr::new(255, 255, 255, 0))
+        );
         assert_eq!(interface(ip, 32).netmask, IpAddr::V4(Ipv4Addr::BROADCAST));
         assert_eq!(interface(ip, 0).netmask, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     }

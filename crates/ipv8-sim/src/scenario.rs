@@ -100,17 +100,32 @@ impl World {
             .map(|_| {
                 let mut tc = NodeConfig::tracker();
                 tc.statistics = config.statistics;
-                sim.add_node(Location::Public, TRACKER_PORT, |c| ProtoNode::start(c, tc, crypto))
+                sim.add_node(Location::Public, TRACKER_PORT, |c| {
+                    ProtoNode::start(c, tc, crypto)
+                })
             })
             .collect();
         let tracker_addrs: Vec<SocketAddr> = trackers.iter().map(|&t| sim.local_addr(t)).collect();
-        let community = config.node_config.communities.first().expect("a community").id;
-        let mut world = Self { sim, trackers, peers: Vec::new(), community, config };
+        let community = config
+            .node_config
+            .communities
+            .first()
+            .expect("a community")
+            .id;
+        let mut world = Self {
+            sim,
+            trackers,
+            peers: Vec::new(),
+            community,
+            config,
+        };
         let (n, spread) = (world.config.nodes, world.config.join_spread);
         for i in 0..n {
             let at = SimTime::ZERO + spread.mul_f64(f64::from(i) / f64::from(n.max(1)));
             world.sim.run_until(at);
-            let tracker = tracker_addrs.get(i as usize % tracker_addrs.len().max(1)).copied();
+            let tracker = tracker_addrs
+                .get(i as usize % tracker_addrs.len().max(1))
+                .copied();
             let host = world.add_peer(Location::Public, tracker);
             world.peers.push(host);
         }
@@ -130,7 +145,9 @@ impl World {
     pub fn add_peer(&mut self, location: Location, tracker: Option<SocketAddr>) -> u32 {
         let nc = self.peer_config(tracker);
         let crypto = self.config.crypto;
-        self.sim.add_node(location, NODE_PORT, move |c: &NodeCtx| ProtoNode::start(c, nc, crypto))
+        self.sim.add_node(location, NODE_PORT, move |c: &NodeCtx| {
+            ProtoNode::start(c, nc, crypto)
+        })
     }
 
     /// The proto node of `host` (`None` when crashed).
@@ -142,7 +159,8 @@ impl World {
     /// Verified peers of `host` in the community under test (0 when crashed).
     #[must_use]
     pub fn peer_count(&self, host: u32) -> usize {
-        self.node(host).map_or(0, |n| n.network().count_for_service(self.community))
+        self.node(host)
+            .map_or(0, |n| n.network().count_for_service(self.community))
     }
 
     /// Peer counts of every running peer.
@@ -172,11 +190,12 @@ impl World {
     pub fn run_until_min_peers(&mut self, k: usize, limit: SimTime) -> Option<SimTime> {
         let community = self.community;
         let peers = self.peers.clone();
-        self.sim.run_until_cond(limit, Duration::from_millis(500), |sim| {
-            peers.iter().all(|&h| {
-                sim.node(h)
-                    .is_none_or(|n| n.node().network().count_for_service(community) >= k)
+        self.sim
+            .run_until_cond(limit, Duration::from_millis(500), |sim| {
+                peers.iter().all(|&h| {
+                    sim.node(h)
+                        .is_none_or(|n| n.node().network().count_for_service(community) >= k)
+                })
             })
-        })
     }
 }

@@ -428,9 +428,7 @@ impl<N: SimNode> Simulator<N> {
             .iter()
             .enumerate()
             .filter(|(i, h)| {
-                *i != host as usize
-                    && h.node.is_some()
-                    && h.location == Location::BehindNat(id)
+                *i != host as usize && h.node.is_some() && h.location == Location::BehindNat(id)
             })
             .map(|(_, h)| h.local)
             .collect();

@@ -21,7 +21,10 @@ fn survivors_drop_dead_peers_within_drop_time() {
     let mut order = world.peers.clone();
     order.sort_by_key(|&h| derive_seed(seed, u64::from(h), "kill"));
     let (dead, alive) = order.split_at(300);
-    let dead_mids: BTreeSet<Mid> = dead.iter().map(|&h| world.node(h).unwrap().my_mid()).collect();
+    let dead_mids: BTreeSet<Mid> = dead
+        .iter()
+        .map(|&h| world.node(h).unwrap().my_mid())
+        .collect();
     let killed_at = world.sim.now();
     for &h in dead {
         world.sim.crash(h);
@@ -31,7 +34,13 @@ fn survivors_drop_dead_peers_within_drop_time() {
         alive
             .iter()
             .copied()
-            .filter(|&h| w.node(h).unwrap().network().verified_peers().any(|p| dead_mids.contains(&p.mid())))
+            .filter(|&h| {
+                w.node(h)
+                    .unwrap()
+                    .network()
+                    .verified_peers()
+                    .any(|p| dead_mids.contains(&p.mid()))
+            })
             .collect()
     };
     let mut min_after_drop = usize::MAX;
@@ -40,8 +49,13 @@ fn survivors_drop_dead_peers_within_drop_time() {
         world.sim.run_for(Duration::from_secs(1));
         let left = holders(&world);
         let t = world.sim.now() - killed_at;
-        if t.as_secs() % 10 == 0 {
-            println!("t=kill+{:>2}s survivors holding dead peers {:>3}; {}", t.as_secs(), left.len(), world.peer_summary());
+        if t.as_secs().is_multiple_of(10) {
+            println!(
+                "t=kill+{:>2}s survivors holding dead peers {:>3}; {}",
+                t.as_secs(),
+                left.len(),
+                world.peer_summary()
+            );
         }
         if left.is_empty() && cleared_at.is_none() {
             cleared_at = Some(t);
@@ -51,8 +65,18 @@ fn survivors_drop_dead_peers_within_drop_time() {
         }
     }
     let summary = Summary::of_counts(alive.iter().map(|&h| world.peer_count(h)));
-    println!("dead peers all dropped {cleared_at:?} after the kill; at deadline {summary}; min after drop_time {min_after_drop}");
+    println!(
+        "dead peers all dropped {cleared_at:?} after the kill; at deadline {summary}; min after drop_time {min_after_drop}"
+    );
     let left = holders(&world);
-    assert!(left.is_empty(), "seed {seed}: {} survivors still hold dead peers, e.g. host {:?}", left.len(), left.first());
-    assert!(summary.min >= 20.0, "seed {seed}: a survivor has fewer than 20 peers: {summary}");
+    assert!(
+        left.is_empty(),
+        "seed {seed}: {} survivors still hold dead peers, e.g. host {:?}",
+        left.len(),
+        left.first()
+    );
+    assert!(
+        summary.min >= 20.0,
+        "seed {seed}: a survivor has fewer than 20 peers: {summary}"
+    );
 }

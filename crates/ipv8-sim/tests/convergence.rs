@@ -34,8 +34,15 @@ fn thousand_nodes_reach_twenty_peers() {
     assert_eq!(s.count, 1_000);
     // 99 % of the nodes converge within 60 s (in practice all but 0-2 per 1,000) ...
     let converged = at_60.iter().filter(|&&c| c >= 20).count();
-    assert!(converged >= 990, "seed {seed}: only {converged}/1000 have 20 peers at 60 s");
+    assert!(
+        converged >= 990,
+        "seed {seed}: only {converged}/1000 have 20 peers at 60 s"
+    );
     assert!(s.median >= 20.0, "seed {seed}: {s}");
     // ... and every node within two more bootstrap rounds.
-    assert!(all.is_some(), "seed {seed}: some node never reached 20 peers: {}", world.peer_summary());
+    assert!(
+        all.is_some(),
+        "seed {seed}: some node never reached 20 peers: {}",
+        world.peer_summary()
+    );
 }

@@ -18,7 +18,11 @@ fn statistics_on_and_off_give_identical_traces() {
     let on = run(seed, true);
     let off = run(seed, false);
     let recorded = |w: &World| -> usize {
-        w.peers.iter().filter_map(|&h| w.node(h)).map(|n| n.statistics().enabled_count()).sum()
+        w.peers
+            .iter()
+            .filter_map(|&h| w.node(h))
+            .map(|n| n.statistics().enabled_count())
+            .sum()
     };
     println!(
         "on: digest {} records {} prefixes with stats {}; {}",
@@ -27,13 +31,33 @@ fn statistics_on_and_off_give_identical_traces() {
         recorded(&on),
         on.peer_summary()
     );
-    println!("off: digest {} records {} prefixes with stats {}", off.sim.digest(), off.sim.trace().records(), recorded(&off));
-    assert_eq!(recorded(&on), 200, "statistics must really be on in the first run");
+    println!(
+        "off: digest {} records {} prefixes with stats {}",
+        off.sim.digest(),
+        off.sim.trace().records(),
+        recorded(&off)
+    );
+    assert_eq!(
+        recorded(&on),
+        200,
+        "statistics must really be on in the first run"
+    );
     assert_eq!(recorded(&off), 0, "and really off in the second");
     let node = on.node(on.peers[0]).unwrap();
-    let counted: u64 = node.statistics().iter().map(|(_, p)| p.aggregate().num_up).sum();
+    let counted: u64 = node
+        .statistics()
+        .iter()
+        .map(|(_, p)| p.aggregate().num_up)
+        .sum();
     assert!(counted > 0, "the statistics counted messages");
-    assert!(on.sim.trace().records() > 50_000, "a busy run, not a trivial one");
+    assert!(
+        on.sim.trace().records() > 50_000,
+        "a busy run, not a trivial one"
+    );
     assert_eq!(on.sim.stats(), off.sim.stats());
-    assert_eq!(on.sim.digest(), off.sim.digest(), "seed {seed}: statistics changed the run");
+    assert_eq!(
+        on.sim.digest(),
+        off.sim.digest(),
+        "seed {seed}: statistics changed the run"
+    );
 }

@@ -144,7 +144,10 @@ mod tests {
         }
         // Budget 2 per step: [0 skipped, 1] [2, 3] [4 blocked: retried next step] [4, 5] [6].
         assert_eq!(*socket.sent.lock().unwrap(), [1, 2, 3, 4, 5, 6]);
-        assert_eq!(steps, [Step::More, Step::More, Step::More, Step::More, Step::Done]);
+        assert_eq!(
+            steps,
+            [Step::More, Step::More, Step::More, Step::More, Step::Done]
+        );
         assert_eq!(counters.beacon_datagrams_up, 6);
         assert_eq!(counters.send_errors.get(ErrorClass::Pressure), 1);
         // The top port ends the sweep without overflow.

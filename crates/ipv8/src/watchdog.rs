@@ -6,8 +6,11 @@
 //! It asks for a rebind when:
 //!
 //! * a local address appeared or disappeared (after a short debounce: events come in bursts);
-//! * nothing was received for `silence_timeout` while the node has peers (the timeout doubles,
-//!   up to `max_silence_timeout`, while consecutive silence rebinds do not help);
+//! * nothing was received for `silence_timeout` while the node has peers, or while it keeps
+//!   sending (to trackers, say) without hearing anything back (the timeout doubles, up to
+//!   `max_silence_timeout`, while consecutive silence rebinds do not help). The second case
+//!   matters: a deaf node loses its peers to churn after 57.5 s and then only talks to trackers;
+//!   "peers exist" alone would stop watching exactly when it is needed most;
 //! * every send failed for `send_failure_timeout`, with an `Environment` error or towards at
 //!   least two destinations (one unreachable peer is not the socket's fault);
 //! * the wall clock moved differently from the monotonic clock by more than
@@ -29,8 +32,9 @@ pub struct WatchdogConfig {
     /// Master switch. Off: only explicit requests ([`crate::Ipv8Handle::rebind`]) and
     /// socket-breaking errors rebind.
     pub enabled: bool,
-    /// Rebind when nothing was received for this long while the node has verified peers.
-    /// Default 30 s: live peers answer walks every few seconds; churn pings every 10 s.
+    /// Rebind when nothing was received for this long while the node has verified peers or
+    /// kept sending. Default 30 s: live peers answer walks every few seconds and churn pings
+    /// peers silent for 27.5 s; it must stay below churn's 57.5 s drop time.
     pub silence_timeout: Duration,
     /// Upper bound for the silence timeout, which doubles after each silence rebind that
     /// brought no datagram. Default 240 s.
@@ -128,6 +132,8 @@ struct FailStreak {
 pub(crate) struct Watchdog {
     config: WatchdogConfig,
     quiet_since: Instant,
+    /// The last successful send, if any.
+    last_send: Option<Instant>,
     silence_rebinds: u32,
     streak: Option<FailStreak>,
     last_sample: Option<(Instant, SystemTime)>,
@@ -140,6 +146,7 @@ impl Watchdog {
         Self {
             config,
             quiet_since: now,
+            last_send: None,
             silence_rebinds: 0,
             streak: None,
             last_sample: None,
@@ -155,8 +162,15 @@ impl Watchdog {
     }
 
     /// A send succeeded: the failure streak ends.
-    pub(crate) fn on_send_ok(&mut self) {
+    pub(crate) fn on_send_ok(&mut self, now: Instant) {
         self.streak = None;
+        self.last_send = Some(now);
+    }
+
+    /// Whether silence means something: peers should be talking to us, or we talked since the
+    /// last datagram arrived and nobody answered.
+    fn expecting_traffic(&self, has_peers: bool) -> bool {
+        has_peers || self.last_send.is_some_and(|at| at > self.quiet_since)
     }
 
     /// A send to `to` failed with `class`.
@@ -245,7 +259,7 @@ impl Watchdog {
             return Some(RebindReason::NetworkChange);
         }
         let silent_for = now.saturating_duration_since(self.quiet_since);
-        if has_peers && silent_for >= self.silence_timeout() {
+        if self.expecting_traffic(has_peers) && silent_for >= self.silence_timeout() {
             return Some(RebindReason::Silence { silent_for });
         }
         if let Some(streak) = self.streak {
@@ -308,7 +322,7 @@ impl Watchdog {
         if let Some(change) = self.network_change_at {
             at = at.min(change + self.config.network_change_debounce);
         }
-        if has_peers {
+        if self.expecting_traffic(has_peers) {
             at = at.min(self.quiet_since + self.silence_timeout());
         }
         if let Some(streak) = self.streak
@@ -373,6 +387,33 @@ mod tests {
     }
 
     #[test]
+    fn talking_into_the_void_counts_as_silence_too() {
+        let (mut dog, t0, w0) = armed();
+        assert_eq!(
+            dog.poll(t0 + secs(40), w0 + secs(40), false),
+            None,
+            "idle node: fine"
+        );
+        dog.on_datagram(t0 + secs(40));
+        dog.on_send_ok(t0 + secs(41)); // e.g. a bootstrap request nobody answers
+        assert_eq!(
+            dog.deadline(t0 + secs(41), false),
+            t0 + secs(45),
+            "clock sample first"
+        );
+        assert_eq!(dog.poll(t0 + secs(69), w0 + secs(69), false), None);
+        assert_eq!(
+            dog.poll(t0 + secs(70), w0 + secs(70), false),
+            Some(RebindReason::Silence {
+                silent_for: secs(30)
+            })
+        );
+        // An answer ends it.
+        dog.on_datagram(t0 + secs(70));
+        assert_eq!(dog.poll(t0 + secs(200), w0 + secs(200), false), None);
+    }
+
+    #[test]
     fn silence_timeout_is_capped() {
         let (mut dog, t0, _) = armed();
         for _ in 0..40 {
@@ -415,7 +456,7 @@ mod tests {
         // A success in between ends the streak.
         dog.rebound(t0 + secs(10), reason.unwrap());
         dog.on_send_error(t0 + secs(11), addr(1), ErrorClass::Environment);
-        dog.on_send_ok();
+        dog.on_send_ok(t0 + secs(11));
         dog.on_send_error(t0 + secs(12), addr(1), ErrorClass::Environment);
         assert_eq!(dog.poll(t0 + secs(21), w0 + secs(21), false), None);
         assert!(

@@ -1,9 +1,9 @@
 //! The seed's scenario on real loopback sockets: several nodes with statistics on share the
 //! DiscoveryCommunity through a tracker; some peers die (their ports close, so the survivors'
 //! sends draw ICMP port unreachable — one survivor has `IP_RECVERR` on, turning those into
-//! socket errors) and a new one arrives. No survivor ever loses another survivor, every dead
-//! peer is dropped by RandomChurn, and the newcomer is found. Churn timings are shortened
-//! through `NodeConfig` (inactive 2 s, drop 4 s) to keep the test short.
+//! socket errors) and then a new one arrives. No survivor ever loses another survivor, every
+//! dead peer is dropped by RandomChurn, and the newcomer is found. Churn timings (nodes and
+//! tracker) and the bootstrap interval are shortened through `NodeConfig` to keep it short.
 
 mod common;
 
@@ -22,24 +22,36 @@ use tokio::sync::broadcast::error::TryRecvError;
 
 const WITHIN: Duration = Duration::from_secs(30);
 
+const FAST_CHURN: ChurnConfig = ChurnConfig {
+    sample_size: 8,
+    ping_interval: Duration::from_secs(1),
+    inactive_time: Duration::from_secs(2),
+    drop_time: Duration::from_secs(4),
+};
+
 fn config(tracker: SocketAddr) -> NodeConfig {
     let mut discovery = CommunityConfig::discovery();
     for walker in &mut discovery.walkers {
         if let StrategyConfig::RandomChurn(churn) = &mut walker.strategy {
-            *churn = ChurnConfig {
-                sample_size: 8,
-                ping_interval: Duration::from_secs(1),
-                inactive_time: Duration::from_secs(2),
-                drop_time: Duration::from_secs(4),
-            };
+            *churn = FAST_CHURN;
         }
     }
+    let mut bootstrap = BootstrapConfig::trackers(&[tracker]);
+    bootstrap.timeout = Duration::from_secs(2);
     NodeConfig {
         communities: vec![discovery],
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
+        bootstrap,
         statistics: true,
         ..NodeConfig::default()
     }
+}
+
+fn tracker_config() -> NodeConfig {
+    let mut config = NodeConfig::tracker();
+    config.tracker.churn = FAST_CHURN;
+    config.tracker.churn_interval = Duration::from_secs(1);
+    config.tracker.ping_timeout = Duration::from_secs(1);
+    config
 }
 
 fn spawn(config: NodeConfig, seed: u64, ip_recverr: bool) -> Ipv8 {
@@ -69,14 +81,17 @@ fn peers(snapshot: &Snapshot) -> BTreeSet<Mid> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn survivors_keep_each_other_and_churn_drops_the_dead() {
-    let tracker = spawn(NodeConfig::tracker(), 100, false);
+    let tracker = spawn(tracker_config(), 100, false);
     let tracker_addr = address_of(&tracker).await;
     let survivors = [
         spawn(config(tracker_addr), 101, true),
         spawn(config(tracker_addr), 102, false),
         spawn(config(tracker_addr), 103, false),
     ];
-    let mortals = [spawn(config(tracker_addr), 104, false), spawn(config(tracker_addr), 105, false)];
+    let mortals = [
+        spawn(config(tracker_addr), 104, false),
+        spawn(config(tracker_addr), 105, false),
+    ];
     let mut order = Vec::new(); // survivor mids in `survivors` order
     for s in &survivors {
         order.push(mid(s).await);
@@ -91,8 +106,10 @@ async fn survivors_keep_each_other_and_churn_drops_the_dead() {
     // Phase 1: a full mesh of five.
     for (s, me) in survivors.iter().zip(&order) {
         let others: BTreeSet<Mid> = everyone.iter().filter(|m| *m != me).copied().collect();
-        wait_for(s, "the full mesh", Duration::from_secs(60), |snap| peers(snap).is_superset(&others))
-            .await;
+        wait_for(s, "the full mesh", Duration::from_secs(60), |snap| {
+            peers(snap).is_superset(&others)
+        })
+        .await;
     }
     let mut removals: Vec<_> = survivors.iter().map(|s| s.events()).collect();
 
@@ -100,29 +117,32 @@ async fn survivors_keep_each_other_and_churn_drops_the_dead() {
     for m in mortals {
         m.shutdown().await.unwrap();
     }
-    let newcomer = spawn(config(tracker_addr), 106, false);
-    let newcomer_mid = mid(&newcomer).await;
 
-    {
-        let nc = newcomer.handle().clone();
-        let names: Vec<(Mid, &str)> = order.iter().map(|m| (*m, "S")).chain(mortal_mids.iter().map(|m| (*m, "D"))).collect();
-        tokio::spawn(async move {
-            for i in 0..40 {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let Ok(snap) = nc.snapshot().await else { return };
-                let p: Vec<&str> = peers(&snap).iter().map(|m| names.iter().find(|(n, _)| n == m).map_or("?", |(_, s)| *s)).collect();
-                eprintln!("DEBUG newcomer t={i} peers {p:?} walkable {} up {} down {}", snap.overlays[0].walkable_addresses, snap.health.counters.traffic.datagrams_up, snap.health.counters.traffic.datagrams_down);
-            }
-        });
-    }
-    // Phase 3: churn drops the dead, the newcomer is found, no survivor is lost meanwhile.
+    // Phase 3: churn drops the dead (the tracker's too); no survivor is lost meanwhile.
     for (s, me) in survivors.iter().zip(&order) {
         let kept: BTreeSet<Mid> = survivor_mids.iter().filter(|m| *m != me).copied().collect();
-        let snap = wait_for(s, "churn to drop the dead and the newcomer to appear", WITHIN, |snap| {
+        wait_for(s, "churn to drop the dead", WITHIN, |snap| {
             let p = peers(snap);
-            if snap.seq % 200 == 0 { eprintln!("DEBUG {me:?} has {p:?}; dead {mortal_mids:?} new {newcomer_mid:?}"); }
             assert!(p.is_superset(&kept), "a survivor lost a live peer: {p:?}");
-            p.is_disjoint(&mortal_mids) && p.contains(&newcomer_mid)
+            p.is_disjoint(&mortal_mids)
+        })
+        .await;
+    }
+    wait_for(&tracker, "the tracker to forget the dead", WITHIN, |snap| {
+        peers(snap).is_disjoint(&mortal_mids)
+    })
+    .await;
+
+    // Phase 4: a newcomer is introduced by the tracker and found by every survivor.
+    let newcomer = spawn(config(tracker_addr), 106, false);
+    let newcomer_mid = mid(&newcomer).await;
+    for (s, me) in survivors.iter().zip(&order) {
+        let kept: BTreeSet<Mid> = survivor_mids.iter().filter(|m| *m != me).copied().collect();
+        let snap = wait_for(s, "the newcomer to appear", WITHIN, |snap| {
+            let p = peers(snap);
+            assert!(p.is_superset(&kept), "a survivor lost a live peer: {p:?}");
+            assert!(p.is_disjoint(&mortal_mids), "a dead peer came back: {p:?}");
+            p.contains(&newcomer_mid)
         })
         .await;
         assert!(snap.health.is_open, "{:?}", snap.health);
@@ -141,7 +161,10 @@ async fn survivors_keep_each_other_and_churn_drops_the_dead() {
                 Err(TryRecvError::Lagged(n)) => panic!("missed {n} events"),
             }
         }
-        assert_eq!(dropped, mortal_mids, "every dead peer was dropped, once per community");
+        assert_eq!(
+            dropped, mortal_mids,
+            "every dead peer was dropped, once per community"
+        );
         let health = s.snapshot().await.unwrap().health.clone();
         assert_eq!(health.rebinds, 0, "{health:?}");
     }
@@ -159,5 +182,8 @@ async fn survivors_keep_each_other_and_churn_drops_the_dead() {
 }
 
 fn received_any(snapshot: &Snapshot) -> bool {
-    snapshot.statistics.iter().any(|(_, p)| p.aggregate().num_down > 0)
+    snapshot
+        .statistics
+        .iter()
+        .any(|(_, p)| p.aggregate().num_down > 0)
 }

@@ -28,16 +28,25 @@ async fn survives(os: Os, code: i32, class: ErrorClass) {
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     peer.send_to(&probe(PROBE_ID, 1), addr).await.unwrap();
     let what = format!("the datagram after 10 000 × {code} ({os:?})");
-    let snapshot =
-        wait_for(&ipv8, &what, Duration::from_secs(30), |s| received(s, PROBE_ID) == 1).await;
+    let snapshot = wait_for(&ipv8, &what, Duration::from_secs(30), |s| {
+        received(s, PROBE_ID) == 1
+    })
+    .await;
     let health = &snapshot.health;
     let errors = health.counters.recv_errors;
-    assert_eq!(errors.get(class), STORM, "{code} ({os:?}) not counted as {class}: {errors:?}");
+    assert_eq!(
+        errors.get(class),
+        STORM,
+        "{code} ({os:?}) not counted as {class}: {errors:?}"
+    );
     assert_eq!(errors.total(), STORM, "{code} ({os:?}): {errors:?}");
     assert_eq!(socket.pending_recv_errors(), 0);
     assert!(health.is_open, "{code}: {health:?}");
     assert_eq!(health.counters.traffic.datagrams_down, 1);
-    assert_eq!(health.rebinds, 0, "{code}: a per-datagram error must not rebind");
+    assert_eq!(
+        health.rebinds, 0,
+        "{code}: a per-datagram error must not rebind"
+    );
     ipv8.shutdown().await.expect("clean stop");
 }
 
@@ -74,15 +83,17 @@ async fn linux_icmp_errnos_never_stop_the_receive_loop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_storm_does_not_starve_timers_or_commands() {
     let (socket, rebinder) = faulty(Os::Windows);
-    let config = DriverConfig { storm_batches: u32::MAX, ..quiet_driver() };
+    let config = DriverConfig {
+        storm_batches: u32::MAX,
+        ..quiet_driver()
+    };
     let ipv8 = Ipv8Builder::new(isolated_node(), identity(2))
         .rebinders(rebinder, None)
         .driver_config(config)
         .spawn()
         .expect("spawn");
-    let timer = || {
-        ipv8.with_node(|node, now| (now, node.poll_timeout().expect("the walk timer").0))
-    };
+    let timer =
+        || ipv8.with_node(|node, now| (now, node.poll_timeout().expect("the walk timer").0));
     let (_, first_deadline) = timer().await.expect("driver runs");
     socket.push_recv_errors(10054, 500_000_000);
     let mut last_deadline = first_deadline;
@@ -93,7 +104,10 @@ async fn an_error_storm_does_not_starve_timers_or_commands() {
             .expect("a command waited 5 s: the storm starved the command channel")
             .expect("driver runs");
         let overdue = now.saturating_duration_since(deadline);
-        assert!(overdue < Duration::from_secs(1), "timer overdue by {overdue:?} during the storm");
+        assert!(
+            overdue < Duration::from_secs(1),
+            "timer overdue by {overdue:?} during the storm"
+        );
         last_deadline = deadline;
     }
     let left = socket.pending_recv_errors();
@@ -104,9 +118,18 @@ async fn an_error_storm_does_not_starve_timers_or_commands() {
         "walk timer did not advance during the storm ({first_deadline:?} → {last_deadline:?})"
     );
     let snapshot = ipv8.snapshot().await.expect("driver runs");
-    let counted = snapshot.health.counters.recv_errors.get(ErrorClass::StaleReport);
-    assert!(counted > 0 && counted <= handled, "{counted} counted, {handled} returned");
+    let counted = snapshot
+        .health
+        .counters
+        .recv_errors
+        .get(ErrorClass::StaleReport);
+    assert!(
+        counted > 0 && counted <= handled,
+        "{counted} counted, {handled} returned"
+    );
     assert!(snapshot.health.counters.recv_budget_exhausted > 0);
     assert!(snapshot.health.is_open);
-    ipv8.shutdown().await.expect("shutdown is a command too, and is served during the storm");
+    ipv8.shutdown()
+        .await
+        .expect("shutdown is a command too, and is served during the storm");
 }

@@ -31,24 +31,43 @@ fn spawn_node(config: NodeConfig, seed: u64) -> Ipv8 {
 async fn two_nodes_discover_each_other_through_a_tracker() {
     let tracker = spawn_node(NodeConfig::tracker(), 10);
     let tracker_addr = address_of(&tracker).await;
-    let config =
-        NodeConfig { bootstrap: BootstrapConfig::trackers(&[tracker_addr]), ..NodeConfig::default() };
+    let config = NodeConfig {
+        bootstrap: BootstrapConfig::trackers(&[tracker_addr]),
+        ..NodeConfig::default()
+    };
     let a = spawn_node(config.clone(), 11);
     let b = spawn_node(config, 12);
     let a_mid = a.with_node(|node, _| node.my_mid()).await.unwrap();
     let b_mid = b.with_node(|node, _| node.my_mid()).await.unwrap();
     let within = Duration::from_secs(30);
-    let seen_by_a = wait_for(&a, "A to verify B", within, |s| s.network.peer(&b_mid).is_some()).await;
-    let seen_by_b = wait_for(&b, "B to verify A", within, |s| s.network.peer(&a_mid).is_some()).await;
+    let seen_by_a = wait_for(&a, "A to verify B", within, |s| {
+        s.network.peer(&b_mid).is_some()
+    })
+    .await;
+    let seen_by_b = wait_for(&b, "B to verify A", within, |s| {
+        s.network.peer(&a_mid).is_some()
+    })
+    .await;
     for snapshot in [&seen_by_a, &seen_by_b] {
         let health = &snapshot.health;
-        assert!(health.is_open && health.counters.traffic.datagrams_down > 0, "{health:?}");
+        assert!(
+            health.is_open && health.counters.traffic.datagrams_down > 0,
+            "{health:?}"
+        );
         assert_eq!(health.counters.recv_errors.total(), 0, "{health:?}");
         let discovery = &snapshot.overlays[0];
         assert_eq!(discovery.peers.len(), 1, "{discovery:?}");
-        assert!(discovery.statistics.is_some(), "statistics are on by default");
+        assert!(
+            discovery.statistics.is_some(),
+            "statistics are on by default"
+        );
     }
-    assert!(seen_by_a.overlays[0].peers.iter().any(|(mid, _, _)| *mid == b_mid));
+    assert!(
+        seen_by_a.overlays[0]
+            .peers
+            .iter()
+            .any(|(mid, _, _)| *mid == b_mid)
+    );
     for ipv8 in [a, b, tracker] {
         ipv8.shutdown().await.unwrap();
     }
@@ -56,17 +75,21 @@ async fn two_nodes_discover_each_other_through_a_tracker() {
 
 /// Ports that were bound a moment ago and are closed now.
 fn just_closed_ports(n: usize) -> Vec<SocketAddr> {
-    let sockets: Vec<_> =
-        (0..n).map(|_| std::net::UdpSocket::bind("127.0.0.1:0").expect("bind")).collect();
+    let sockets: Vec<_> = (0..n)
+        .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").expect("bind"))
+        .collect();
     sockets.iter().map(|s| s.local_addr().unwrap()).collect()
 }
 
 async fn closed_ports_interleaved_with_live_traffic(ip_recverr: bool) {
     let rebinder = move |previous: Option<SocketAddr>| -> io::Result<UdpSocket> {
         let socket = bind(&BindConfig::v4(previous.map_or(0, |p| p.port())))?.into_tokio()?;
+        #[cfg(target_os = "linux")]
         if ip_recverr {
             ipv8::udp::enable_ip_recverr(&socket)?;
         }
+        #[cfg(not(target_os = "linux"))]
+        assert!(!ip_recverr, "IP_RECVERR exists on Linux only");
         Ok(socket)
     };
     let node = Ipv8Builder::new(isolated_node(), identity(20))
@@ -98,24 +121,37 @@ async fn closed_ports_interleaved_with_live_traffic(ip_recverr: bool) {
     }
     let n = CLOSED_PORTS as u64;
     let what = format!("{n} live datagrams (IP_RECVERR {ip_recverr})");
-    let snapshot = wait_for(&node, &what, Duration::from_secs(30), |s| received(s, 3) == n).await;
+    let snapshot = wait_for(&node, &what, Duration::from_secs(30), |s| {
+        received(s, 3) == n
+    })
+    .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while heard.load(Ordering::Relaxed) < n {
-        assert!(tokio::time::Instant::now() < deadline, "live peer heard {heard:?} of {n}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "live peer heard {heard:?} of {n}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     listener.abort();
     let health = &snapshot.health;
     assert!(health.is_open, "{health:?}");
     assert_eq!(health.rebinds, 0, "{health:?}");
-    assert_eq!(health.counters.send_errors.get(ErrorClass::Pressure), 0, "{health:?}");
+    assert_eq!(
+        health.counters.send_errors.get(ErrorClass::Pressure),
+        0,
+        "{health:?}"
+    );
     if ip_recverr {
         // The ICMP reports did reach the loop (as errors), and were survived.
         let stale = health.counters.recv_errors.get(ErrorClass::StaleReport)
             + health.counters.send_errors.get(ErrorClass::StaleReport);
         assert!(stale > 0, "IP_RECVERR produced no errors: {health:?}");
         // Each send that consumed a pending report was retried once, and got through.
-        assert_eq!(health.counters.send_errors.get(ErrorClass::StaleReport), health.counters.stale_send_retries);
+        assert_eq!(
+            health.counters.send_errors.get(ErrorClass::StaleReport),
+            health.counters.stale_send_retries
+        );
     }
     node.shutdown().await.unwrap();
 }

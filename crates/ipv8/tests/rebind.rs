@@ -31,9 +31,15 @@ async fn recv_one(socket: &UdpSocket) -> Vec<u8> {
 
 #[tokio::test(start_paused = true)]
 async fn persistent_eaddrnotavail_on_send_triggers_a_rebind() {
-    let trackers = [UdpSocket::bind("127.0.0.1:0").await.unwrap(), UdpSocket::bind("127.0.0.1:0").await.unwrap()];
+    let trackers = [
+        UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+    ];
     let addrs: Vec<_> = trackers.iter().map(|t| t.local_addr().unwrap()).collect();
-    let node = NodeConfig { bootstrap: BootstrapConfig::trackers(&addrs), ..NodeConfig::default() };
+    let node = NodeConfig {
+        bootstrap: BootstrapConfig::trackers(&addrs),
+        ..NodeConfig::default()
+    };
     let factory = Recording::new();
     let ipv8 = Ipv8Builder::new(node, identity(3))
         .rebinders(factory.rebinder(&[]), None)
@@ -53,7 +59,10 @@ async fn persistent_eaddrnotavail_on_send_triggers_a_rebind() {
         "{record:?}"
     );
     assert!(record.succeeded);
-    assert!(health.counters.send_errors.get(ErrorClass::PerDestination) >= 2, "{health:?}");
+    assert!(
+        health.counters.send_errors.get(ErrorClass::PerDestination) >= 2,
+        "{health:?}"
+    );
     assert!(first.counts().send >= 2);
     assert_eq!(factory.attempts(), 2);
     // The node re-bootstrapped through the fresh socket: both trackers hear from it.
@@ -62,7 +71,10 @@ async fn persistent_eaddrnotavail_on_send_triggers_a_rebind() {
         assert_eq!(request.get(22), Some(&246), "an introduction-request");
     }
     let health = ipv8.snapshot().await.unwrap().health.clone();
-    assert!(health.is_open && health.counters.traffic.datagrams_up >= 2, "{health:?}");
+    assert!(
+        health.is_open && health.counters.traffic.datagrams_up >= 2,
+        "{health:?}"
+    );
     ipv8.shutdown().await.unwrap();
 }
 
@@ -77,18 +89,34 @@ async fn a_rebind_that_fails_twice_is_retried_until_the_endpoint_recovers() {
         .expect("spawn");
     let before = address_of(&ipv8).await;
     ipv8.rebind().await.unwrap();
-    let failing = wait_for(&ipv8, "a failed attempt", LONG, |s| s.health.rebind_failures >= 1).await;
+    let failing = wait_for(&ipv8, "a failed attempt", LONG, |s| {
+        s.health.rebind_failures >= 1
+    })
+    .await;
     let health = &failing.health;
-    assert!(!health.is_open, "no socket is bound, so not receiving: {health:?}");
-    assert!(health.bound.is_empty() && health.rebind_pending, "{health:?}");
+    assert!(
+        !health.is_open,
+        "no socket is bound, so not receiving: {health:?}"
+    );
+    assert!(
+        health.bound.is_empty() && health.rebind_pending,
+        "{health:?}"
+    );
     assert_eq!(health.last_rebind.map(|r| r.succeeded), Some(false));
 
     let recovered = wait_for(&ipv8, "recovery", LONG, |s| s.health.is_open).await;
     let health = &recovered.health;
-    assert_eq!((health.rebinds, health.rebind_failures), (1, 2), "{health:?}");
+    assert_eq!(
+        (health.rebinds, health.rebind_failures),
+        (1, 2),
+        "{health:?}"
+    );
     assert!(!health.rebind_pending);
     let record = health.last_rebind.expect("recorded");
-    assert_eq!((record.reason, record.succeeded), (RebindReason::Requested, true));
+    assert_eq!(
+        (record.reason, record.succeeded),
+        (RebindReason::Requested, true)
+    );
     assert_eq!(factory.attempts(), 4, "initial bind + 2 failures + success");
     let after = loopback(health.bound[0]);
     assert_eq!(after, before, "the rebind kept the port");
@@ -96,13 +124,20 @@ async fn a_rebind_that_fails_twice_is_retried_until_the_endpoint_recovers() {
     // Traffic flows both ways through the new socket.
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     peer.send_to(&probe(3, 7), after).await.unwrap();
-    wait_for(&ipv8, "a datagram after recovery", LONG, |s| received(s, 3) == 1).await;
+    wait_for(&ipv8, "a datagram after recovery", LONG, |s| {
+        received(s, 3) == 1
+    })
+    .await;
     ipv8.walk_to(peer.local_addr().unwrap()).await.unwrap();
     assert_eq!(recv_one(&peer).await.get(22), Some(&246));
     let handle = ipv8.handle().clone();
     ipv8.shutdown().await.unwrap();
     let last = handle.latest();
-    assert!(!last.health.is_open && last.health.bound.is_empty(), "stopped: {:?}", last.health);
+    assert!(
+        !last.health.is_open && last.health.bound.is_empty(),
+        "stopped: {:?}",
+        last.health
+    );
     assert!(last.seq > recovered.seq);
 }
 
@@ -119,8 +154,24 @@ async fn an_environment_error_on_receive_rebinds_at_once() {
     factory.current().push_recv_errors(100, 1); // ENETDOWN
     let snapshot = wait_for(&ipv8, "a rebind", LONG, |s| s.health.rebinds == 1).await;
     let record = snapshot.health.last_rebind.expect("recorded");
-    assert!(matches!(record.reason, RebindReason::SocketError { class: ErrorClass::Environment, .. }), "{record:?}");
-    assert_eq!(snapshot.health.counters.recv_errors.get(ErrorClass::Environment), 1);
+    assert!(
+        matches!(
+            record.reason,
+            RebindReason::SocketError {
+                class: ErrorClass::Environment,
+                ..
+            }
+        ),
+        "{record:?}"
+    );
+    assert_eq!(
+        snapshot
+            .health
+            .counters
+            .recv_errors
+            .get(ErrorClass::Environment),
+        1
+    );
     assert!(snapshot.health.is_open);
     ipv8.shutdown().await.unwrap();
 }
@@ -132,7 +183,9 @@ async fn a_wall_clock_jump_rebinds() {
     let wall = {
         let offset = Arc::clone(&offset);
         Arc::new(move || {
-            UNIX_EPOCH + Duration::from_secs(1_700_000_000 + offset.load(Ordering::Relaxed)) + start.elapsed()
+            UNIX_EPOCH
+                + Duration::from_secs(1_700_000_000 + offset.load(Ordering::Relaxed))
+                + start.elapsed()
         })
     };
     let ipv8 = Ipv8Builder::new(isolated_node(), identity(6))
@@ -142,11 +195,18 @@ async fn a_wall_clock_jump_rebinds() {
         .spawn()
         .expect("spawn");
     tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_eq!(ipv8.snapshot().await.unwrap().health.rebinds, 0, "steady clocks: no rebind");
+    assert_eq!(
+        ipv8.snapshot().await.unwrap().health.rebinds,
+        0,
+        "steady clocks: no rebind"
+    );
     offset.store(3_600, Ordering::Relaxed); // the machine slept for an hour
     let snapshot = wait_for(&ipv8, "a rebind", LONG, |s| s.health.rebinds == 1).await;
     let record = snapshot.health.last_rebind.expect("recorded");
-    assert!(matches!(record.reason, RebindReason::ClockJump { forward: true, .. }), "{record:?}");
+    assert!(
+        matches!(record.reason, RebindReason::ClockJump { forward: true, .. }),
+        "{record:?}"
+    );
     assert!(snapshot.health.is_open);
     let _: SystemTime = record.at;
     ipv8.shutdown().await.unwrap();

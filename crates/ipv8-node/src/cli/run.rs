@@ -15,7 +15,7 @@ use super::bad_input;
 use crate::config::{LogLevel, Overrides, Settings, validate};
 use crate::node::observe::NodeFacts;
 use crate::node::serve::{ServeOptions, serve};
-use crate::node::{identity, logging, runtime};
+use crate::node::{Shutdown, identity, logging, runtime};
 
 /// Flags of `ipv8 run`; each overrides the config file.
 #[derive(Debug, Args)]
@@ -45,7 +45,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_beacon: bool,
     /// REST API port on 127.0.0.1 (default 8085; 0 = OS pick).
-    #[arg(long, value_name = "PORT", conflicts_with = "no_rest", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "PORT",
+        conflicts_with = "no_rest",
+        allow_negative_numbers = true
+    )]
     pub rest_port: Option<u16>,
     /// No REST API.
     #[arg(long)]
@@ -66,7 +71,9 @@ pub struct RunArgs {
 
 fn detail(err: &crate::config::ConfigError) -> String {
     let text = err.to_string();
-    text.strip_prefix(&format!("{}: ", err.path)).unwrap_or(&text).to_owned()
+    text.strip_prefix(&format!("{}: ", err.path))
+        .unwrap_or(&text)
+        .to_owned()
 }
 
 /// `--bind`.
@@ -86,15 +93,15 @@ pub fn parse_community(text: &str) -> Result<CommunityId, String> {
 
 /// `--log-level`.
 pub fn parse_level(text: &str) -> Result<LogLevel, String> {
-    LogLevel::parse(text).map_err(|m| format!("{m} (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)"))
+    LogLevel::parse(text)
+        .map_err(|m| format!("{m} (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)"))
 }
 
 /// `--walk-interval`.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number (expected a number of seconds, e.g. 0.5)"))?;
+    let value: f64 = text.trim().parse().map_err(|_| {
+        format!("{text:?} is not a number (expected a number of seconds, e.g. 0.5)")
+    })?;
     validate::positive_seconds("--walk-interval", value).map_err(|e| detail(&e))
 }
 
@@ -104,7 +111,10 @@ impl RunArgs {
             port: self.port,
             bind: self.bind,
             // Relative to the working directory, not to the data directory.
-            key_file: self.key_file.as_ref().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+            key_file: self
+                .key_file
+                .as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
             bootstrap: self.bootstrap.clone(),
             communities: self.community.clone(),
             no_default_bootstrap: self.no_default_bootstrap,
@@ -126,7 +136,9 @@ impl RunArgs {
             Some(path) => Settings::from_file(path).map_err(|e| bad_input(e.to_string()))?,
             None => Settings::embedded_default(),
         };
-        settings.apply(&self.overrides()).map_err(|e| bad_input(e.to_string()))?;
+        settings
+            .apply(&self.overrides())
+            .map_err(|e| bad_input(e.to_string()))?;
         settings
             .node
             .validate()
@@ -147,7 +159,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let field = if args.key_file.is_some() {
         "--key-file".to_owned()
     } else {
-        let index = settings.keys.iter().position(|k| k.alias == spec.alias).unwrap_or(0);
+        let index = settings
+            .keys
+            .iter()
+            .position(|k| k.alias == spec.alias)
+            .unwrap_or(0);
         format!("keys[{index}].file")
     };
     let loaded = identity::load(spec, &data_dir, &field)?;
@@ -157,26 +173,36 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mid = Mid::of(loaded.key.public_bin());
     let trackers = settings.node.bootstrap.trackers.len() + settings.node.bootstrap.dns_names.len();
     let driver = DriverConfig {
-        beacon: if settings.beacon { BeaconConfig::default() } else { BeaconConfig::disabled() },
+        beacon: if settings.beacon {
+            BeaconConfig::default()
+        } else {
+            BeaconConfig::disabled()
+        },
         ..DriverConfig::default()
     };
     let identity = KeyIdentity::new(loaded.key).into_arc();
     let options = ServeOptions {
         rest_port: settings.rest.enabled.then_some(settings.rest.port),
         status_json: args.status_json,
-        facts: NodeFacts { role: "run", mid: mid.to_hex(), rest: None },
+        facts: NodeFacts {
+            role: "run",
+            mid: mid.to_hex(),
+            rest: None,
+        },
         trackers,
     };
     runtime()?.block_on(async move {
+        // Before anything can be printed: a SIGTERM from then on shuts down cleanly.
+        let shutdown = Shutdown::install()?;
         let mut builder = Ipv8Builder::new(settings.node.clone(), identity).driver_config(driver);
         let mut interfaces = settings.interfaces.iter().cloned();
         if let Some(first) = interfaces.next() {
             builder = builder.bind_v4(first);
         }
         builder = builder.bind_v6(interfaces.next());
-        let ipv8 = builder
-            .spawn()
-            .map_err(|e| anyhow::anyhow!("binding the UDP socket ({:?}): {e}", settings.interfaces))?;
-        serve(ipv8, options).await
+        let ipv8 = builder.spawn().map_err(|e| {
+            anyhow::anyhow!("binding the UDP socket ({:?}): {e}", settings.interfaces)
+        })?;
+        serve(ipv8, options, shutdown).await
     })
 }

@@ -38,7 +38,10 @@ pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
     })?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
     stream
         .take(MAX_RESPONSE)
@@ -53,7 +56,8 @@ pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
     if status.split_whitespace().nth(1) != Some("200") {
         anyhow::bail!("GET {path}: {status}");
     }
-    serde_json::from_slice(&raw[split + 4..]).with_context(|| format!("GET {path}: body is not JSON"))
+    serde_json::from_slice(&raw[split + 4..])
+        .with_context(|| format!("GET {path}: body is not JSON"))
 }
 
 /// Runs `ipv8 status`.
@@ -65,7 +69,11 @@ pub fn run(args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let overlays = get_json(args.rest_port, "/overlays")?;
     let network = get_json(args.rest_port, "/network")?;
     if args.json {
-        writeln!(out, "{}", json!({ "health": health, "overlays": overlays, "network": network }))?;
+        writeln!(
+            out,
+            "{}",
+            json!({ "health": health, "overlays": overlays, "network": network })
+        )?;
     } else {
         summary(out, &health, &overlays, &network)?;
     }
@@ -86,25 +94,52 @@ fn counts(v: &Value) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    if parts.is_empty() { "none".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// The human summary.
-fn summary(out: &mut dyn Write, health: &Value, overlays: &Value, network: &Value) -> anyhow::Result<()> {
-    let bound: Vec<&str> = health["bound"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let state = if health["receiving"].as_bool() == Some(true) { "receiving" } else { "NOT receiving" };
+fn summary(
+    out: &mut dyn Write,
+    health: &Value,
+    overlays: &Value,
+    network: &Value,
+) -> anyhow::Result<()> {
+    let bound: Vec<&str> = health["bound"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let state = if health["receiving"].as_bool() == Some(true) {
+        "receiving"
+    } else {
+        "NOT receiving"
+    };
     let last = match health["last_receive_age"].as_f64() {
         Some(age) => format!("last datagram {age:.1} s ago"),
         None => "nothing received yet".to_owned(),
     };
-    writeln!(out, "node: {state} on {} (uptime {:.0} s, {last})", bound.join(", "), num(&health["uptime"]))?;
+    writeln!(
+        out,
+        "node: {state} on {} (uptime {:.0} s, {last})",
+        bound.join(", "),
+        num(&health["uptime"])
+    )?;
     let peers = network["peers"].as_object().map_or(0, serde_json::Map::len);
     writeln!(out, "peers: {peers} verified")?;
     for o in overlays["overlays"].as_array().into_iter().flatten() {
-        let target = o["strategies"].as_array().and_then(|s| s.first()).map_or(-1.0, |s| num(&s["target_peers"]));
+        let target = o["strategies"]
+            .as_array()
+            .and_then(|s| s.first())
+            .map_or(-1.0, |s| num(&s["target_peers"]));
         let boot = &health["bootstrap"][o["overlay_name"].as_str().unwrap_or_default()];
         let boot = match boot["state"].as_str() {
-            Some("waiting") => format!("bootstrap waiting ({} unanswered rounds)", num(&boot["attempts"])),
+            Some("waiting") => format!(
+                "bootstrap waiting ({} unanswered rounds)",
+                num(&boot["attempts"])
+            ),
             Some(state) => format!("bootstrap {state}"),
             None => String::new(),
         };
@@ -130,6 +165,10 @@ fn summary(out: &mut dyn Write, health: &Value, overlays: &Value, network: &Valu
         counts(&health["errors"]["send"])
     )?;
     writeln!(out, "drops: {}", counts(&health["drops"]))?;
-    writeln!(out, "rebinds: {} ({} failed)", health["rebinds"], health["rebind_failures"])?;
+    writeln!(
+        out,
+        "rebinds: {} ({} failed)",
+        health["rebinds"], health["rebind_failures"]
+    )?;
     Ok(())
 }

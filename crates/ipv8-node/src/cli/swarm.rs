@@ -19,7 +19,7 @@ use ipv8_wire::CommunityId;
 use serde_json::{Value, json};
 
 use super::run::parse_community;
-use crate::node::{logging, runtime, shutdown_signal};
+use crate::node::{Shutdown, logging, runtime};
 
 /// Flags of `ipv8 swarm`.
 #[derive(Debug, Args)]
@@ -49,9 +49,16 @@ struct Totals {
 }
 
 fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
-    let mut t = Totals { errors: ErrorClass::ALL.iter().map(|c| (*c, 0)).collect(), ..Totals::default() };
+    let mut t = Totals {
+        errors: ErrorClass::ALL.iter().map(|c| (*c, 0)).collect(),
+        ..Totals::default()
+    };
     for s in snapshots {
-        let peers = s.overlays.iter().find(|o| o.id == community).map_or(0, |o| o.peers.len());
+        let peers = s
+            .overlays
+            .iter()
+            .find(|o| o.id == community)
+            .map_or(0, |o| o.peers.len());
         t.peers.push(peers);
         let c = &s.health.counters;
         t.datagrams_up += c.traffic.datagrams_up;
@@ -70,16 +77,35 @@ fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
 }
 
 fn median(sorted: &[usize]) -> usize {
-    if sorted.is_empty() { 0 } else { sorted[sorted.len() / 2] }
+    if sorted.is_empty() {
+        0
+    } else {
+        sorted[sorted.len() / 2]
+    }
 }
 
 fn errors_json(t: &Totals) -> Value {
-    Value::Object(t.errors.iter().filter(|(_, n)| *n > 0).map(|(c, n)| (c.as_str().to_owned(), Value::from(*n))).collect())
+    Value::Object(
+        t.errors
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(c, n)| (c.as_str().to_owned(), Value::from(*n)))
+            .collect(),
+    )
 }
 
 fn errors_text(t: &Totals) -> String {
-    let parts: Vec<String> = t.errors.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{c} {n}")).collect();
-    if parts.is_empty() { "none".to_owned() } else { parts.join(", ") }
+    let parts: Vec<String> = t
+        .errors
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Runs the swarm and prints its lines to `out`.
@@ -93,19 +119,31 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn driver_config() -> DriverConfig {
-    DriverConfig { beacon: BeaconConfig::disabled(), watch_interfaces: false, ..DriverConfig::default() }
+    DriverConfig {
+        beacon: BeaconConfig::disabled(),
+        watch_interfaces: false,
+        ..DriverConfig::default()
+    }
 }
 
 fn loopback() -> BindConfig {
-    BindConfig { ip: Ipv4Addr::LOCALHOST.into(), port: 0, ..BindConfig::v4(0) }
+    BindConfig {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        ..BindConfig::v4(0)
+    }
 }
 
 async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut shutdown = Shutdown::install()?;
     let community = args.community.unwrap_or(CommunityId::DISCOVERY);
-    let tracker = Ipv8Builder::new(NodeConfig::tracker(), KeyIdentity::new(PrivateKey::generate()).into_arc())
-        .bind_v4(loopback())
-        .driver_config(driver_config())
-        .spawn()?;
+    let tracker = Ipv8Builder::new(
+        NodeConfig::tracker(),
+        KeyIdentity::new(PrivateKey::generate()).into_arc(),
+    )
+    .bind_v4(loopback())
+    .driver_config(driver_config())
+    .spawn()?;
     let tracker_addr: SocketAddr = *tracker
         .snapshot()
         .await?
@@ -138,7 +176,11 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.json {
         writeln!(out, "{header}")?;
     } else {
-        writeln!(out, "swarm: {} nodes around tracker {tracker_addr}, community {community}, {} s", args.nodes, args.seconds)?;
+        writeln!(
+            out,
+            "swarm: {} nodes around tracker {tracker_addr}, community {community}, {} s",
+            args.nodes, args.seconds
+        )?;
     }
     out.flush()?;
 
@@ -147,25 +189,31 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     tick.tick().await;
     let mut last = Totals::default();
     let mut best_median = 0;
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
     let mut interrupted = false;
     for second in 1..=args.seconds {
         tokio::select! {
-            () = &mut signal => { interrupted = true; break; }
+            () = shutdown.recv() => { interrupted = true; break; }
             _ = tick.tick() => {}
         }
         let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
         let t = totals(&snapshots, community);
         let up = t.datagrams_up.saturating_sub(last.datagrams_up);
         let down = t.datagrams_down.saturating_sub(last.datagrams_down);
-        let (min, med, max) = (t.peers.first().copied().unwrap_or(0), median(&t.peers), t.peers.last().copied().unwrap_or(0));
+        let (min, med, max) = (
+            t.peers.first().copied().unwrap_or(0),
+            median(&t.peers),
+            t.peers.last().copied().unwrap_or(0),
+        );
         best_median = best_median.max(med);
         if args.json {
             let line = json!({ "event": "tick", "t": second, "peers": { "min": min, "median": med, "max": max }, "datagrams_per_s": { "up": up, "down": down }, "errors": errors_json(&t), "receiving": t.receiving });
             writeln!(out, "{line}")?;
         } else {
-            writeln!(out, "t={second:>4}s  peers/node min {min:>3} median {med:>3} max {max:>3}  datagrams/s out {up:>6} in {down:>6}  errors: {}", errors_text(&t))?;
+            writeln!(
+                out,
+                "t={second:>4}s  peers/node min {min:>3} median {med:>3} max {max:>3}  datagrams/s out {up:>6} in {down:>6}  errors: {}",
+                errors_text(&t)
+            )?;
         }
         out.flush()?;
         last = t;
@@ -173,7 +221,11 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let elapsed = start.elapsed().as_secs_f64();
     let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
     let t = totals(&snapshots, community);
-    let (min, med, max) = (t.peers.first().copied().unwrap_or(0), median(&t.peers), t.peers.last().copied().unwrap_or(0));
+    let (min, med, max) = (
+        t.peers.first().copied().unwrap_or(0),
+        median(&t.peers),
+        t.peers.last().copied().unwrap_or(0),
+    );
     let tracker_peers = tracker.latest().peer_count();
     for node in nodes {
         let _ = node.shutdown().await;
@@ -196,7 +248,12 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(
             out,
             "summary: {} nodes, {elapsed:.1} s: peers/node min {min} median {med} max {max} (best median {best_median}); datagrams out {} in {}; errors: {}; {} of {} nodes receiving",
-            args.nodes, t.datagrams_up, t.datagrams_down, errors_text(&t), t.receiving, args.nodes
+            args.nodes,
+            t.datagrams_up,
+            t.datagrams_down,
+            errors_text(&t),
+            t.receiving,
+            args.nodes
         )?;
     }
     Ok(())

@@ -15,13 +15,18 @@ use super::run::{parse_ip, parse_level};
 use crate::config::{KeySource, KeySpec, KeyType, LogLevel};
 use crate::node::observe::NodeFacts;
 use crate::node::serve::{ServeOptions, serve};
-use crate::node::{identity, logging, runtime};
+use crate::node::{Shutdown, identity, logging, runtime};
 
 /// Flags of `ipv8 tracker`.
 #[derive(Debug, Args)]
 pub struct TrackerArgs {
     /// UDP port to serve on (no fallback to another port: clients are told this one).
-    #[arg(long, value_name = "PORT", default_value_t = 8090, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 8090,
+        allow_negative_numbers = true
+    )]
     pub port: u16,
     /// Local address to bind (0.0.0.0 or ::).
     #[arg(long, value_name = "IP", value_parser = parse_ip)]
@@ -60,20 +65,34 @@ pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
     };
     let mid = Mid::of(key.public_bin());
     let ip = args.bind.unwrap_or(IpAddr::from([0u8; 4]));
-    let bind = BindConfig { ip, port: args.port, port_fallback_attempts: 0, ..BindConfig::v4(args.port) };
-    let driver = DriverConfig { beacon: BeaconConfig::disabled(), ..DriverConfig::default() };
+    let bind = BindConfig {
+        ip,
+        port: args.port,
+        port_fallback_attempts: 0,
+        ..BindConfig::v4(args.port)
+    };
+    let driver = DriverConfig {
+        beacon: BeaconConfig::disabled(),
+        ..DriverConfig::default()
+    };
     let options = ServeOptions {
         rest_port: args.rest_port,
         status_json: args.status_json,
-        facts: NodeFacts { role: "tracker", mid: mid.to_hex(), rest: None },
+        facts: NodeFacts {
+            role: "tracker",
+            mid: mid.to_hex(),
+            rest: None,
+        },
         trackers: 0,
     };
     runtime()?.block_on(async move {
+        // Before anything can be printed: a SIGTERM from then on shuts down cleanly.
+        let shutdown = Shutdown::install()?;
         let ipv8 = Ipv8Builder::new(NodeConfig::tracker(), KeyIdentity::new(key).into_arc())
             .bind_v4(bind)
             .driver_config(driver)
             .spawn()
             .map_err(|e| anyhow::anyhow!("binding UDP {ip} port {}: {e}", args.port))?;
-        serve(ipv8, options).await
+        serve(ipv8, options, shutdown).await
     })
 }

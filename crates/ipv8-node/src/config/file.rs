@@ -203,6 +203,8 @@ pub fn parse(text: &str) -> Result<FileConfig, ConfigError> {
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = path_string(err.path());
         let inner = err.into_inner();
+        // No key path: the text is not valid TOML at all.
+        let path = if path.is_empty() { "TOML syntax".to_owned() } else { path };
         let line = inner.span().map(|span| line_of(text, span.start));
         ConfigError::new(path, clean_message(inner.message())).at_line(line)
     })
@@ -272,8 +274,8 @@ mod tests {
     #[test]
     fn init_tables_are_checked_with_the_full_path() {
         let table: toml::Table = toml::from_str("timeout = \"slow\"").unwrap();
-        let err = parse_init::<RandomWalkInit>(Some(&table), "overlays[0].walkers[0].init")
-            .unwrap_err();
+        let err =
+            parse_init::<RandomWalkInit>(Some(&table), "overlays[0].walkers[0].init").unwrap_err();
         assert_eq!(err.path, "overlays[0].walkers[0].init.timeout");
         let table: toml::Table = toml::from_str("timeout = 3").unwrap();
         let init = parse_init::<RandomWalkInit>(Some(&table), "x").unwrap();

@@ -45,7 +45,12 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { file: None, line: None, path: path.into(), message: message.into() }
+        Self {
+            file: None,
+            line: None,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     /// The same error at `line`.
@@ -72,12 +77,16 @@ impl fmt::Display for ConfigError {
             }
             f.write_str(": ")?;
         }
-        let path = if self.path.is_empty() { "(top level)" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "(top level)"
+        } else {
+            &self.path
+        };
         write!(f, "{path}: {}", self.message)?;
-        if !self.message.starts_with("unknown field") {
-            if let Some(form) = expected_form(&self.path) {
-                write!(f, " (expected {form})")?;
-            }
+        if !self.message.starts_with("unknown field")
+            && let Some(form) = expected_form(&self.path)
+        {
+            write!(f, " (expected {form})")?;
         }
         Ok(())
     }
@@ -99,7 +108,9 @@ fn expected_form(path: &str) -> Option<&'static str> {
     }
     let last = generic.rsplit('.').next().unwrap_or("");
     Some(match (generic.as_str(), last) {
-        ("--port" | "--rest-port" | "rest.port" | "interfaces.port", _) => "an integer port 0-65535",
+        ("--port" | "--rest-port" | "rest.port" | "interfaces.port", _) => {
+            "an integer port 0-65535"
+        }
         ("--bind" | "interfaces.ip", _) => "an IP address such as 0.0.0.0 or ::",
         ("interfaces.interface", _) => "\"UDPIPv4\" or \"UDPIPv6\"",
         ("--bootstrap", _) | (_, "ip_addresses") => "\"ip:port\", e.g. \"130.161.119.206:6421\"",
@@ -109,13 +120,20 @@ fn expected_form(path: &str) -> Option<&'static str> {
         ("overlays.walkers.strategy", _) => {
             "\"RandomWalk\", \"EdgeWalk\", \"RandomChurn\" or \"PeriodicSimilarity\""
         }
-        ("overlays.bootstrappers.class", _) => "\"DispersyBootstrapper\" or \"UDPBroadcastBootstrapper\"",
+        ("overlays.bootstrappers.class", _) => {
+            "\"DispersyBootstrapper\" or \"UDPBroadcastBootstrapper\""
+        }
         ("overlays.walkers.peers", _) => "an integer peer target, -1 = always",
         ("max_peers" | "overlays.initialize.max_peers", _) => "an integer >= 0, or -1 for no limit",
         ("--walk-interval" | "walker_interval", _)
-        | (_, "timeout" | "target_interval" | "edge_timeout" | "ping_interval" | "inactive_time"
-        | "drop_time" | "bootstrap_timeout") => "a number of seconds, e.g. 0.5",
-        (_, "window_size" | "edge_length" | "neighborhood_size" | "sample_size") => "a positive integer",
+        | (
+            _,
+            "timeout" | "target_interval" | "edge_timeout" | "ping_interval" | "inactive_time"
+            | "drop_time" | "bootstrap_timeout",
+        ) => "a number of seconds, e.g. 0.5",
+        (_, "window_size" | "edge_length" | "neighborhood_size" | "sample_size") => {
+            "a positive integer"
+        }
         (_, "reset_chance") => "an integer 0-255",
         ("--log-level" | "logger.level", _) => "DEBUG, INFO, WARNING, ERROR or CRITICAL",
         ("keys.generation", _) => "curve25519, very-low, low, medium or high",
@@ -251,7 +269,10 @@ impl Settings {
                 ..NodeConfig::default()
             },
             beacon: true,
-            rest: RestSettings { enabled: true, port: DEFAULT_REST_PORT },
+            rest: RestSettings {
+                enabled: true,
+                port: DEFAULT_REST_PORT,
+            },
             log_level: LogLevel::Info,
             data_dir: None,
         }
@@ -302,10 +323,16 @@ impl Settings {
         }
         if o.no_default_bootstrap {
             let boot = &mut self.node.bootstrap;
-            boot.trackers
-                .retain(|t| !DEFAULT_TRACKER_IPS.iter().any(|(ip, port)| *t == SocketAddr::from((*ip, *port))));
-            boot.dns_names
-                .retain(|(h, p)| !DEFAULT_TRACKER_NAMES.iter().any(|(dh, dp)| h == dh && p == dp));
+            boot.trackers.retain(|t| {
+                !DEFAULT_TRACKER_IPS
+                    .iter()
+                    .any(|(ip, port)| *t == SocketAddr::from((*ip, *port)))
+            });
+            boot.dns_names.retain(|(h, p)| {
+                !DEFAULT_TRACKER_NAMES
+                    .iter()
+                    .any(|(dh, dp)| h == dh && p == dp)
+            });
         }
         for addr in &o.bootstrap {
             if !self.node.bootstrap.trackers.contains(addr) {
@@ -319,7 +346,10 @@ impl Settings {
         }
         for id in &o.communities {
             if self.node.communities.iter().any(|c| c.id == *id) {
-                return Err(ConfigError::new("--community", format!("community {id} is already configured")));
+                return Err(ConfigError::new(
+                    "--community",
+                    format!("community {id} is already configured"),
+                ));
             }
             let mut plain = CommunityConfig::plain(*id, "Community");
             plain.use_beacon = self.beacon;
@@ -355,7 +385,11 @@ impl Settings {
         let index = match self.interfaces.iter().position(|b| b.ip.is_ipv6() == v6) {
             Some(i) => i,
             None => {
-                self.interfaces.push(if v6 { BindConfig::v6(DEFAULT_PORT) } else { BindConfig::v4(DEFAULT_PORT) });
+                self.interfaces.push(if v6 {
+                    BindConfig::v6(DEFAULT_PORT)
+                } else {
+                    BindConfig::v4(DEFAULT_PORT)
+                });
                 self.interfaces.len() - 1
             }
         };
@@ -365,7 +399,9 @@ impl Settings {
     /// The data directory: the configured one, else `dirs::data_dir()/ipv8-rs`.
     pub fn data_dir(&self) -> PathBuf {
         self.data_dir.clone().unwrap_or_else(|| {
-            dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("ipv8-rs")
+            dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("ipv8-rs")
         })
     }
 
@@ -421,7 +457,11 @@ mod tests {
         assert_eq!(s.node.bootstrap.dns_names.len(), 7);
         assert!(s.node.statistics && s.beacon && s.rest.enabled);
         assert_eq!(s.interfaces[0].port, 8090);
-        assert_eq!(Settings::from_toml("").unwrap(), s, "an empty file is the default");
+        assert_eq!(
+            Settings::from_toml("").unwrap(),
+            s,
+            "an empty file is the default"
+        );
     }
 
     #[test]
@@ -445,7 +485,10 @@ mod tests {
         assert!(!s.beacon && s.node.communities.iter().all(|c| !c.use_beacon));
         assert_eq!(s.node.communities.len(), 2);
         assert!(!s.rest.enabled);
-        let dup = Overrides { communities: vec![CommunityId::DISCOVERY], ..Overrides::default() };
+        let dup = Overrides {
+            communities: vec![CommunityId::DISCOVERY],
+            ..Overrides::default()
+        };
         assert_eq!(s.apply(&dup).unwrap_err().path, "--community");
     }
 
@@ -454,14 +497,23 @@ mod tests {
         let text = include_str!("../../../../config.example.toml");
         let s = Settings::from_toml(text).expect("config.example.toml parses");
         let d = Settings::embedded_default();
-        assert_eq!(s.node.communities[0], d.node.communities[0], "the example spells out the default");
+        assert_eq!(
+            s.node.communities[0], d.node.communities[0],
+            "the example spells out the default"
+        );
         assert_eq!(s.node.bootstrap, d.node.bootstrap);
-        assert_eq!((s.node.walk_interval, s.node.statistics), (d.node.walk_interval, true));
+        assert_eq!(
+            (s.node.walk_interval, s.node.statistics),
+            (d.node.walk_interval, true)
+        );
         assert_eq!(s.keys, d.keys);
         assert_eq!(s.interfaces, d.interfaces);
         assert_eq!(s.rest, d.rest);
         let plain = &s.node.communities[1];
-        assert_eq!(plain.id.to_string(), "6decb1e10678b4819a774153cc0bc785384923ec");
+        assert_eq!(
+            plain.id.to_string(),
+            "6decb1e10678b4819a774153cc0bc785384923ec"
+        );
         assert_eq!(plain.name, "PyPeerCommunity");
         assert_eq!(plain.walkers[0].strategy.name(), "EdgeWalk");
         assert!(plain.use_trackers && !plain.use_beacon);
@@ -475,6 +527,9 @@ mod tests {
             "overlays[1].walkers[0].peers: 9999999999 is out of range (expected an integer peer target, -1 = always)"
         );
         let err = err.in_file(Path::new("a.toml")).at_line(Some(4));
-        assert!(err.to_string().starts_with("config file a.toml line 4: overlays[1]"));
+        assert!(
+            err.to_string()
+                .starts_with("config file a.toml line 4: overlays[1]")
+        );
     }
 }

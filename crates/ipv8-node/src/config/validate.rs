@@ -21,8 +21,8 @@ use super::file::{
     NoInit, OverlayEntry, RandomChurnInit, RandomWalkInit, WalkerEntry,
 };
 use super::{
-    ConfigError, DEFAULT_KEY_FILE, DEFAULT_REST_PORT, KeySource, KeySpec,
-    KeyType, LogLevel, RestSettings, Settings,
+    ConfigError, DEFAULT_KEY_FILE, DEFAULT_REST_PORT, KeySource, KeySpec, KeyType, LogLevel,
+    RestSettings, Settings,
 };
 
 /// Checks `file` and builds the settings it describes (py-ipv8 defaults for what is missing).
@@ -55,17 +55,32 @@ pub fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
     };
     let mut bootstrap_timeout: Option<(String, Duration)> = None;
     let mut key_alias: Option<(String, String)> = None;
-    let overlays = match file.overlays {
-        Some(entries) => entries,
-        None => return default_settings(keys, interfaces, node, &file.logger, file.rest, file.working_directory),
+    let Some(overlays) = file.overlays else {
+        return default_settings(
+            keys,
+            interfaces,
+            node,
+            &file.logger,
+            file.rest,
+            file.working_directory,
+        );
     };
     for (i, entry) in overlays.iter().enumerate() {
         let base = format!("overlays[{i}]");
-        let community = overlay(entry, &base, default_max_peers, &mut node.bootstrap, &mut bootstrap_timeout)?;
+        let community = overlay(
+            entry,
+            &base,
+            default_max_peers,
+            &mut node.bootstrap,
+            &mut bootstrap_timeout,
+        )?;
         if let Some(j) = node.communities.iter().position(|c| c.id == community.id) {
             return Err(ConfigError::new(
                 format!("{base}.id"),
-                format!("community {} is already configured by overlays[{j}]", community.id),
+                format!(
+                    "community {} is already configured by overlays[{j}]",
+                    community.id
+                ),
             ));
         }
         let alias = entry.key.clone().unwrap_or_else(|| keys[0].alias.clone());
@@ -137,7 +152,10 @@ fn keys(entries: &[KeyEntry]) -> Result<Vec<KeySpec>, ConfigError> {
     for (i, entry) in entries.iter().enumerate() {
         let base = format!("keys[{i}]");
         if entry.alias.is_empty() {
-            return Err(ConfigError::new(format!("{base}.alias"), "must not be empty"));
+            return Err(ConfigError::new(
+                format!("{base}.alias"),
+                "must not be empty",
+            ));
         }
         if specs.iter().any(|s| s.alias == entry.alias) {
             return Err(ConfigError::new(
@@ -152,13 +170,20 @@ fn keys(entries: &[KeyEntry]) -> Result<Vec<KeySpec>, ConfigError> {
                     "give either `generation` or `bin`, not both",
                 ));
             }
-            (Some(generation), None) => KeySource::Generate(key_type(&format!("{base}.generation"), generation)?),
+            (Some(generation), None) => {
+                KeySource::Generate(key_type(&format!("{base}.generation"), generation)?)
+            }
             (None, Some(bin)) => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(bin.trim())
-                    .map_err(|err| ConfigError::new(format!("{base}.bin"), format!("not base64: {err}")))?;
+                    .map_err(|err| {
+                        ConfigError::new(format!("{base}.bin"), format!("not base64: {err}"))
+                    })?;
                 ipv8_crypto::PrivateKey::from_bin(&bytes).map_err(|err| {
-                    ConfigError::new(format!("{base}.bin"), format!("not a private key bin: {err}"))
+                    ConfigError::new(
+                        format!("{base}.bin"),
+                        format!("not a private key bin: {err}"),
+                    )
                 })?;
                 KeySource::Bin(bytes)
             }
@@ -169,7 +194,11 @@ fn keys(entries: &[KeyEntry]) -> Result<Vec<KeySpec>, ConfigError> {
             Some("") => None,
             Some(path) => Some(PathBuf::from(path)),
         };
-        specs.push(KeySpec { alias: entry.alias.clone(), source, file });
+        specs.push(KeySpec {
+            alias: entry.alias.clone(),
+            source,
+            file,
+        });
     }
     Ok(specs)
 }
@@ -182,13 +211,19 @@ pub fn key_type(path: &str, name: &str) -> Result<KeyType, ConfigError> {
         "low" => Ok(KeyType::Low),
         "medium" => Ok(KeyType::Medium),
         "high" => Ok(KeyType::High),
-        other => Err(ConfigError::new(path, format!("unknown key generation {other:?}"))),
+        other => Err(ConfigError::new(
+            path,
+            format!("unknown key generation {other:?}"),
+        )),
     }
 }
 
 fn interfaces(entries: &[file::InterfaceEntry]) -> Result<Vec<BindConfig>, ConfigError> {
     if entries.is_empty() {
-        return Err(ConfigError::new("interfaces", "at least one interface is needed"));
+        return Err(ConfigError::new(
+            "interfaces",
+            "at least one interface is needed",
+        ));
     }
     let mut binds: Vec<BindConfig> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
@@ -224,7 +259,11 @@ fn interfaces(entries: &[file::InterfaceEntry]) -> Result<Vec<BindConfig>, Confi
                 format!("only one {} interface is supported", entry.interface),
             ));
         }
-        binds.push(BindConfig { ip, port, ..BindConfig::v4(port) });
+        binds.push(BindConfig {
+            ip,
+            port,
+            ..BindConfig::v4(port)
+        });
     }
     Ok(binds)
 }
@@ -250,26 +289,35 @@ fn overlay(
         }
         "Community" => {
             let Some(hex_id) = &entry.id else {
-                return Err(ConfigError::new(format!("{base}.id"), "missing: a plain Community is joined by its id"));
+                return Err(ConfigError::new(
+                    format!("{base}.id"),
+                    "missing: a plain Community is joined by its id",
+                ));
             };
             let id = community_id(&format!("{base}.id"), hex_id)?;
             CommunityConfig::plain(id, entry.name.as_deref().unwrap_or("Community"))
         }
-        "HiddenTunnelCommunity" | "TunnelCommunity" | "DHTDiscoveryCommunity" | "AttestationCommunity"
+        "HiddenTunnelCommunity"
+        | "TunnelCommunity"
+        | "DHTDiscoveryCommunity"
+        | "AttestationCommunity"
         | "IdentityCommunity" => {
             return Err(ConfigError::new(
                 format!("{base}.class"),
                 format!("{} is not implemented by ipv8-rs", entry.class),
             ));
         }
-        other => return Err(ConfigError::new(format!("{base}.class"), format!("unknown overlay class {other:?}"))),
+        other => {
+            return Err(ConfigError::new(
+                format!("{base}.class"),
+                format!("unknown overlay class {other:?}"),
+            ));
+        }
     };
     let discovery = community.kind == CommunityKind::Discovery;
     community.max_peers = default_max_peers;
-    if let Some(init) = &entry.initialize {
-        if let Some(value) = init.max_peers {
-            community.max_peers = max_peers(&format!("{base}.initialize.max_peers"), value)?;
-        }
+    if let Some(value) = entry.initialize.as_ref().and_then(|init| init.max_peers) {
+        community.max_peers = max_peers(&format!("{base}.initialize.max_peers"), value)?;
     }
     if let Some(walkers) = &entry.walkers {
         community.walkers = walkers
@@ -279,7 +327,10 @@ fn overlay(
             .collect::<Result<_, _>>()?;
     }
     // py-ipv8's default block is one DispersyBootstrapper with the default trackers.
-    let default_boot = [BootstrapperEntry { class: "DispersyBootstrapper".to_owned(), init: None }];
+    let default_boot = [BootstrapperEntry {
+        class: "DispersyBootstrapper".to_owned(),
+        init: None,
+    }];
     let boots = entry.bootstrappers.as_deref().unwrap_or(&default_boot);
     community.use_trackers = false;
     community.use_beacon = false;
@@ -287,12 +338,14 @@ fn overlay(
         let path = format!("{base}.bootstrappers[{j}]");
         match boot.class.as_str() {
             "DispersyBootstrapper" => {
-                let init: DispersyInit = file::parse_init(boot.init.as_ref(), &format!("{path}.init"))?;
+                let init: DispersyInit =
+                    file::parse_init(boot.init.as_ref(), &format!("{path}.init"))?;
                 dispersy(&init, &format!("{path}.init"), bootstrap, bootstrap_timeout)?;
                 community.use_trackers = true;
             }
             "UDPBroadcastBootstrapper" => {
-                let init: BroadcastInit = file::parse_init(boot.init.as_ref(), &format!("{path}.init"))?;
+                let init: BroadcastInit =
+                    file::parse_init(boot.init.as_ref(), &format!("{path}.init"))?;
                 if let Some(t) = init.bootstrap_timeout {
                     positive_seconds(&format!("{path}.init.bootstrap_timeout"), t)?;
                 }
@@ -318,23 +371,49 @@ fn walker(entry: &WalkerEntry, base: &str, discovery: bool) -> Result<WalkerConf
             let d = RandomWalkConfig::default();
             StrategyConfig::RandomWalk(RandomWalkConfig {
                 timeout: opt_seconds(&format!("{init_path}.timeout"), i.timeout, d.timeout)?,
-                window_size: opt_count(&format!("{init_path}.window_size"), i.window_size, d.window_size, 0)?,
+                window_size: opt_count(
+                    &format!("{init_path}.window_size"),
+                    i.window_size,
+                    d.window_size,
+                    0,
+                )?,
                 reset_chance: match i.reset_chance {
                     Some(v) => u8::try_from(v).map_err(|_| {
-                        ConfigError::new(format!("{init_path}.reset_chance"), format!("{v} is out of range"))
+                        ConfigError::new(
+                            format!("{init_path}.reset_chance"),
+                            format!("{v} is out of range"),
+                        )
                     })?,
                     None => d.reset_chance,
                 },
-                target_interval: opt_seconds(&format!("{init_path}.target_interval"), i.target_interval, d.target_interval)?,
+                target_interval: opt_seconds(
+                    &format!("{init_path}.target_interval"),
+                    i.target_interval,
+                    d.target_interval,
+                )?,
             })
         }
         "EdgeWalk" => {
             let i: EdgeWalkInit = file::parse_init(init, &init_path)?;
             let d = EdgeWalkConfig::default();
             StrategyConfig::EdgeWalk(EdgeWalkConfig {
-                edge_length: opt_count(&format!("{init_path}.edge_length"), i.edge_length, d.edge_length, 1)?,
-                neighborhood_size: opt_count(&format!("{init_path}.neighborhood_size"), i.neighborhood_size, d.neighborhood_size, 1)?,
-                edge_timeout: opt_seconds(&format!("{init_path}.edge_timeout"), i.edge_timeout, d.edge_timeout)?,
+                edge_length: opt_count(
+                    &format!("{init_path}.edge_length"),
+                    i.edge_length,
+                    d.edge_length,
+                    1,
+                )?,
+                neighborhood_size: opt_count(
+                    &format!("{init_path}.neighborhood_size"),
+                    i.neighborhood_size,
+                    d.neighborhood_size,
+                    1,
+                )?,
+                edge_timeout: opt_seconds(
+                    &format!("{init_path}.edge_timeout"),
+                    i.edge_timeout,
+                    d.edge_timeout,
+                )?,
             })
         }
         "RandomChurn" | "PeriodicSimilarity" if !discovery => {
@@ -347,10 +426,27 @@ fn walker(entry: &WalkerEntry, base: &str, discovery: bool) -> Result<WalkerConf
             let i: RandomChurnInit = file::parse_init(init, &init_path)?;
             let d = ChurnConfig::default();
             StrategyConfig::RandomChurn(ChurnConfig {
-                sample_size: opt_count(&format!("{init_path}.sample_size"), i.sample_size, d.sample_size, 1)?,
-                ping_interval: opt_seconds(&format!("{init_path}.ping_interval"), i.ping_interval, d.ping_interval)?,
-                inactive_time: opt_seconds(&format!("{init_path}.inactive_time"), i.inactive_time, d.inactive_time)?,
-                drop_time: opt_seconds(&format!("{init_path}.drop_time"), i.drop_time, d.drop_time)?,
+                sample_size: opt_count(
+                    &format!("{init_path}.sample_size"),
+                    i.sample_size,
+                    d.sample_size,
+                    1,
+                )?,
+                ping_interval: opt_seconds(
+                    &format!("{init_path}.ping_interval"),
+                    i.ping_interval,
+                    d.ping_interval,
+                )?,
+                inactive_time: opt_seconds(
+                    &format!("{init_path}.inactive_time"),
+                    i.inactive_time,
+                    d.inactive_time,
+                )?,
+                drop_time: opt_seconds(
+                    &format!("{init_path}.drop_time"),
+                    i.drop_time,
+                    d.drop_time,
+                )?,
             })
         }
         "PeriodicSimilarity" => {
@@ -363,14 +459,27 @@ fn walker(entry: &WalkerEntry, base: &str, discovery: bool) -> Result<WalkerConf
                 format!("{} is not implemented by ipv8-rs", entry.strategy),
             ));
         }
-        other => return Err(ConfigError::new(format!("{base}.strategy"), format!("unknown strategy {other:?}"))),
+        other => {
+            return Err(ConfigError::new(
+                format!("{base}.strategy"),
+                format!("unknown strategy {other:?}"),
+            ));
+        }
     };
     let target_peers = match entry.peers {
         Some(v) if v >= -1 && v <= i64::from(i32::MAX) => i32::try_from(v).unwrap_or(-1),
-        Some(v) => return Err(ConfigError::new(format!("{base}.peers"), format!("{v} is out of range"))),
+        Some(v) => {
+            return Err(ConfigError::new(
+                format!("{base}.peers"),
+                format!("{v} is out of range"),
+            ));
+        }
         None => -1,
     };
-    Ok(WalkerConfig { strategy, target_peers })
+    Ok(WalkerConfig {
+        strategy,
+        target_peers,
+    })
 }
 
 fn dispersy(
@@ -429,7 +538,10 @@ fn dispersy(
 }
 
 fn rest(entry: Option<file::RestEntry>) -> Result<RestSettings, ConfigError> {
-    let entry = entry.unwrap_or(file::RestEntry { enabled: None, port: None });
+    let entry = entry.unwrap_or(file::RestEntry {
+        enabled: None,
+        port: None,
+    });
     Ok(RestSettings {
         enabled: entry.enabled.unwrap_or(true),
         port: match entry.port {
@@ -440,7 +552,9 @@ fn rest(entry: Option<file::RestEntry>) -> Result<RestSettings, ConfigError> {
 }
 
 fn log_level(text: Option<&str>) -> Result<LogLevel, ConfigError> {
-    text.map_or(Ok(LogLevel::Info), |t| LogLevel::parse(t).map_err(|m| ConfigError::new("logger.level", m)))
+    text.map_or(Ok(LogLevel::Info), |t| {
+        LogLevel::parse(t).map_err(|m| ConfigError::new("logger.level", m))
+    })
 }
 
 /// A port number 0–65535.
@@ -466,7 +580,10 @@ pub fn socket_addr(path: &str, text: &str) -> Result<SocketAddr, ConfigError> {
         return Err(ConfigError::new(path, format!("{text:?} has port 0")));
     }
     if addr.ip().is_unspecified() {
-        return Err(ConfigError::new(path, format!("{text:?} is the unspecified address")));
+        return Err(ConfigError::new(
+            path,
+            format!("{text:?} is the unspecified address"),
+        ));
     }
     Ok(addr)
 }
@@ -479,7 +596,11 @@ pub fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
     let valid_host = !host.is_empty()
         && host.len() <= 253
         && host.split('.').all(|label| {
-            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     if port == 0 || !valid_host {
         return Err(bad());
@@ -493,7 +614,10 @@ pub fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> 
     let bytes = hex::decode(text)
         .map_err(|err| ConfigError::new(path, format!("{text:?} is not hex: {err}")))?;
     let array: [u8; 20] = bytes.as_slice().try_into().map_err(|_| {
-        ConfigError::new(path, format!("{text:?} is {} bytes; a community id is 20", bytes.len()))
+        ConfigError::new(
+            path,
+            format!("{text:?} is {} bytes; a community id is 20", bytes.len()),
+        )
     })?;
     Ok(CommunityId(array))
 }
@@ -509,7 +633,10 @@ fn max_peers(path: &str, value: i64) -> Result<i32, ConfigError> {
 /// Seconds > 0, finite.
 pub fn positive_seconds(path: &str, value: f64) -> Result<Duration, ConfigError> {
     if !value.is_finite() || value <= 0.0 {
-        return Err(ConfigError::new(path, format!("{value} is not a positive number of seconds")));
+        return Err(ConfigError::new(
+            path,
+            format!("{value} is not a positive number of seconds"),
+        ));
     }
     Duration::try_from_secs_f64(value)
         .map_err(|_| ConfigError::new(path, format!("{value} seconds is too long")))
@@ -520,16 +647,27 @@ fn opt_seconds(path: &str, value: Option<f64>, default: Duration) -> Result<Dura
         None => Ok(default),
         Some(v) if v.is_finite() && v >= 0.0 => Duration::try_from_secs_f64(v)
             .map_err(|_| ConfigError::new(path, format!("{v} seconds is too long"))),
-        Some(v) => Err(ConfigError::new(path, format!("{v} is not a number of seconds >= 0"))),
+        Some(v) => Err(ConfigError::new(
+            path,
+            format!("{v} is not a number of seconds >= 0"),
+        )),
     }
 }
 
-fn opt_count(path: &str, value: Option<i64>, default: usize, min: usize) -> Result<usize, ConfigError> {
+fn opt_count(
+    path: &str,
+    value: Option<i64>,
+    default: usize,
+    min: usize,
+) -> Result<usize, ConfigError> {
     match value {
         None => Ok(default),
         Some(v) => match usize::try_from(v) {
             Ok(n) if n >= min && n <= 1_000_000 => Ok(n),
-            _ => Err(ConfigError::new(path, format!("{v} is out of range (at least {min})"))),
+            _ => Err(ConfigError::new(
+                path,
+                format!("{v} is out of range (at least {min})"),
+            )),
         },
     }
 }

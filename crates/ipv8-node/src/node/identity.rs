@@ -30,13 +30,31 @@ pub struct LoadedKey {
 /// cannot be written.
 pub fn load(spec: &KeySpec, data_dir: &Path, field: &str) -> anyhow::Result<LoadedKey> {
     let Some(file) = &spec.file else {
-        return Ok(LoadedKey { key: new_key(&spec.source, field)?, file: None, created: false });
+        return Ok(LoadedKey {
+            key: new_key(&spec.source, field)?,
+            file: None,
+            created: false,
+        });
     };
-    let path = if file.is_absolute() { file.clone() } else { data_dir.join(file) };
+    let path = if file.is_absolute() {
+        file.clone()
+    } else {
+        data_dir.join(file)
+    };
     match keyfile::load(&path) {
-        Ok(key) => return Ok(LoadedKey { key, file: Some(path), created: false }),
+        Ok(key) => {
+            return Ok(LoadedKey {
+                key,
+                file: Some(path),
+                created: false,
+            });
+        }
         Err(KeyFileError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
-        Err(err) => return Err(bad_input(format!("{field}: {err} (expected a py-ipv8 key file)"))),
+        Err(err) => {
+            return Err(bad_input(format!(
+                "{field}: {err} (expected a py-ipv8 key file)"
+            )));
+        }
     }
     let key = new_key(&spec.source, field)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -45,10 +63,18 @@ pub fn load(spec: &KeySpec, data_dir: &Path, field: &str) -> anyhow::Result<Load
         })?;
     }
     match keyfile::save(&path, &key) {
-        Ok(()) => Ok(LoadedKey { key, file: Some(path), created: true }),
+        Ok(()) => Ok(LoadedKey {
+            key,
+            file: Some(path),
+            created: true,
+        }),
         // Created by someone else in between: use theirs.
         Err(KeyFileError::Exists(_)) => keyfile::load(&path)
-            .map(|key| LoadedKey { key, file: Some(path.clone()), created: false })
+            .map(|key| LoadedKey {
+                key,
+                file: Some(path.clone()),
+                created: false,
+            })
             .map_err(|err| bad_input(format!("{field}: {err}"))),
         Err(err) => Err(anyhow::Error::new(err).context(format!("{field}: writing the new key"))),
     }
@@ -77,7 +103,8 @@ mod tests {
     use crate::config::KeyType;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ipv8-node-identity-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ipv8-node-identity-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -96,7 +123,10 @@ mod tests {
         assert!(!second.created);
         assert_eq!(first.key.public_bin(), second.key.public_bin());
         std::fs::write(dir.join("bad.pem"), b"garbage").unwrap();
-        let bad = KeySpec { file: Some("bad.pem".into()), ..spec };
+        let bad = KeySpec {
+            file: Some("bad.pem".into()),
+            ..spec
+        };
         let err = load(&bad, &dir, "--key-file").unwrap_err();
         assert!(err.to_string().starts_with("--key-file: "), "{err}");
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,6 +1,6 @@
 //! What the long-running subcommands (`run`, `tracker`, `swarm`) share: loading the identity
 //! ([`identity`]), logging ([`logging`]), status lines and the offline notice ([`observe`]) and
-//! waiting for Ctrl-C / SIGTERM ([`shutdown_signal`]).
+//! waiting for Ctrl-C / SIGTERM ([`Shutdown`]).
 
 pub mod identity;
 pub mod logging;
@@ -9,32 +9,46 @@ pub mod serve;
 
 use std::io;
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM (unix).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Ctrl-C (SIGINT) and SIGTERM, with the handlers installed at construction, so a signal that
+/// arrives before the first `.await` on [`Shutdown::recv`] is not lost (nor kills the process).
+#[derive(Debug)]
+pub struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Installs the handlers (inside a tokio runtime).
+    ///
+    /// # Errors
+    /// The OS refused a signal handler.
+    pub fn install() -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Completes at the next Ctrl-C or SIGTERM.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler could be installed: never complete from here.
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let term = async {
-            match signal(SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            () = ctrl_c => {}
-            () = term => {}
-        }
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 /// A multi-threaded tokio runtime for the node (two workers: the driver never blocks, REST and

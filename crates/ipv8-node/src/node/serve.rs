@@ -10,6 +10,7 @@ use std::time::Duration;
 use ipv8::Ipv8;
 use tokio::sync::oneshot;
 
+use super::Shutdown;
 use super::observe::{NodeFacts, OfflineNotice, status_line};
 
 /// How `serve` presents the node.
@@ -25,11 +26,15 @@ pub struct ServeOptions {
     pub trackers: usize,
 }
 
-/// Serves `ipv8` until a shutdown signal (or until the driver task dies).
+/// Serves `ipv8` until `shutdown` fires (or until the driver task dies).
 ///
 /// # Errors
 /// The driver task stopped on its own (a bug: it has no exit but shutdown).
-pub async fn serve(ipv8: Ipv8, mut options: ServeOptions) -> anyhow::Result<()> {
+pub async fn serve(
+    ipv8: Ipv8,
+    mut options: ServeOptions,
+    mut shutdown: Shutdown,
+) -> anyhow::Result<()> {
     let (rest_stop, rest_task) = match options.rest_port {
         Some(port) => match ipv8_rest::bind(port).await {
             Ok(listener) => {
@@ -71,11 +76,9 @@ pub async fn serve(ipv8: Ipv8, mut options: ServeOptions) -> anyhow::Result<()> 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
-    let signal = super::shutdown_signal();
-    tokio::pin!(signal);
     let result = loop {
         tokio::select! {
-            () = &mut signal => break Ok(()),
+            () = shutdown.recv() => break Ok(()),
             _ = tick.tick() => {
                 if ipv8.is_closed() {
                     break Err(anyhow::anyhow!("the driver task stopped unexpectedly"));

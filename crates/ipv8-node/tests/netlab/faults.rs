@@ -151,6 +151,15 @@ pub fn matrix() -> Vec<Fault> {
     ]
 }
 
+/// What the kernel counted while a fault was active.
+pub struct Counted {
+    /// For the table's notes (empty when nothing is counted for this fault).
+    pub text: String,
+    /// The counters prove the fault acted (ICMP errors sent and received, datagrams dropped or
+    /// duplicated); `true` for faults without counters.
+    pub bit: bool,
+}
+
 /// What an applied fault holds on to until it is cleared.
 pub struct Active {
     blaster: Option<Child>,
@@ -208,16 +217,16 @@ impl Fault {
                     "qdisc", "add", "dev", "a0", "root", "tbf", "rate", "1mbit", "burst", "3000",
                     "limit", "6000",
                 ]);
-                let exe = std::env::current_exe().expect("path of this test binary");
-                let exe = exe.to_str().expect("UTF-8 path of this test binary");
+                // This very binary, even if cargo replaced the file meanwhile.
+                let exe = format!("/proc/{}/exe", std::process::id());
                 let child = lab
                     .a
-                    .command(exe)
+                    .command(&exe)
                     .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
                     .env(BLAST_ENV, format!("{GW_A}:{DISCARD_PORT}"))
                     .stdin(Stdio::null())
-                    .stdout(std::fs::File::create("/tmp/blast.out").unwrap())
-                    .stderr(std::fs::File::create("/tmp/blast.err").unwrap())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
                     .spawn()
                     .expect("starting the burst helper in A");
                 active.blaster = Some(child);
@@ -239,29 +248,41 @@ impl Fault {
 
     /// Clears the fault (the network is usable again when this returns) and says what the
     /// kernel counted while it was active (rejected, dropped, duplicated datagrams).
-    pub fn clear(&self, lab: &Lab, mut active: Active) -> String {
+    pub fn clear(&self, lab: &Lab, mut active: Active) -> Counted {
+        let nothing = || Counted {
+            text: String::new(),
+            bit: true,
+        };
         match self.kind {
             Kind::Reject(_) => {
                 let (ca, cb) = (lab.a.nft_counters("fault"), lab.b.nft_counters("fault"));
                 lab.a.nft_delete_table("fault");
                 lab.b.nft_delete_table("fault");
                 let n = |c: &[u64], i: usize| c.get(i).copied().unwrap_or(0);
-                format!(
-                    "rejected: by A {}, by B {}; ICMP errors received: A {}, B {}",
-                    n(&ca, 0),
-                    n(&cb, 0),
-                    n(&ca, 1),
-                    n(&cb, 1)
-                )
+                Counted {
+                    text: format!(
+                        "rejected: by A {}, by B {}; ICMP errors received: A {}, B {}",
+                        n(&ca, 0),
+                        n(&cb, 0),
+                        n(&ca, 1),
+                        n(&cb, 1)
+                    ),
+                    bit: [n(&ca, 0), n(&cb, 0), n(&ca, 1), n(&cb, 1)]
+                        .iter()
+                        .all(|c| *c > 0),
+                }
             }
             Kind::Route(t) => {
                 lab.a.ip(&["route", "del", t, NET_B]);
-                String::new()
+                nothing()
             }
             Kind::FirewallDrop => {
-                let c = lab.a.nft_counters("fault");
+                let dropped = lab.a.nft_counters("fault").first().copied().unwrap_or(0);
                 lab.a.nft_delete_table("fault");
-                format!("nft dropped {}", c.first().copied().unwrap_or(0))
+                Counted {
+                    text: format!("nft dropped {dropped}"),
+                    bit: dropped > 0,
+                }
             }
             Kind::TbfBurst => {
                 let dropped = lab.a.qdisc_dropped("a0");
@@ -270,10 +291,13 @@ impl Fault {
                     let _ = child.wait();
                 }
                 lab.a.tc(&["qdisc", "del", "dev", "a0", "root"]);
-                format!(
-                    "qdisc dropped {}",
-                    dropped.map_or_else(|| "?".to_owned(), |d| d.to_string())
-                )
+                Counted {
+                    text: format!(
+                        "qdisc dropped {}",
+                        dropped.map_or_else(|| "?".to_owned(), |d| d.to_string())
+                    ),
+                    bit: dropped.is_some_and(|d| d > 0),
+                }
             }
             Kind::Loss | Kind::Dup => {
                 let c = lab.r.nft_counters("fault");
@@ -284,16 +308,19 @@ impl Fault {
                 } else {
                     "duplicated"
                 };
-                format!("R {verb} A→B {}/{}, B→A {}/{}", n(1), n(0), n(3), n(2))
+                Counted {
+                    text: format!("R {verb} A→B {}/{}, B→A {}/{}", n(1), n(0), n(3), n(2)),
+                    bit: n(1) > 0 && n(3) > 0,
+                }
             }
             Kind::LinkDownUp => {
                 lab.a.ip(&["link", "set", "a0", "up"]);
                 lab.a.ip(&["route", "replace", "default", "via", GW_A]);
-                String::new()
+                nothing()
             }
             Kind::IfaceRecreate => {
                 lab.link_a();
-                String::new()
+                nothing()
             }
             Kind::NetworkSwitch => {
                 lab.r
@@ -301,7 +328,7 @@ impl Fault {
                 lab.a
                     .ip(&["addr", "add", &format!("{ADDR_A2}/24"), "dev", "a0"]);
                 lab.a.ip(&["route", "replace", "default", "via", GW_A2]);
-                String::new()
+                nothing()
             }
         }
     }

@@ -15,7 +15,6 @@
 //! global, which is why faults use local routes and end-host `reject` instead of router-made
 //! unreachables). Submodules: [`node`] runs `ipv8` inside a namespace and reads its status
 //! lines, [`faults`] holds the fault recipes, [`report`] the table.
-#![allow(dead_code)] // helpers kept for the phases that need them
 
 pub mod faults;
 pub mod node;
@@ -37,8 +36,6 @@ pub const NET_A: &str = "10.231.1.0/24";
 pub const NET_B: &str = "10.231.2.0/24";
 /// The tracker's subnet.
 pub const NET_T: &str = "10.231.3.0/24";
-/// A's subnet after the network switch.
-pub const NET_A2: &str = "10.231.11.0/24";
 /// A's address before the switch, R's side of it.
 pub const ADDR_A: &str = "10.231.1.2";
 /// R's address on A's link.
@@ -67,8 +64,8 @@ pub fn require_root_and_tools() {
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or("?");
-    assert_eq!(
-        euid, "0",
+    assert!(
+        euid == "0",
         "the netns fault matrix needs root (network namespaces, nftables, qdiscs); \
          effective uid is {euid}. Run it as root, as CI does (scripts/test-all.sh)"
     );
@@ -127,11 +124,6 @@ impl Netns {
     /// `ip -n NAME args…`, panicking on failure.
     pub fn ip(&self, args: &[&str]) {
         must(Command::new("ip").arg("-n").arg(&self.name).args(args));
-    }
-
-    /// `ip -n NAME args…`.
-    pub fn try_ip(&self, args: &[&str]) -> Result<Output, String> {
-        run(Command::new("ip").arg("-n").arg(&self.name).args(args))
     }
 
     /// `tc -n NAME args…`, panicking on failure.
@@ -392,11 +384,6 @@ impl Lab {
             "table ip tracker_cut {{\n  chain c_fwd {{ type filter hook forward priority -10; \
              policy accept;\n    ip daddr {NET_T} drop\n    ip saddr {NET_T} drop\n  }}\n}}\n"
         ));
-    }
-
-    /// Lets the tracker be reached again.
-    pub fn reconnect_tracker(&self) {
-        self.r.nft_delete_table("tracker_cut");
     }
 }
 

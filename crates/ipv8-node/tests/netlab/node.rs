@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
-use super::{Netns, must};
+use super::Netns;
 
 /// The `ipv8` binary under test.
 pub fn ipv8_bin() -> &'static str {
@@ -118,11 +118,6 @@ impl Status {
             .values()
             .flatten()
             .any(|(_, addr)| addr.starts_with(addr_prefix))
-    }
-
-    /// Peers in all communities.
-    pub fn peer_count(&self) -> usize {
-        self.peers.values().map(Vec::len).sum()
     }
 }
 
@@ -299,15 +294,6 @@ impl Drop for Node {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// `ipv8 key generate --out PATH` (outside any namespace: it touches no network).
-pub fn generate_key(path: &Path) {
-    must(
-        Command::new(ipv8_bin())
-            .args(["key", "generate", "--out"])
-            .arg(path),
-    );
 }
 
 /// Wall-clock seconds since the Unix epoch (for evidence files).

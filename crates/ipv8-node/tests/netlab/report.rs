@@ -25,6 +25,9 @@ pub struct Row {
     pub ok: bool,
     /// Why not (empty when ok).
     pub problems: Vec<String>,
+    /// When the fault was applied and when clearing it finished (Unix seconds, to match the
+    /// `time` of status lines).
+    pub window: (f64, f64),
 }
 
 /// Counter movement of one node between two status lines, e.g. `A send PerDestination +12`.

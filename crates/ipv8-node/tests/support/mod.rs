@@ -8,6 +8,7 @@ pub mod http;
 pub mod nodes;
 pub mod procs;
 pub mod shape;
+pub mod swarm;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! `ipv8-sim` benchmark binary: runs a large simulation and reports wall time, events and memory.
 //!
 //! ```text
-//! ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real]
+//! ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real] [--no-stats]
 //! ```
 //! Default: `ipv8_proto::Node`s with the cheap signer, 3 trackers, 50 ms ± 20 ms links, 1 % loss.
 //! `--real` uses Ed25519; `--toy` measures the simulator alone with ping nodes (each pings 3
@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ipv8_sim::{
-    LinkModel, Location, NetStats, PingNode, SimConfig, SimNode, SimTime, Simulator, Summary, World,
-    WorldConfig, derive_seed,
+    LinkModel, Location, NetStats, PingNode, SimConfig, SimNode, SimTime, Simulator, Summary,
+    World, WorldConfig, derive_seed,
 };
 
 struct Args {
@@ -21,6 +21,7 @@ struct Args {
     seed: u64,
     toy: bool,
     real: bool,
+    no_stats: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 1,
         toy: false,
         real: false,
+        no_stats: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = value("--seed")?,
             "--toy" => a.toy = true,
             "--real" => a.real = true,
+            "--no-stats" => a.no_stats = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -104,6 +107,7 @@ fn run_proto(a: &Args) -> Report {
     if !a.real {
         config = config.cheap();
     }
+    config.statistics = !a.no_stats;
     let mut world = World::build(config);
     let mut lines = Vec::new();
     let mut t = 0;
@@ -113,11 +117,19 @@ fn run_proto(a: &Args) -> Report {
         lines.push(format!("t={t:>4}s peers {}", world.peer_summary()));
     }
     let sizes = Summary::of_counts(
-        world.peers.iter().filter_map(|&h| world.node(h)).map(|n| n.network().addresses().count()),
+        world
+            .peers
+            .iter()
+            .filter_map(|&h| world.node(h))
+            .map(|n| n.network().addresses().count()),
     );
     lines.push(format!("address tables  {sizes}"));
     let verified = Summary::of_counts(
-        world.peers.iter().filter_map(|&h| world.node(h)).map(|n| n.network().verified_count()),
+        world
+            .peers
+            .iter()
+            .filter_map(|&h| world.node(h))
+            .map(|n| n.network().verified_count()),
     );
     lines.push(format!("verified tables {verified}"));
     report_of(&world.sim, lines)
@@ -127,7 +139,9 @@ fn main() {
     let a = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("ipv8-sim: {e}\nusage: ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real]");
+            eprintln!(
+                "ipv8-sim: {e}\nusage: ipv8-sim [--nodes N] [--secs S] [--seed X] [--toy | --real] [--no-stats]"
+            );
             std::process::exit(2);
         }
     };
@@ -137,7 +151,13 @@ fn main() {
     let wall = start.elapsed();
     let (hwm, rss) = memory_kib();
     let s = r.stats;
-    let mode = if a.toy { "toy" } else if a.real { "proto, ed25519" } else { "proto, cheap signer" };
+    let mode = if a.toy {
+        "toy"
+    } else if a.real {
+        "proto, ed25519"
+    } else {
+        "proto, cheap signer"
+    };
     for l in &r.lines {
         println!("{l}");
     }
@@ -145,9 +165,19 @@ fn main() {
     println!("nodes           {}", a.nodes);
     println!("simulated       {} s", a.secs);
     println!("wall            {:.2} s", wall.as_secs_f64());
-    println!("events          {} ({:.0}/s wall)", r.events, r.events as f64 / wall.as_secs_f64());
-    println!("datagrams       sent {} delivered {} lost {}", s.sent, s.delivered, s.lost);
+    println!(
+        "events          {} ({:.0}/s wall)",
+        r.events,
+        r.events as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "datagrams       sent {} delivered {} lost {}",
+        s.sent, s.delivered, s.lost
+    );
     println!("memory          VmHWM {hwm} KiB, VmRSS {rss} KiB, base {base_hwm} KiB");
-    println!("per node        {:.1} KiB (peak - base)", (hwm - base_hwm) as f64 / f64::from(a.nodes));
+    println!(
+        "per node        {:.1} KiB (peak - base)",
+        (hwm - base_hwm) as f64 / f64::from(a.nodes)
+    );
     println!("digest          {}", r.digest);
 }

@@ -68,7 +68,7 @@ where
         match result {
             Ok(sent) => {
                 self.counters.traffic.sent(sent);
-                self.watchdog.on_send_ok();
+                self.watchdog.on_send_ok(now);
             }
             Err(error) => {
                 let class = ipv8_udp::classify_io_for(os, Op::Send, &error);

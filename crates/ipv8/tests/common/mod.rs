@@ -33,14 +33,20 @@ pub fn quiet_driver() -> DriverConfig {
 /// As [`quiet_driver`] with the watchdog off, for tests that must not see a rebind.
 pub fn no_watchdog() -> DriverConfig {
     DriverConfig {
-        watchdog: WatchdogConfig { enabled: false, ..WatchdogConfig::default() },
+        watchdog: WatchdogConfig {
+            enabled: false,
+            ..WatchdogConfig::default()
+        },
         ..quiet_driver()
     }
 }
 
 /// py-ipv8's default node (DiscoveryCommunity, statistics on) that knows no trackers.
 pub fn isolated_node() -> NodeConfig {
-    NodeConfig { bootstrap: BootstrapConfig::none(), ..NodeConfig::default() }
+    NodeConfig {
+        bootstrap: BootstrapConfig::none(),
+        ..NodeConfig::default()
+    }
 }
 
 /// The DiscoveryCommunity prefix (`00 02 ‖ id`).
@@ -100,15 +106,21 @@ pub async fn wait_for(
     }
 }
 
+/// The fault-injecting socket the tests script.
+pub type Faulty = Arc<FaultySocket<UdpSocket>>;
+
 /// A real loopback-capable socket (`0.0.0.0:0`) wrapped in a [`FaultySocket`] that classifies
 /// with `os`'s table, and a rebinder handing out that same socket.
 pub fn faulty(
     os: Os,
 ) -> (
-    Arc<FaultySocket<UdpSocket>>,
-    impl FnMut(Option<SocketAddr>) -> io::Result<Arc<FaultySocket<UdpSocket>>> + Send + 'static,
+    Faulty,
+    impl FnMut(Option<SocketAddr>) -> io::Result<Faulty> + Send + 'static,
 ) {
-    let socket = bind(&BindConfig::v4(0)).expect("bind").into_tokio().expect("tokio socket");
+    let socket = bind(&BindConfig::v4(0))
+        .expect("bind")
+        .into_tokio()
+        .expect("tokio socket");
     let faulty = Arc::new(FaultySocket::new(socket).with_error_os(os));
     let shared = Arc::clone(&faulty);
     (faulty, move |_previous| Ok(Arc::clone(&shared)))
@@ -124,13 +136,19 @@ pub struct Recording {
 
 impl Recording {
     pub fn new() -> Self {
-        Self { sockets: Arc::default(), attempts: Arc::default() }
+        Self {
+            sockets: Arc::default(),
+            attempts: Arc::default(),
+        }
     }
 
     /// The latest socket made.
     pub fn current(&self) -> Arc<FaultySocket<UdpSocket>> {
         let sockets = self.sockets.lock().unwrap();
-        sockets.last().and_then(Weak::upgrade).expect("the driver holds the latest socket")
+        sockets
+            .last()
+            .and_then(Weak::upgrade)
+            .expect("the driver holds the latest socket")
     }
 
     pub fn attempts(&self) -> usize {
@@ -173,5 +191,6 @@ pub fn test_wall_clock() -> WallClockFn {
 
 /// `SystemTime` as seconds, for messages.
 pub fn unix(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
