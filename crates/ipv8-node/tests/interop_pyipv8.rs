@@ -4,7 +4,9 @@
 //!
 //! Scenarios: mixed discovery through our tracker, discovery through py-ipv8's tracker,
 //! DiscoveryCommunity (similarity, ping/pong), signatures verified in both directions with no
-//! drops, the statistics comparison of docs/interop/statistics-comparison.md, and key files.
+//! drops, the statistics comparison of docs/interop/statistics-comparison.md, key files, and
+//! the shape of our REST bodies next to py-ipv8's recorded ones. Node launchers, the swarm and
+//! the JSON-line plumbing live in `support/`.
 //!
 //! pyipv8 comes from `$IPV8_PYTHON` or `tools/setup-pyipv8.sh`; without it every test fails with
 //! a message saying what is missing. No test contacts a public tracker. Every wait has a

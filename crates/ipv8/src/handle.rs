@@ -51,7 +51,8 @@ impl fmt::Display for DriverGone {
 
 impl std::error::Error for DriverGone {}
 
-/// Talks to a running driver. Clones share the same driver.
+/// Talks to a running driver. Clones share the same driver; when every handle (and the
+/// [`Ipv8`] holding one) is dropped, the driver shuts down as if asked to.
 #[derive(Clone, Debug)]
 pub struct Ipv8Handle {
     commands: mpsc::Sender<Command>,

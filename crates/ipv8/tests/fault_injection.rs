@@ -110,6 +110,7 @@ async fn an_error_storm_does_not_starve_timers_or_commands() {
         );
         last_deadline = deadline;
     }
+    let snapshot = ipv8.snapshot().await.expect("driver runs");
     let left = socket.pending_recv_errors();
     assert!(left > 0, "the storm ended early; the check proved nothing");
     let handled = 500_000_000 - left as u64;
@@ -117,7 +118,6 @@ async fn an_error_storm_does_not_starve_timers_or_commands() {
         last_deadline.saturating_duration_since(first_deadline) >= Duration::from_secs(1),
         "walk timer did not advance during the storm ({first_deadline:?} → {last_deadline:?})"
     );
-    let snapshot = ipv8.snapshot().await.expect("driver runs");
     let counted = snapshot
         .health
         .counters
@@ -132,4 +132,65 @@ async fn an_error_storm_does_not_starve_timers_or_commands() {
     ipv8.shutdown()
         .await
         .expect("shutdown is a command too, and is served during the storm");
+}
+
+/// A destination that always fails (and ones that can never work) costs only its own
+/// datagrams: the failures are attributed to it, and a live peer hears every request.
+#[tokio::test]
+async fn a_failing_destination_never_poisons_the_socket() {
+    let (socket, rebinder) = faulty(Os::Linux);
+    let ipv8 = Ipv8Builder::new(isolated_node(), identity(3))
+        .rebinders(rebinder, None)
+        .driver_config(quiet_driver())
+        .spawn()
+        .expect("spawn");
+    let live = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let live_addr = live.local_addr().unwrap();
+    let bad: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    socket.fail_sends_to(bad, Some(ipv8::udp::fault::Fault::Os(113))); // EHOSTUNREACH
+    let invalid: [std::net::SocketAddr; 3] = [
+        "[::1]:8090".parse().unwrap(),           // no IPv6 socket
+        "255.255.255.255:8090".parse().unwrap(), // broadcast on the unicast socket
+        "224.0.0.1:8090".parse().unwrap(),       // multicast
+    ];
+    for _ in 0..10 {
+        ipv8.walk_to(bad).await.unwrap();
+        ipv8.walk_to(live_addr).await.unwrap();
+    }
+    for addr in invalid {
+        ipv8.walk_to(addr).await.unwrap();
+    }
+    let mut buf = [0; 2048];
+    for i in 0..10 {
+        let (len, _) = tokio::time::timeout(Duration::from_secs(10), live.recv_from(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("live peer got only {i} of 10"))
+            .unwrap();
+        assert!(len > 22 && buf[22] == 246);
+    }
+    let snapshot = ipv8.snapshot().await.unwrap();
+    let counters = snapshot.health.counters;
+    assert_eq!(
+        counters.send_errors.get(ErrorClass::PerDestination),
+        10,
+        "{counters:?}"
+    );
+    let rejected = counters.rejected;
+    assert_eq!(
+        (
+            rejected.wrong_family,
+            rejected.broadcast,
+            rejected.multicast
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(counters.send_failures_attributed, 13, "{counters:?}");
+    let node_failures = ipv8
+        .with_node(|node, _| node.send_failures())
+        .await
+        .unwrap();
+    assert_eq!(node_failures, 13);
+    assert_eq!(counters.traffic.datagrams_up, 10);
+    assert!(snapshot.health.is_open && snapshot.health.rebinds == 0);
+    ipv8.shutdown().await.unwrap();
 }

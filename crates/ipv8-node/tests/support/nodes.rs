@@ -372,30 +372,40 @@ pub struct RustTracker {
 }
 
 impl RustTracker {
-    /// Starts `ipv8 tracker --bind 127.0.0.1 --port P --status-json` and waits for its first
-    /// status line.
+    /// Starts `ipv8 tracker --bind 127.0.0.1 --port P --status-json` on a free port and waits
+    /// for its first status line. The tracker does not walk up from a taken port, so a port
+    /// snatched between picking and binding is retried with another one (3 attempts).
     ///
     /// # Errors
     /// When it exits or prints nothing within [`START_SECS`].
     pub fn start(name: &str, dir: &Path) -> Result<Self, String> {
-        let port = free_udp_port();
-        let mut command = Command::new(ipv8_bin());
-        command
-            .current_dir(dir)
-            .args([
-                "tracker",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .args(["--status-json", "--log-level", "WARNING"]);
-        let mut proc = Proc::spawn(name, command)?;
-        let first = proc.wait_for(deadline_in(START_SECS), "the first status line", |v| {
-            v.get("role").is_some() || is_rust_status(v)
-        })?;
-        let port = bound_port(&first).unwrap_or(port);
-        Ok(Self { proc, port })
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_udp_port();
+            let mut command = Command::new(ipv8_bin());
+            command
+                .current_dir(dir)
+                .args([
+                    "tracker",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                ])
+                .args(["--status-json", "--log-level", "WARNING"]);
+            let mut proc = Proc::spawn(name, command)?;
+            match proc.wait_for(deadline_in(START_SECS), "the first status line", |v| {
+                v.get("role").is_some() || is_rust_status(v)
+            }) {
+                Ok(first) => {
+                    let port = bound_port(&first).unwrap_or(port);
+                    return Ok(Self { proc, port });
+                }
+                Err(e) if proc.output_ended() => last = e,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
     }
 
     /// `127.0.0.1:port`.

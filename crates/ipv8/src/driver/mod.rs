@@ -127,6 +127,7 @@ where
         }
         let now = self.clock.now();
         self.announce_sockets(now, false);
+        tracing::info!(bound = ?self.sockets.bound(), "ipv8 driver started");
         let sleep = tokio::time::sleep_until(now);
         tokio::pin!(sleep);
         loop {

@@ -36,13 +36,17 @@ where
                 Poll::Pending => break,
             }
         }
-        if taken < budget || got_data {
+        if taken < budget {
+            self.error_batches = 0;
+            return;
+        }
+        self.counters.recv_budget_exhausted = self.counters.recv_budget_exhausted.saturating_add(1);
+        if got_data {
             self.error_batches = 0;
             return;
         }
         // A full batch of nothing but errors: yield (the loop does), and if it keeps happening,
         // stop reading for a moment so a socket that only fails cannot spin a core.
-        self.counters.recv_budget_exhausted = self.counters.recv_budget_exhausted.saturating_add(1);
         self.error_batches = self.error_batches.saturating_add(1);
         if self.error_batches >= self.config.storm_batches.max(1) {
             self.error_batches = 0;
