@@ -15,7 +15,8 @@ fn main() {
     println!("size_of Peer {}", size_of::<ipv8_proto::Peer>());
     println!("size_of NodeRng {}", size_of::<ipv8_proto::rng::NodeRng>());
     let stats = std::env::args().nth(1).as_deref() != Some("nostats");
-    let n = 20_000;
+    let world_only = std::env::args().any(|a| a == "world");
+    let n = if world_only { 0 } else { 20_000 };
     let tr: std::net::SocketAddr = "1.1.1.1:6421".parse().unwrap();
     let mut nodes = Vec::with_capacity(n);
     let b0 = rss();
@@ -31,16 +32,19 @@ fn main() {
         nodes.push(node);
     }
     let b1 = rss();
+    if !world_only {
     println!("rss per node at construction: {} B", (b1 - b0) / n as i64);
     for node in &mut nodes { node.handle_timeout(Instant::ZERO); while node.poll_output().is_some() {} }
     println!("rss per node after first round: {} B", (rss() - b0) / n as i64);
+    return;
+    }
     drop(nodes);
-    let nn = 5000;
+    let nn = 10000;
     let mut cfg = WorldConfig::new(7, nn).cheap();
     cfg.statistics = stats;
     let b2 = rss();
     let mut world = World::build(cfg);
     println!("world built: {} B/node", (rss() - b2) / nn as i64);
-    world.sim.run_until(SimTime::from_secs(60));
+    for t in [1u64, 5, 10, 20, 30, 45, 60] { world.sim.run_until(SimTime::from_secs(t)); println!("t={t} {} B/node", (rss() - b2) / nn as i64); }
     println!("world at 60 s: {} B/node; {}", (rss() - b2) / nn as i64, world.peer_summary());
 }
