@@ -13,6 +13,11 @@
 //! that moved per class and the recovery time, prints the table and writes it to
 //! `target/fault-matrix.md` (a run's table is in docs/FAULT-MATRIX.md). A node that does not
 //! recover fails the test, with its status lines saved under `target/fault-matrix-evidence/`.
+//!
+//! The two nodes run the two socket configurations side by side: A with `--ip-recverr` (ICMP
+//! errors and full qdiscs are reported, and the driver drains the error queue), B plain (the
+//! default: unconnected sockets without `IP_RECVERR` never see ICMP errors). So each reject row
+//! must show stale reports at A and no error at B; the recovery limits are the same for both.
 
 #![cfg(target_os = "linux")]
 
@@ -73,8 +78,8 @@ fn netns_fault_matrix() {
         "the tracker did not start:\n{}",
         tracker.diagnostics()
     );
-    let mut a = Node::spawn("A", &lab.a, &dir, &run_args(&key_a));
-    let mut b = Node::spawn("B", &lab.b, &dir, &run_args(&key_b));
+    let mut a = Node::spawn("A", &lab.a, &dir, &run_args(&key_a, true));
+    let mut b = Node::spawn("B", &lab.b, &dir, &run_args(&key_b, false));
 
     let peer_b = format!("{ADDR_B}:{NODE_PORT}");
     let peer_a = format!("{ADDR_A}:{NODE_PORT}");
@@ -160,8 +165,8 @@ fn netns_fault_matrix() {
     );
 }
 
-/// The `ipv8 run` command line of A and B.
-fn run_args(key: &Path) -> Vec<String> {
+/// The `ipv8 run` command line of A (`ip_recverr`) and B.
+fn run_args(key: &Path, ip_recverr: bool) -> Vec<String> {
     let mut args: Vec<String> = [
         "run",
         "--port",
@@ -179,6 +184,9 @@ fn run_args(key: &Path) -> Vec<String> {
     .map(str::to_owned)
     .to_vec();
     args.push(key.to_str().expect("UTF-8 key path").to_owned());
+    if ip_recverr {
+        args.push("--ip-recverr".to_owned());
+    }
     args
 }
 
@@ -292,7 +300,9 @@ fn run_fault(lab: &Lab, a: &mut Node, b: &mut Node, fault: &Fault, index: usize)
     let mut errors = Vec::new();
     for (name, before, after) in [("A", &before.0, &after_a), ("B", &before.1, &after_b)] {
         if let (Some(before), Some(after)) = (before, after) {
-            errors.extend(error_delta(name, &before.status, &after.status));
+            let moved = error_delta(name, &before.status, &after.status);
+            check_reports(name, fault, &moved, &mut problems);
+            errors.extend(moved);
             notes.extend(rebind_delta(name, &before.status, &after.status));
             notes.extend(drop_delta(name, &before.status, &after.status));
         }
@@ -328,6 +338,24 @@ fn run_fault(lab: &Lab, a: &mut Node, b: &mut Node, fault: &Fault, index: usize)
         ok: problems.is_empty(),
         problems,
         window: (t_apply_unix, t_cleared_unix),
+    }
+}
+
+/// The two configurations, for the ICMP reject faults: A (`--ip-recverr`) must report the ICMP
+/// errors as stale reports, B (plain) must report nothing at all (UDP-FAILURES §2.1).
+fn check_reports(name: &str, fault: &Fault, moved: &[String], problems: &mut Vec<String>) {
+    if !matches!(fault.kind, Kind::Reject(_)) {
+        return;
+    }
+    if name == "A" && !moved.iter().any(|m| m.contains("stale_report")) {
+        problems.push(format!(
+            "A runs with --ip-recverr but reported no stale_report ({moved:?})"
+        ));
+    }
+    if name == "B" && !moved.is_empty() {
+        problems.push(format!(
+            "B runs without IP_RECVERR but reported errors: {moved:?}"
+        ));
     }
 }
 
@@ -385,17 +413,22 @@ fn check_during(
             format!("flowing: A rx +{}, B rx +{}", received(&wa), received(&wb))
         }
         Effect::Squeezes => {
+            // A's send attempts: accepted, plus refused with ENOBUFS (pressure; only reported
+            // with IP_RECVERR, otherwise the qdisc drops them silently after "success").
+            let attempts = |s: &Stamped| {
+                s.status.datagrams_up + s.status.send_errors.get("pressure").copied().unwrap_or(0)
+            };
             let sent = wa
                 .first()
                 .zip(wa.last())
-                .map_or(0, |(f, l)| l.status.datagrams_up - f.status.datagrams_up);
+                .map_or(0, |(f, l)| attempts(l) - attempts(f));
             let got = received(&wb);
             if got * 2 > sent {
                 problems.push(format!(
                     "fault not effective: B received {got} of A's {sent}"
                 ));
             }
-            format!("A tx +{sent}, B rx +{got}")
+            format!("A send attempts +{sent}, B rx +{got}")
         }
     }
 }

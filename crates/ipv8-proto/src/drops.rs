@@ -12,8 +12,9 @@
     clippy::panic
 )]
 
-use std::collections::BTreeMap;
 use std::fmt;
+
+use crate::vecmap::VecMap;
 
 /// Why a datagram (or an action it asked for) was discarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -96,14 +97,14 @@ impl From<ipv8_wire::DecodeError> for DropReason {
 /// field names, which come from a finite set compiled into `ipv8-wire`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DropCounters {
-    counts: BTreeMap<DropReason, u64>,
+    counts: VecMap<DropReason, u64>,
     total: u64,
 }
 
 impl DropCounters {
     /// Counts one drop.
     pub fn record(&mut self, reason: DropReason) {
-        let slot = self.counts.entry(reason).or_insert(0);
+        let slot = self.counts.get_or_insert_with(reason, || 0);
         *slot = slot.saturating_add(1);
         self.total = self.total.saturating_add(1);
     }

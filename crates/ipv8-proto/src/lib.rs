@@ -80,6 +80,7 @@ pub mod rng;
 pub mod stats;
 pub mod time;
 mod timers;
+mod vecmap;
 
 pub use address::LocalInterface;
 pub use bootstrap::BootstrapStatus;

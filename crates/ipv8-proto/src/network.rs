@@ -6,8 +6,18 @@
 //! the verified-peer table, the per-peer service sets and the services remembered for unverified
 //! keys are capped, with deterministic eviction (oldest walkable address first, lowest mid first).
 //! Peer additions and removals per community are queued as [`NetEvent`]s for the node to emit.
+//!
+//! Two deviations keep the address table free of addresses nobody answers on (py-ipv8 keeps them
+//! until a walk to them times out, and its walkers stop walking at 20 peers, so they can stay
+//! forever):
+//!
+//! * when a verified peer is seen at a new address of the same class (it moved), the address it
+//!   replaces leaves the table unless another verified peer still uses it
+//!   ([`Network::add_peer_address`], and the merge in [`Network::add_verified_peer`]);
+//! * [`Network::forget_unreachable`]: an address a send failed to (ICMP unreachable) leaves the
+//!   table unless a verified peer uses it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use ipv8_crypto::Mid;
@@ -16,6 +26,7 @@ use ipv8_wire::{Address, CommunityId, Reader, Writer};
 use crate::address::canonical;
 use crate::peer::Peer;
 use crate::time::Instant;
+use crate::vecmap::{KeyedVec, Keyed, VecMap};
 
 /// Capacity limits of a [`Network`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,11 +104,11 @@ pub enum AddOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct Network {
     limits: NetworkLimits,
-    addresses: BTreeMap<SocketAddr, WalkableAddress>,
-    verified: BTreeMap<Mid, Peer>,
-    services: BTreeMap<Mid, Vec<CommunityId>>,
-    blacklist: BTreeSet<SocketAddr>,
-    blacklist_mids: BTreeSet<Mid>,
+    addresses: VecMap<SocketAddr, WalkableAddress>,
+    verified: KeyedVec<Peer>,
+    services: VecMap<Mid, Vec<CommunityId>>,
+    blacklist: VecMap<SocketAddr, ()>,
+    blacklist_mids: VecMap<Mid, ()>,
     events: Vec<NetEvent>,
     seq: u64,
 }
@@ -168,6 +179,15 @@ impl Network {
         self.peers_for_service(community).count()
     }
 
+    /// Number of verified peers running `community` that are not unresponsive at `now`
+    /// ([`Peer::is_unresponsive`]): what the walkers compare with their peer target.
+    #[must_use]
+    pub fn responsive_count_for_service(&self, community: CommunityId, now: Instant) -> usize {
+        self.peers_for_service(community)
+            .filter(|p| !p.is_unresponsive(now))
+            .count()
+    }
+
     /// Addresses we know for `community` that belong to none of its verified peers
     /// (py-ipv8 `get_walkable_addresses(service_id, old_style)`), ordered by address.
     #[must_use]
@@ -219,12 +239,12 @@ impl Network {
     /// Whether `addr` is blacklisted (bootstrap servers).
     #[must_use]
     pub fn is_blacklisted(&self, addr: SocketAddr) -> bool {
-        self.blacklist.contains(&canonical(addr))
+        self.blacklist.contains_key(&canonical(addr))
     }
 
     /// The blacklisted addresses.
     pub fn blacklist(&self) -> impl Iterator<Item = SocketAddr> + '_ {
-        self.blacklist.iter().copied()
+        self.blacklist.keys().copied()
     }
 
     // ----- write side ------------------------------------------------------------------------
@@ -233,13 +253,13 @@ impl Network {
     pub fn blacklist_address(&mut self, addr: SocketAddr) {
         // Bounded by configuration (bootstrap lists); cap defensively anyway.
         if self.blacklist.len() < 4096 {
-            self.blacklist.insert(canonical(addr));
+            self.blacklist.insert(canonical(addr), ());
         }
     }
 
     /// Never accept `mid` as a peer (each community blacklists its own key).
     pub fn blacklist_mid(&mut self, mid: Mid) {
-        self.blacklist_mids.insert(mid);
+        self.blacklist_mids.insert(mid, ());
     }
 
     /// A peer introduced us to `addr` through `service` (py-ipv8 `discover_address`).
@@ -276,11 +296,19 @@ impl Network {
     /// Adds (or refreshes) a verified peer (py-ipv8 `add_verified_peer`).
     pub fn add_verified_peer(&mut self, peer: Peer) -> AddOutcome {
         let mid = peer.mid();
-        if self.blacklist_mids.contains(&mid) {
+        if self.blacklist_mids.contains_key(&mid) {
             return AddOutcome::Blacklisted;
         }
         if let Some(known) = self.verified.get_mut(&mid) {
+            let before: Vec<SocketAddr> = known.addresses().collect();
             known.merge_addresses(&peer);
+            let replaced: Vec<SocketAddr> = before
+                .into_iter()
+                .filter(|a| !known.has_address(*a))
+                .collect();
+            for old in replaced {
+                self.forget_unowned(old);
+            }
             return AddOutcome::Merged;
         }
         let known_address = peer.addresses().any(|a| self.addresses.contains_key(&a));
@@ -305,7 +333,7 @@ impl Network {
             }
         }
         let addr = peer.address();
-        self.verified.insert(mid, peer);
+        self.verified.insert(peer);
         let services: Vec<CommunityId> = self.services_of(&mid).to_vec();
         for community in services {
             self.events.push(NetEvent::PeerAdded {
@@ -317,6 +345,35 @@ impl Network {
         AddOutcome::Added
     }
 
+    /// A signed packet of the verified peer `mid` arrived from `addr` (py-ipv8
+    /// `peer.add_address` in `lazy_wrapper`): `addr` becomes its address of that class. The
+    /// address it replaces leaves the table unless another verified peer uses it. Returns
+    /// `false` when `mid` is not a verified peer.
+    pub fn add_peer_address(&mut self, mid: Mid, addr: SocketAddr) -> bool {
+        let Some(peer) = self.verified.get_mut(&mid) else {
+            return false;
+        };
+        if let Some(old) = peer.replace_address(addr) {
+            tracing::debug!(%mid, %old, new = %addr, "verified peer moved");
+            self.forget_unowned(old);
+        }
+        true
+    }
+
+    /// Sending to `addr` failed: it leaves the address table unless a verified peer uses it.
+    /// Returns whether an entry was removed.
+    pub fn forget_unreachable(&mut self, addr: SocketAddr) -> bool {
+        self.forget_unowned(canonical(addr))
+    }
+
+    /// Removes `addr` from the table if no verified peer has it.
+    fn forget_unowned(&mut self, addr: SocketAddr) -> bool {
+        if self.verified.values().any(|p| p.has_address(addr)) {
+            return false;
+        }
+        self.addresses.remove(&addr).is_some()
+    }
+
     /// `mid` advertised `services` (py-ipv8 `discover_services`).
     pub fn discover_services(&mut self, mid: Mid, services: &[CommunityId]) {
         let verified_addr = self.verified.get(&mid).map(Peer::address);
@@ -324,13 +381,17 @@ impl Network {
             self.evict_unverified_services(mid);
         }
         let cap = self.limits.max_services_per_peer;
-        let set = self.services.entry(mid).or_default();
+        let set = self.services.get_or_insert_with(mid, Vec::new);
         let mut added = Vec::new();
         for service in services {
             if set.len() >= cap {
                 break;
             }
             if let Err(pos) = set.binary_search(service) {
+                if set.len() == set.capacity() {
+                    // Most peers run one or two communities: grow exactly.
+                    set.reserve_exact((set.len() / 2).max(1));
+                }
                 set.insert(pos, *service);
                 added.push(*service);
             }
@@ -480,7 +541,7 @@ impl Network {
         let victim = self
             .addresses
             .iter()
-            .filter(|(a, _)| !taken.contains(a))
+            .filter(|(a, _)| !taken.contains(*a))
             .min_by_key(|(_, w)| w.seq)
             .or_else(|| self.addresses.iter().min_by_key(|(_, w)| w.seq))
             .map(|(a, _)| *a);
@@ -501,6 +562,13 @@ impl Network {
         {
             self.services.remove(victim);
         }
+    }
+}
+
+impl Keyed for Peer {
+    type Key = Mid;
+    fn key(&self) -> Mid {
+        self.mid()
     }
 }
 

@@ -4,6 +4,12 @@
 //! py-ipv8's `addresses` dict keyed by address type); its preferred address is IPv6, then IPv4.
 //! `last_response` is `None` for a peer that was introduced and has not spoken since (py-ipv8's
 //! `last_response = 0`).
+//!
+//! One addition: the peer remembers when RandomChurn last pinged it (py-ipv8 keeps that in the
+//! strategy's `_pinged` dict, keyed by address). A peer pinged more than [`UNRESPONSIVE_AFTER`]
+//! ago that has not been heard from since is *unresponsive* ([`Peer::is_unresponsive`]): it is
+//! still a verified peer (RandomChurn drops it after `drop_time`, as py-ipv8 does), but the
+//! walkers look for a replacement already and nobody is introduced to it.
 
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::Arc;
@@ -17,6 +23,25 @@ use crate::time::Instant;
 /// RTT samples kept per peer (py-ipv8 `deque(maxlen=5)`).
 pub const MAX_PING_SAMPLES: usize = 5;
 
+/// A ping unanswered for this long makes a peer unresponsive (py-ipv8's ping cache timeout).
+pub const UNRESPONSIVE_AFTER: Duration = Duration::from_secs(5);
+
+/// An optional [`Instant`] in 8 bytes (`Option<Instant>` takes 16): `u64::MAX` is "never".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp(u64);
+
+impl Stamp {
+    const NONE: Self = Self(u64::MAX);
+
+    fn of(at: Option<Instant>) -> Self {
+        at.map_or(Self::NONE, |t| Self(t.as_micros().min(u64::MAX - 1)))
+    }
+
+    fn get(self) -> Option<Instant> {
+        (self != Self::NONE).then_some(Instant::from_micros(self.0))
+    }
+}
+
 /// A public key with addresses and liveness information.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
@@ -26,7 +51,10 @@ pub struct Peer {
     v6: Option<SocketAddrV6>,
     lan: Option<SocketAddrV4>,
     created: Instant,
-    last_response: Option<Instant>,
+    last_response: Stamp,
+    last_pinged: Stamp,
+    /// The first ping sent after `last_response` (the start of the silence that counts).
+    first_unanswered: Stamp,
     /// RTT samples in microseconds (saturating), a ring of `ping_count` entries starting at
     /// `ping_head`; inline so a peer costs no extra allocation.
     pings: [u32; MAX_PING_SAMPLES],
@@ -55,7 +83,9 @@ impl Peer {
             v6: None,
             lan: None,
             created: now,
-            last_response: heard_from.then_some(now),
+            last_response: Stamp::of(heard_from.then_some(now)),
+            last_pinged: Stamp::NONE,
+            first_unanswered: Stamp::NONE,
             pings: [0; MAX_PING_SAMPLES],
             ping_count: 0,
             ping_head: 0,
@@ -140,6 +170,22 @@ impl Peer {
         }
     }
 
+    /// As [`Peer::add_address`], returning the address of that class it replaced (if any and
+    /// different). A LAN address equal to the replaced IPv4 address described the same
+    /// endpoint and is forgotten with it.
+    pub(crate) fn replace_address(&mut self, addr: SocketAddr) -> Option<SocketAddr> {
+        match canonical(addr) {
+            SocketAddr::V4(v4) => {
+                let old = self.v4.replace(v4).filter(|o| *o != v4);
+                if old.is_some() && self.lan == old {
+                    self.lan = None;
+                }
+                old.map(SocketAddr::V4)
+            }
+            SocketAddr::V6(v6) => self.v6.replace(v6).filter(|o| *o != v6).map(SocketAddr::V6),
+        }
+    }
+
     /// Records the LAN address (py-ipv8 `UDPv4LANAddress`).
     pub fn set_lan_address(&mut self, lan: SocketAddrV4) {
         self.lan = Some(lan);
@@ -167,12 +213,39 @@ impl Peer {
     /// The last time any packet arrived from one of this peer's addresses, `None` if never.
     #[must_use]
     pub fn last_response(&self) -> Option<Instant> {
-        self.last_response
+        self.last_response.get()
     }
 
     /// Marks the peer as heard from at `now`.
     pub fn touch(&mut self, now: Instant) {
-        self.last_response = Some(now);
+        self.last_response = Stamp::of(Some(now));
+    }
+
+    /// When RandomChurn last pinged this peer (py-ipv8 `RandomChurn._pinged`), `None` if never.
+    #[must_use]
+    pub fn last_pinged(&self) -> Option<Instant> {
+        self.last_pinged.get()
+    }
+
+    /// Records that RandomChurn pinged the peer at `now`.
+    pub fn set_pinged(&mut self, now: Instant) {
+        self.last_pinged = Stamp::of(Some(now));
+        let answered = self
+            .first_unanswered
+            .get()
+            .is_none_or(|first| self.last_response().is_some_and(|l| l >= first));
+        if answered {
+            self.first_unanswered = Stamp::of(Some(now));
+        }
+    }
+
+    /// `true` when a ping went out at least [`UNRESPONSIVE_AFTER`] before `now` and nothing
+    /// arrived from the peer since (not in py-ipv8; see the module documentation).
+    #[must_use]
+    pub fn is_unresponsive(&self, now: Instant) -> bool {
+        self.first_unanswered.get().is_some_and(|pinged| {
+            now >= pinged + UNRESPONSIVE_AFTER && self.last_response().is_none_or(|l| l < pinged)
+        })
     }
 
     /// The RTT samples, oldest first (at most [`MAX_PING_SAMPLES`], microsecond precision).
@@ -266,6 +339,24 @@ mod tests {
         assert_eq!(p.address(), "[2001:db8::1]:7".parse().unwrap());
         assert_eq!(p.addresses().count(), 3);
         assert_eq!(p.last_response(), None);
+    }
+
+    #[test]
+    fn unanswered_ping_makes_a_peer_unresponsive_until_it_speaks() {
+        let mut p = peer();
+        let t = Instant::from_secs(10);
+        assert!(!p.is_unresponsive(t));
+        p.set_pinged(t);
+        assert!(!p.is_unresponsive(t + Duration::from_secs(4)));
+        assert!(p.is_unresponsive(t + UNRESPONSIVE_AFTER));
+        p.touch(t + Duration::from_secs(6));
+        assert!(!p.is_unresponsive(t + Duration::from_secs(30)));
+        p.set_pinged(t + Duration::from_secs(40));
+        assert!(p.is_unresponsive(t + Duration::from_secs(45)));
+        // Pinging again does not restart the silence.
+        p.set_pinged(t + Duration::from_secs(50));
+        assert!(p.is_unresponsive(t + Duration::from_secs(51)));
+        assert_eq!(p.last_pinged(), Some(t + Duration::from_secs(50)));
     }
 
     #[test]

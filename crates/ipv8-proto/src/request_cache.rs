@@ -7,11 +7,11 @@
 //! [`RequestCache::pop_expired`] when it fires. When full, the entry closest to its deadline is
 //! evicted (returned to the caller as if it had timed out).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::rng::NodeRng;
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 
 #[derive(Debug, Clone)]
 struct Entry<T> {
@@ -22,8 +22,8 @@ struct Entry<T> {
 /// Outstanding requests keyed by a number.
 #[derive(Debug, Clone)]
 pub struct RequestCache<T> {
-    entries: BTreeMap<u64, Entry<T>>,
-    deadlines: BTreeSet<(Instant, u64)>,
+    entries: VecMap<u64, Entry<T>>,
+    deadlines: VecMap<(Instant, u64), ()>,
     capacity: usize,
 }
 
@@ -32,8 +32,8 @@ impl<T> RequestCache<T> {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
+            entries: VecMap::default(),
+            deadlines: VecMap::default(),
             capacity: capacity.max(1),
         }
     }
@@ -66,12 +66,12 @@ impl<T> RequestCache<T> {
         let evicted = if self.entries.len() >= self.capacity {
             self.deadlines
                 .first()
-                .map(|(_, victim)| *victim)
+                .map(|((_, victim), ())| *victim)
                 .and_then(|victim| self.pop(victim).map(|v| (victim, v)))
         } else {
             None
         };
-        self.deadlines.insert((deadline, id));
+        self.deadlines.insert((deadline, id), ());
         self.entries.insert(id, Entry { deadline, value });
         evicted
     }
@@ -98,12 +98,12 @@ impl<T> RequestCache<T> {
     /// The earliest deadline.
     #[must_use]
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.deadlines.first().map(|(at, _)| *at)
+        self.deadlines.first().map(|((at, _), ())| *at)
     }
 
     /// Removes and returns one request whose deadline is `<= now`.
     pub fn pop_expired(&mut self, now: Instant) -> Option<(u64, T)> {
-        let &(at, id) = self.deadlines.first()?;
+        let (&(at, id), ()) = self.deadlines.first()?;
         if at > now {
             return None;
         }

@@ -16,12 +16,12 @@
     clippy::panic
 )]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ipv8_wire::{Header, Prefix};
 
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 
 /// py-ipv8 `StatisticsEndpoint.IDS_INTRODUCTION`.
 pub const IDS_INTRODUCTION: [u8; 2] = [245, 246];
@@ -137,6 +137,8 @@ impl PrefixStats {
         let pos = match self.slots.binary_search_by_key(&id, |(k, _)| *k) {
             Ok(pos) => pos,
             Err(pos) => {
+                // A community uses a dozen ids at most, each seen once: grow exactly.
+                self.slots.reserve_exact(1);
                 self.slots.insert(pos, (id, NetworkStat::default()));
                 pos
             }
@@ -209,14 +211,14 @@ impl PrefixStats {
 /// Message statistics of the node, per enabled prefix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Statistics {
-    prefixes: BTreeMap<Prefix, PrefixStats>,
+    prefixes: VecMap<Prefix, PrefixStats>,
 }
 
 impl Statistics {
     /// Starts tracking `prefix` (py-ipv8 `enable_community_statistics(prefix, True)`); keeps
     /// existing counters.
     pub fn enable(&mut self, prefix: Prefix) {
-        self.prefixes.entry(prefix).or_default();
+        self.prefixes.get_or_insert_with(prefix, PrefixStats::default);
     }
 
     /// Stops tracking `prefix` and discards its counters.

@@ -5,23 +5,23 @@
 //! one deadline per key, re-arming replaces it) and ordered by `(deadline, sequence number)`, so
 //! ties fire in the order they were armed and never by chance.
 
-use std::collections::BTreeMap;
-
 use crate::time::Instant;
+use crate::vecmap::reserve_one;
 
 /// Ordered deadlines with cancel-by-key.
+///
+/// A sorted `Vec` of `(deadline, sequence number, key)`: a node arms a handful of keys, where
+/// two `BTreeMap`s would cost close to a kilobyte (see `vecmap.rs`).
 #[derive(Debug, Clone)]
 pub(crate) struct Timers<K: Ord + Copy> {
-    by_deadline: BTreeMap<(Instant, u64), K>,
-    by_key: BTreeMap<K, (Instant, u64)>,
+    entries: Vec<(Instant, u64, K)>,
     seq: u64,
 }
 
 impl<K: Ord + Copy> Default for Timers<K> {
     fn default() -> Self {
         Self {
-            by_deadline: BTreeMap::new(),
-            by_key: BTreeMap::new(),
+            entries: Vec::new(),
             seq: 0,
         }
     }
@@ -32,45 +32,47 @@ impl<K: Ord + Copy> Timers<K> {
     pub(crate) fn set(&mut self, key: K, at: Instant) {
         self.cancel(key);
         self.seq = self.seq.wrapping_add(1);
-        let slot = (at, self.seq);
-        self.by_deadline.insert(slot, key);
-        self.by_key.insert(key, slot);
+        let seq = self.seq;
+        let pos = self
+            .entries
+            .partition_point(|(a, s, _)| (*a, *s) < (at, seq));
+        reserve_one(&mut self.entries);
+        self.entries.insert(pos, (at, seq, key));
     }
 
     /// Disarms `key` (no-op when not armed).
     pub(crate) fn cancel(&mut self, key: K) {
-        if let Some(slot) = self.by_key.remove(&key) {
-            self.by_deadline.remove(&slot);
+        if let Some(i) = self.entries.iter().position(|(_, _, k)| *k == key) {
+            self.entries.remove(i);
         }
     }
 
     /// The deadline of `key`, if armed.
     pub(crate) fn deadline(&self, key: K) -> Option<Instant> {
-        self.by_key.get(&key).map(|(at, _)| *at)
+        self.entries
+            .iter()
+            .find(|(_, _, k)| *k == key)
+            .map(|(at, _, _)| *at)
     }
 
     /// The earliest entry.
     pub(crate) fn next(&self) -> Option<(Instant, K)> {
-        self.by_deadline
-            .first_key_value()
-            .map(|((at, _), key)| (*at, *key))
+        self.entries.first().map(|(at, _, key)| (*at, *key))
     }
 
     /// Removes and returns the earliest entry if it is due at `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<K> {
-        let (&(at, seq), _) = self.by_deadline.first_key_value()?;
-        if at > now {
+        let (at, _, _) = self.entries.first()?;
+        if *at > now {
             return None;
         }
-        let key = self.by_deadline.remove(&(at, seq))?;
-        self.by_key.remove(&key);
-        Some(key)
+        Some(self.entries.remove(0).2)
     }
 
     /// Number of armed entries.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.by_key.len()
+        self.entries.len()
     }
 }
 

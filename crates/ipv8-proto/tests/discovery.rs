@@ -175,8 +175,14 @@ fn unreachable_tracker_is_retried_with_backoff_forever() {
         .filter(|s| s.to == addr(TRACKER) && s.bytes[2..22] == CommunityId::DISCOVERY.0)
         .map(|s| s.at.as_micros() / 1_000_000)
         .collect();
-    // 0, 30, 90, 210, 450 s: the interval doubles from 30 s up to the 240 s cap.
-    assert_eq!(rounds, vec![0, 30, 90, 210, 450], "{rounds:?}");
+    // Rounds at 0, 30, 90, 210, 450 s: the interval doubles from 30 s up to the 240 s cap.
+    // Between them, peerless retries 3, 6, 12 and 24 s after the previous request; they stop
+    // once their spacing would reach the 30 s round interval.
+    assert_eq!(
+        rounds,
+        vec![0, 3, 9, 21, 30, 54, 90, 210, 450],
+        "{rounds:?}"
+    );
     let BootstrapStatus::Waiting { attempts, .. } = sim.node(a).bootstrap_status() else {
         panic!("expected Waiting, got {:?}", sim.node(a).bootstrap_status());
     };

@@ -1,7 +1,8 @@
 //! `GET /health`: the endpoint's truthful state (not in py-ipv8). "Receiving" means the driver's
 //! receive loop is armed on at least one bound socket; next to it everything needed to tell a
 //! quiet network from a deaf endpoint: time since the last datagram, error counters per class
-//! (receive and send), rebinds, bound addresses, traffic, drops and bootstrap progress.
+//! (receive, send, and the LAN beacon's sends apart), rebinds, bound addresses, traffic, drops
+//! and bootstrap progress.
 
 use std::time::{Duration, SystemTime};
 
@@ -119,6 +120,7 @@ pub fn health_json(snapshot: &Snapshot) -> Value {
             "datagrams_up": c.beacon_datagrams_up,
             "datagrams_down": c.beacon_datagrams_down,
             "suppressed": c.beacons_suppressed,
+            "send_errors": classes_json(&c.beacon_send_errors),
         },
         "recv_budget_exhausted": c.recv_budget_exhausted,
         "recv_storm_pauses": c.recv_storm_pauses,

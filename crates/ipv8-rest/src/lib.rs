@@ -8,7 +8,10 @@
 //!
 //! Routes are composed per resource file ([`overlays`], [`network`], [`health`]); a dashboard
 //! or a Prometheus `/metrics` resource is one more module merged in [`router`]. The JSON
-//! builders (`*_json`) are public so the CLI's `--status-json` and tests reuse them.
+//! builders (`*_json`) are public so the CLI's `--status-json` and tests reuse them. serde_json's
+//! `preserve_order` feature is on, so every object lists its keys in the order the builders
+//! write them, which for the py-ipv8 routes is py-ipv8's order (checked against the recorded
+//! responses in `tests/fixtures/pyipv8-rest/`).
 //!
 //! | route | body |
 //! |---|---|

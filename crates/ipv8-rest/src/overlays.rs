@@ -75,24 +75,23 @@ fn overlay_json(o: &OverlayInfo) -> Value {
 }
 
 /// `{"statistics": [{"<overlay name>": {"<id>:<handler>": NetworkStat}}...]}`: one element per
-/// overlay whose statistics are on; `[]` when they are off everywhere.
+/// overlay whose statistics are on; `[]` when they are off everywhere. The names come with the
+/// snapshot (`Node::message_name`, computed when it was taken).
 pub fn statistics_json(snapshot: &Snapshot) -> Value {
-    let mut list = Vec::new();
-    for o in &snapshot.overlays {
-        let Some(prefix_stats) = snapshot.statistics.prefix(&o.prefix) else {
-            continue;
-        };
-        let mut per_id = Map::new();
-        for (id, stat) in prefix_stats.iter() {
-            per_id.insert(
-                format!("{id}:{}", handler_name(o, id)),
-                stat_json(snapshot, id, stat),
-            );
-        }
-        let mut entry = Map::new();
-        entry.insert(o.name.clone(), Value::Object(per_id));
-        list.push(Value::Object(entry));
-    }
+    let list: Vec<Value> = snapshot
+        .message_statistics
+        .iter()
+        .map(|o| {
+            let per_id: Map<String, Value> = o
+                .messages
+                .iter()
+                .map(|m| (m.name.clone(), stat_json(snapshot, m.id, &m.stat)))
+                .collect();
+            let mut entry = Map::new();
+            entry.insert(o.overlay.clone(), Value::Object(per_id));
+            Value::Object(entry)
+        })
+        .collect();
     json!({ "statistics": list })
 }
 
@@ -113,30 +112,4 @@ fn stat_json(snapshot: &Snapshot, id: u8, s: &NetworkStat) -> Value {
         "last_measured_up": time(s.last_measured_up),
         "last_measured_down": time(s.last_measured_down),
     })
-}
-
-/// The py-ipv8 handler name of message `id` in overlay `o` (`unknown` when it has none).
-/// Mirrors `ipv8_proto::Node::message_name`, which needs the node itself; the snapshot only
-/// carries the overlay's name, which identifies DiscoveryCommunity's extra handlers.
-pub fn handler_name(o: &OverlayInfo, id: u8) -> &'static str {
-    match id {
-        246 => "on_old_introduction_request",
-        245 => "on_old_introduction_response",
-        250 => "on_old_puncture_request",
-        249 => "on_puncture",
-        234 => "on_new_introduction_request",
-        233 => "on_new_introduction_response",
-        232 => "on_new_puncture_request",
-        231 => "on_new_puncture",
-        235..=244 | 247 | 248 | 251..=255 => "on_deprecated_message",
-        1 if is_discovery(o) => "on_similarity_request",
-        2 if is_discovery(o) => "on_similarity_response",
-        3 if is_discovery(o) => "on_ping",
-        4 if is_discovery(o) => "on_pong",
-        _ => "unknown",
-    }
-}
-
-fn is_discovery(o: &OverlayInfo) -> bool {
-    o.id == ipv8::proto::CommunityId::DISCOVERY
 }

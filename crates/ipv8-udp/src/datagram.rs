@@ -67,9 +67,10 @@ pub trait DatagramSocket {
     }
 
     /// Empties the socket's ICMP error queue, if it has one, and returns how many entries were
-    /// removed. Only Linux sockets with `IP_RECVERR` (which we never set; a user might) have
-    /// one: undrained, it eats the receive buffer and fails later sends (UDP-FAILURES §2.1). The
-    /// driver calls this after every [`ErrorClass::StaleReport`]. Default: nothing to drain.
+    /// removed. Only Linux sockets with `IP_RECVERR` (off unless [`crate::BindConfig::ip_recverr`]
+    /// asks for it) have one: undrained, it eats the receive buffer and fails later sends
+    /// (UDP-FAILURES §2.1). The driver calls this after every [`ErrorClass::StaleReport`] and
+    /// every failed send. Default: nothing to drain.
     ///
     /// (Added by the driver crate's author: the generic driver has no file descriptor to pass to
     /// [`crate::drain_error_queue`].)
@@ -218,6 +219,23 @@ mod tests {
             previous.port()
         );
         assert_eq!(second.error_os(), Os::current());
+    }
+
+    /// A rebind makes the socket like the first one, `IP_RECVERR` included.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn rebind_keeps_ip_recverr() {
+        use nix::sys::socket::{getsockopt, sockopt};
+
+        let mut rebinder = UdpRebinder::new(BindConfig {
+            ip_recverr: true,
+            ..BindConfig::v4(0)
+        });
+        let first = rebinder.rebind(None).expect("first bind");
+        let previous = DatagramSocket::local_addr(&first).unwrap();
+        drop(first);
+        let second = rebinder.rebind(Some(previous)).expect("rebind");
+        assert_eq!(getsockopt(&second, sockopt::Ipv4RecvErr), Ok(true));
     }
 
     #[tokio::test]

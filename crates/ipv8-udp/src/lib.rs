@@ -8,6 +8,8 @@
 //!
 //! 1. [`bind`] creates a wildcard-bound, unconnected, non-blocking socket with py-ipv8's buffer
 //!    sizes and port fallback. On Windows it turns off `SIO_UDP_CONNRESET`/`SIO_UDP_NETRESET`.
+//!    On Linux it can turn on `IP_RECVERR` as a diagnostic option ([`BindConfig::ip_recverr`]);
+//!    [`drain_error_queue`] is then what keeps the error queue from starving the socket.
 //! 2. [`classify`] / [`classify_io`] sort every I/O error into an [`ErrorClass`] with one table
 //!    per OS, so the driver decides "read again", "drop", "back off" or "rebind", never "exit".
 //! 3. [`check_destination`] rejects addresses that can only produce errors before they reach
@@ -37,12 +39,11 @@ pub use destination::{DestinationError, DestinationPolicy, check_destination};
 pub use interfaces::{IfNet, LocalInterface, local_interfaces};
 pub use socket::{
     BindConfig, BoundSocket, DEFAULT_PORT, DEFAULT_PORT_FALLBACK_ATTEMPTS, DEFAULT_RECV_BUFFER,
-    DEFAULT_SEND_BUFFER, Family, MIN_SEND_BUFFER, PlatformSetup, RECV_DATAGRAM_LEN, bind,
+    DEFAULT_SEND_BUFFER, Family, IP_RECVERR_SUPPORTED, MIN_SEND_BUFFER, PlatformSetup,
+    RECV_DATAGRAM_LEN, bind,
 };
 #[cfg(target_os = "linux")]
-pub use sys::drain_error_queue;
-#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
-pub use sys::enable_ip_recverr;
+pub use sys::{drain_error_queue, enable_ip_recverr};
 pub use watch::{DEFAULT_RESYNC_INTERVAL, NetEvent, NetWatcher};
 
 /// Raw error numbers per OS as named constants (`codes::windows::ERROR_PORT_UNREACHABLE`), for

@@ -5,7 +5,8 @@
 //! address), never connected and never bound to a device, because each of those goes stale after
 //! an address change. IPv6 sockets are `IPV6_V6ONLY`; run one socket per family. Sockets are
 //! non-blocking, get py-ipv8's `SO_RCVBUF` of 870 400 bytes and an `SO_SNDBUF` of at least
-//! 256 KiB, and walk up from the configured port when it is taken, like py-ipv8 does.
+//! 256 KiB, and walk up from the configured port when it is taken, like py-ipv8 does. On Linux,
+//! `IP_RECVERR` can be turned on as a diagnostic option ([`BindConfig::ip_recverr`]).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
@@ -28,6 +29,8 @@ pub const MIN_SEND_BUFFER: usize = 64 * 1024;
 /// Receive buffer length that can hold any UDP datagram, so reads are never truncated
 /// (Linux truncates silently; Windows reports `WSAEMSGSIZE` and drops the datagram).
 pub const RECV_DATAGRAM_LEN: usize = 65_536;
+/// Whether [`BindConfig::ip_recverr`] can be honoured on this OS (Linux only).
+pub const IP_RECVERR_SUPPORTED: bool = cfg!(target_os = "linux");
 
 /// An address family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,6 +75,13 @@ pub struct BindConfig {
     pub recv_buffer: usize,
     /// `SO_SNDBUF` to request; raised to [`MIN_SEND_BUFFER`] if smaller.
     pub send_buffer: usize,
+    /// Linux diagnostic option (default off): turn on `IP_RECVERR` / `IPV6_RECVERR`, so ICMP
+    /// errors about earlier datagrams (stale reports) and a full qdisc's `ENOBUFS` (pressure)
+    /// show up as errors instead of staying invisible. Only for a reader that drains the error
+    /// queue after errors, as the `ipv8` driver does; undrained, the queue eats the receive
+    /// buffer (UDP-FAILURES §2.1). Where [`IP_RECVERR_SUPPORTED`] is false, [`bind`] fails with
+    /// `Unsupported`.
+    pub ip_recverr: bool,
 }
 
 impl Default for BindConfig {
@@ -89,6 +99,7 @@ impl BindConfig {
             port_fallback_attempts: DEFAULT_PORT_FALLBACK_ATTEMPTS,
             recv_buffer: DEFAULT_RECV_BUFFER,
             send_buffer: DEFAULT_SEND_BUFFER,
+            ip_recverr: false,
         }
     }
 
@@ -187,8 +198,14 @@ impl BoundSocket {
 /// `EADDRINUSE` or `EACCES` (Windows reserves port ranges with the latter); any other bind error
 /// is returned at once, since another port would not help. When every port is taken the error
 /// has kind `AddrInUse` and names the range. Buffer-size and Windows ioctl failures are logged
-/// and tolerated.
+/// and tolerated; an `ip_recverr` that cannot be set is an error (kind `Unsupported` off Linux).
 pub fn bind(config: &BindConfig) -> io::Result<BoundSocket> {
+    if config.ip_recverr && !IP_RECVERR_SUPPORTED {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "IP_RECVERR is a Linux socket option; it is not available on this OS",
+        ));
+    }
     if !config.ip.is_unspecified() {
         tracing::warn!(
             ip = %config.ip,
@@ -262,6 +279,11 @@ fn finish(config: &BindConfig, socket: Socket) -> io::Result<BoundSocket> {
         Socket::set_send_buffer_size,
     );
     let platform = sys::configure(&socket);
+    #[cfg(target_os = "linux")]
+    if config.ip_recverr {
+        sys::enable_ip_recverr(&socket)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot turn on IP_RECVERR: {e}")))?;
+    }
     let local_addr = socket.local_addr()?.as_socket().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -326,6 +348,44 @@ mod tests {
         assert!(config.send_buffer >= 256 * 1024);
         assert_eq!(BindConfig::v6(1).ip, IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         assert_eq!(BindConfig::v6(1).family(), Family::V6);
+        assert!(
+            !config.ip_recverr,
+            "IP_RECVERR is a diagnostic option, off by default"
+        );
+    }
+
+    /// The option is really set on the socket (Linux), or refused clearly (elsewhere).
+    #[test]
+    fn ip_recverr_is_set_when_asked_for() {
+        for base in [BindConfig::v4(0), BindConfig::v6(0)] {
+            let config = BindConfig {
+                ip_recverr: true,
+                ..base
+            };
+            #[cfg(target_os = "linux")]
+            {
+                use nix::sys::socket::{getsockopt, sockopt};
+                let bound = bind(&config).expect("bind with IP_RECVERR");
+                let on = if config.family() == Family::V6 {
+                    getsockopt(bound.as_std(), sockopt::Ipv6RecvErr)
+                } else {
+                    getsockopt(bound.as_std(), sockopt::Ipv4RecvErr)
+                };
+                assert_eq!(on, Ok(true), "{:?}", config.family());
+                let plain = bind(&base).expect("bind without the option");
+                let off = if config.family() == Family::V6 {
+                    getsockopt(plain.as_std(), sockopt::Ipv6RecvErr)
+                } else {
+                    getsockopt(plain.as_std(), sockopt::Ipv4RecvErr)
+                };
+                assert_eq!(off, Ok(false));
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                let error = bind(&config).expect_err("IP_RECVERR off Linux");
+                assert_eq!(error.kind(), io::ErrorKind::Unsupported, "{error}");
+            }
+        }
     }
 
     #[test]

@@ -41,8 +41,9 @@ impl Sweep {
         }
     }
 
-    /// Sends up to `budget` datagrams from `socket`. Errors are counted as send errors of the
-    /// beacon (never attributed to a peer); a full queue ends the step early.
+    /// Sends up to `budget` datagrams from `socket`. Errors are counted in
+    /// [`Counters::beacon_send_errors`] only: never attributed to a peer and never shown to the
+    /// watchdog (the driver does not pass it in). A full queue ends the step early.
     pub(crate) fn step<S: DatagramSocket>(
         &mut self,
         socket: &S,
@@ -71,7 +72,11 @@ impl Sweep {
                 }
                 Err(error) => {
                     let class = ipv8_udp::classify_io_for(socket.error_os(), Op::Send, &error);
-                    counters.send_errors.add(class);
+                    counters.beacon_send_errors.add(class);
+                    if class == ErrorClass::StaleReport {
+                        // A report about an earlier beacon (IP_RECVERR): empty the queue.
+                        let _ = socket.drain_error_queue();
+                    }
                     if matches!(class, ErrorClass::Pressure | ErrorClass::NoData) {
                         self.next -= 1; // retry this port next turn
                         return Step::More;
@@ -149,7 +154,12 @@ mod tests {
             [Step::More, Step::More, Step::More, Step::More, Step::Done]
         );
         assert_eq!(counters.beacon_datagrams_up, 6);
-        assert_eq!(counters.send_errors.get(ErrorClass::Pressure), 1);
+        assert_eq!(counters.beacon_send_errors.get(ErrorClass::Pressure), 1);
+        assert_eq!(
+            counters.send_errors.total(),
+            0,
+            "unicast counters untouched"
+        );
         // The top port ends the sweep without overflow.
         let mut top = Sweep::new(b"x".to_vec(), Ipv4Addr::BROADCAST, &(65_535..=65_535));
         assert_eq!(top.step(&socket, 8, &mut counters), Step::Done);

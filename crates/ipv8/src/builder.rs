@@ -20,7 +20,7 @@ use crate::config::DriverConfig;
 use crate::driver::{Channels, Driver};
 use crate::handle::{Ipv8, Ipv8Handle};
 use crate::snapshot::Snapshot;
-use crate::sockets::Sockets;
+use crate::sockets::{BEACON_BIND, BeaconOpener, BeaconSocket, Sockets, broadcast_opener};
 
 /// Builds and starts an [`Ipv8`].
 ///
@@ -45,6 +45,7 @@ pub struct Ipv8Builder<R: Rebinder = UdpRebinder> {
     v6: Option<R>,
     config: DriverConfig,
     wall_clock: WallClockFn,
+    open_beacon: BeaconOpener,
 }
 
 impl Ipv8Builder<UdpRebinder> {
@@ -59,6 +60,7 @@ impl Ipv8Builder<UdpRebinder> {
             v6: None,
             config: DriverConfig::default(),
             wall_clock: Arc::new(SystemTime::now),
+            open_beacon: broadcast_opener(BEACON_BIND),
         }
     }
 
@@ -102,7 +104,26 @@ impl<R: Rebinder> Ipv8Builder<R> {
             v6,
             config: self.config,
             wall_clock: self.wall_clock,
+            open_beacon: self.open_beacon,
         }
+    }
+
+    /// The LAN beacon socket's settings (default [`crate::BEACON_BIND`]: `0.0.0.0:0`, no port
+    /// walk). `SO_BROADCAST` is always set. Where the beacon goes and whether it is sent at all is
+    /// [`crate::BeaconConfig`]'s.
+    pub fn beacon_bind(mut self, config: BindConfig) -> Self {
+        self.open_beacon = broadcast_opener(config);
+        self
+    }
+
+    /// Replaces the LAN beacon socket factory (fault injection, simulation). It is called when
+    /// the first beacon is due and again after every rebind; an error skips that beacon.
+    pub fn beacon_socket(
+        mut self,
+        open: impl FnMut() -> io::Result<BeaconSocket> + Send + 'static,
+    ) -> Self {
+        self.open_beacon = Box::new(open);
+        self
     }
 
     /// Driver settings (batching, watchdog, rebind, beacon, snapshots).
@@ -136,7 +157,7 @@ impl<R: Rebinder> Ipv8Builder<R> {
         R: Send + 'static,
         R::Socket: Send + Sync + 'static,
     {
-        let sockets = Sockets::open(self.v4, self.v6)?;
+        let sockets = Sockets::open(self.v4, self.v6, self.open_beacon)?;
         let clock = Clock::new(self.wall_clock);
         let seed = self.seed.unwrap_or_else(random_seed);
         let node = Node::new(

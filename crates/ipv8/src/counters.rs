@@ -1,5 +1,6 @@
 //! Socket-level counters kept by the driver: traffic up and down, I/O errors per
-//! [`ErrorClass`] (receive and send separately) and sends refused before reaching the socket.
+//! [`ErrorClass`] (receive, unicast send and LAN-beacon send separately) and sends refused
+//! before reaching the socket.
 //!
 //! Ports the byte counters of py-ipv8's `messaging/interfaces/statistics_endpoint.py`
 //! (`bytes_up`/`bytes_down`) to the driver, as ARCHITECTURE-STUDY §7.4 asks: they are updated
@@ -139,8 +140,15 @@ pub struct Counters {
     pub traffic: Traffic,
     /// Receive errors per class. None of them stops the receive loop.
     pub recv_errors: ClassCounters,
-    /// Send errors per class. The datagram is dropped; the socket keeps serving other peers.
+    /// Send errors of the unicast sockets per class. The datagram is dropped; the socket keeps
+    /// serving other peers. These (and only these) feed the watchdog's send-failure rule.
     pub send_errors: ClassCounters,
+    /// Send errors of the LAN beacon sweep per class (one per port that failed). Kept apart
+    /// from [`Counters::send_errors`]: a sweep covers 65 534 ports, so a host without a
+    /// broadcast route (offline, or a namespace with only loopback) fails tens of thousands of
+    /// beacon sends per sweep. They say nothing about the unicast sockets' health, so the
+    /// watchdog never sees them and they are never attributed to a peer.
+    pub beacon_send_errors: ClassCounters,
     /// Sends refused before the socket was called.
     pub rejected: RejectedSends,
     /// Send errors attributed to their destination (`Node::handle_send_failed`).

@@ -51,7 +51,8 @@ pub use config::{BeaconConfig, DriverConfig};
 pub use handle::{DriverGone, Ipv8, Ipv8Handle};
 pub use health::{Health, RebindRecord};
 pub use rebind::RebindConfig;
-pub use snapshot::Snapshot;
+pub use snapshot::{MessageStatistics, OverlayStatistics, Snapshot};
+pub use sockets::{BEACON_BIND, BeaconSocket};
 pub use watchdog::{RebindReason, WatchdogConfig};
 
 /// The sans-IO node crate.

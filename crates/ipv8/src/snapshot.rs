@@ -4,14 +4,19 @@
 //! REST, status pages and tests read snapshots and never touch the driver task's state, so a
 //! slow reader cannot stall the node (ARCHITECTURE-STUDY §7.3 step 4). Timestamps of the node are
 //! its own `Instant`s; [`Snapshot::wall_clock`] renders them as py-ipv8's Unix floats.
+//!
+//! Anything a reader needs from the node itself (not just from its data) is computed here, when
+//! the snapshot is taken (at most every 250 ms, never per packet): e.g. the py-ipv8 names of
+//! message ids in [`Snapshot::message_statistics`], from `Node::message_name`, so readers never
+//! keep a copy of the protocol's tables.
 
 use std::time::{Duration, SystemTime};
 
-use ipv8_proto::OverlayInfo;
 use ipv8_proto::drops::DropCounters;
 use ipv8_proto::network::Network;
-use ipv8_proto::stats::Statistics;
+use ipv8_proto::stats::{NetworkStat, Statistics};
 use ipv8_proto::time::{Instant as NodeInstant, WallClock};
+use ipv8_proto::{CommunityId, Node, OverlayInfo};
 use tokio::time::Instant;
 
 use crate::health::Health;
@@ -31,8 +36,11 @@ pub struct Snapshot {
     pub overlays: Vec<OverlayInfo>,
     /// The peer table shared by all overlays (py-ipv8 `Network`).
     pub network: Network,
-    /// Message statistics per community and message id (py-ipv8 `/overlays/statistics`).
+    /// Message statistics per community and message id, as the node keeps them.
     pub statistics: Statistics,
+    /// The same statistics per overlay with py-ipv8's message names (py-ipv8
+    /// `/overlays/statistics`): one entry per overlay whose statistics are on, in overlay order.
+    pub message_statistics: Vec<OverlayStatistics>,
     /// Dropped datagrams per reason.
     pub drops: DropCounters,
     /// The endpoint.
@@ -52,6 +60,7 @@ impl Snapshot {
             overlays: Vec::new(),
             network: Network::default(),
             statistics: Statistics::default(),
+            message_statistics: Vec::new(),
             drops: DropCounters::default(),
             health: Health::closed(),
         }
@@ -60,6 +69,55 @@ impl Snapshot {
     /// Verified peers in the whole network.
     pub fn peer_count(&self) -> usize {
         self.network.verified_count()
+    }
+}
+
+/// One overlay's message statistics, named as py-ipv8 names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverlayStatistics {
+    /// The overlay's community id.
+    pub community: CommunityId,
+    /// The overlay's name (py-ipv8 `overlay_name`, the key in `/overlays/statistics`).
+    pub overlay: String,
+    /// One entry per message id with statistics, in the node's order (ascending id).
+    pub messages: Vec<MessageStatistics>,
+}
+
+/// The statistics of one message id in one overlay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageStatistics {
+    /// The message id.
+    pub id: u8,
+    /// py-ipv8's name, `"<id>:<handler>"` (e.g. `246:on_old_introduction_request`,
+    /// `7:unknown`), from `Node::message_name`.
+    pub name: String,
+    /// Counts, bytes and first/last times up and down.
+    pub stat: NetworkStat,
+}
+
+impl OverlayStatistics {
+    /// Every overlay of `node` whose statistics are on, in overlay order, with named messages.
+    pub(crate) fn collect(node: &Node, overlays: &[OverlayInfo]) -> Vec<Self> {
+        let statistics = node.statistics();
+        overlays
+            .iter()
+            .filter_map(|o| {
+                let per_id = statistics.prefix(&o.prefix)?;
+                let messages = per_id
+                    .iter()
+                    .map(|(id, stat)| MessageStatistics {
+                        id,
+                        name: node.message_name(o.id, id),
+                        stat: *stat,
+                    })
+                    .collect();
+                Some(Self {
+                    community: o.id,
+                    overlay: o.name.clone(),
+                    messages,
+                })
+            })
+            .collect()
     }
 }
 
@@ -129,5 +187,46 @@ mod tests {
         let s = Snapshot::placeholder();
         assert!(!s.health.is_open);
         assert_eq!(s.peer_count(), 0);
+        assert!(s.message_statistics.is_empty());
+    }
+
+    #[test]
+    fn message_statistics_are_named_by_the_node() {
+        use ipv8_proto::time::Instant as At;
+        use ipv8_proto::{KeyIdentity, NodeConfig};
+
+        let mut node = Node::new(
+            NodeConfig::default(),
+            KeyIdentity::from_seed(5).into_arc(),
+            5,
+            At::ZERO,
+        );
+        let overlays = node.overlays();
+        let discovery = overlays
+            .iter()
+            .find(|o| o.id == CommunityId::DISCOVERY)
+            .expect("DiscoveryCommunity by default");
+        for id in [246u8, 1, 7] {
+            let mut datagram = discovery.prefix.as_bytes().to_vec();
+            datagram.push(id);
+            datagram.extend_from_slice(&[0; 8]);
+            node.handle_datagram(At::ZERO, "192.0.2.1:1".parse().unwrap(), &datagram);
+        }
+        let named = OverlayStatistics::collect(&node, &overlays);
+        let entry = named
+            .iter()
+            .find(|o| o.community == CommunityId::DISCOVERY)
+            .expect("statistics are on by default");
+        assert_eq!(entry.overlay, discovery.name);
+        let names: Vec<&str> = entry.messages.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "1:on_similarity_request",
+                "7:unknown",
+                "246:on_old_introduction_request"
+            ]
+        );
+        assert!(entry.messages.iter().all(|m| m.stat.num_down == 1));
     }
 }

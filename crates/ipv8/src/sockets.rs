@@ -1,6 +1,7 @@
 //! The driver's sockets: one unicast endpoint per address family (IPv4, optional IPv6), the
 //! dispatcher that picks one by destination family, receive polling across all of them, and the
-//! rebuild step of a rebind.
+//! rebuild step of a rebind, and the LAN beacon's broadcast socket (opened on first use through
+//! a [`BeaconOpener`], so tests can inject a failing one).
 //!
 //! Ports the socket half of py-ipv8's `UDPEndpoint`/`UDPv6Endpoint` and the
 //! `DispatcherEndpoint` that routes a send by address family
@@ -10,9 +11,33 @@
 
 use std::io;
 use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ipv8_udp::{DatagramSocket, Family, Os, Rebinder};
+use ipv8_udp::{BindConfig, DatagramSocket, Family, Os, Rebinder};
+
+/// The LAN beacon's broadcast socket as the driver holds it (any [`DatagramSocket`], so tests
+/// can hand in a fault-injecting one through [`crate::Ipv8Builder::beacon_socket`]).
+pub type BeaconSocket = Arc<dyn DatagramSocket + Send + Sync>;
+
+/// Opens the beacon socket when the first beacon is due (and again after a rebind).
+pub(crate) type BeaconOpener = Box<dyn FnMut() -> io::Result<BeaconSocket> + Send>;
+
+/// The production opener: [`ipv8_udp::bind`] with `config`, then `SO_BROADCAST`.
+pub(crate) fn broadcast_opener(config: BindConfig) -> BeaconOpener {
+    Box::new(move || {
+        let bound = ipv8_udp::bind(&config)?;
+        bound.as_std().set_broadcast(true)?;
+        Ok(Arc::new(bound.into_tokio()?) as BeaconSocket)
+    })
+}
+
+/// The LAN beacon socket's default settings (`0.0.0.0`, an ephemeral port, no port walk); the
+/// base for [`crate::Ipv8Builder::beacon_bind`].
+pub const BEACON_BIND: BindConfig = BindConfig {
+    port_fallback_attempts: 0,
+    ..BindConfig::v4(0)
+};
 
 /// Which socket a received datagram (or error) came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +69,8 @@ struct Endpoint<R: Rebinder> {
 /// The socket set; see the module docs.
 pub(crate) struct Sockets<R: Rebinder> {
     main: Vec<Endpoint<R>>,
-    beacon: Option<tokio::net::UdpSocket>,
+    beacon: Option<BeaconSocket>,
+    open_beacon: BeaconOpener,
     /// Rotates the first socket polled, so a busy socket cannot starve the other.
     next: usize,
 }
@@ -60,8 +86,9 @@ pub(crate) enum NoSocket {
 
 impl<R: Rebinder> Sockets<R> {
     /// Binds the IPv4 endpoint (its failure is returned) and the optional IPv6 one (its
-    /// failure is logged and the endpoint dropped: many hosts have no IPv6).
-    pub(crate) fn open(v4: R, v6: Option<R>) -> io::Result<Self> {
+    /// failure is logged and the endpoint dropped: many hosts have no IPv6). The beacon socket
+    /// is opened by `open_beacon` when the first beacon is due.
+    pub(crate) fn open(v4: R, v6: Option<R>, open_beacon: BeaconOpener) -> io::Result<Self> {
         let mut main = vec![Endpoint::open(v4)?];
         if let Some(v6) = v6 {
             match Endpoint::open(v6) {
@@ -72,6 +99,7 @@ impl<R: Rebinder> Sockets<R> {
         Ok(Self {
             main,
             beacon: None,
+            open_beacon,
             next: 0,
         })
     }
@@ -122,9 +150,9 @@ impl<R: Rebinder> Sockets<R> {
                     })
                 }),
                 None => self.beacon.as_ref().map(|s| {
-                    DatagramSocket::poll_recv_from(s, cx, buf).map(|result| Received {
+                    s.poll_recv_from(cx, buf).map(|result| Received {
                         source: Source::Beacon,
-                        os: Os::current(),
+                        os: s.error_os(),
                         result,
                     })
                 }),
@@ -191,23 +219,15 @@ impl<R: Rebinder> Sockets<R> {
     }
 
     /// The beacon socket, if open.
-    pub(crate) fn beacon(&self) -> Option<&tokio::net::UdpSocket> {
+    pub(crate) fn beacon(&self) -> Option<&BeaconSocket> {
         self.beacon.as_ref()
     }
 
-    /// The beacon socket, opened (`SO_BROADCAST`, ephemeral port) if needed.
-    pub(crate) fn beacon_or_open(&mut self) -> io::Result<&tokio::net::UdpSocket> {
+    /// The beacon socket, opened (by default `SO_BROADCAST` on an ephemeral port) if needed.
+    pub(crate) fn beacon_or_open(&mut self) -> io::Result<&BeaconSocket> {
         match &mut self.beacon {
             Some(socket) => Ok(socket),
-            empty @ None => {
-                let config = ipv8_udp::BindConfig {
-                    port_fallback_attempts: 0,
-                    ..ipv8_udp::BindConfig::v4(0)
-                };
-                let bound = ipv8_udp::bind(&config)?;
-                bound.as_std().set_broadcast(true)?;
-                Ok(empty.insert(bound.into_tokio()?))
-            }
+            empty @ None => Ok(empty.insert((self.open_beacon)()?)),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `ipv8 run`: a long-running py-ipv8 compatible node. Settings come from the embedded default
 //! (DiscoveryCommunity, py-ipv8's trackers and the LAN beacon), a TOML file (`--config`, see
-//! `docs/CONFIG.md`) and flags, in that order of precedence (flags win).
+//! `docs/CONFIG.md`) and flags, in that order of precedence (flags win). `--ip-recverr` is a
+//! flag only: a Linux diagnostic option, not a setting.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use clap::Args;
 use ipv8::proto::{KeyIdentity, Mid};
-use ipv8::{BeaconConfig, DriverConfig, Ipv8Builder};
+use ipv8::udp::BindConfig;
+use ipv8::{BEACON_BIND, BeaconConfig, DriverConfig, Ipv8Builder};
 use ipv8_wire::CommunityId;
 
 use super::bad_input;
@@ -67,6 +69,11 @@ pub struct RunArgs {
     /// Directory of relative key files (default: the platform data dir + /ipv8-rs).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Diagnostics, Linux only: turn on IP_RECVERR/IPV6_RECVERR on the node's sockets, so ICMP
+    /// errors about earlier datagrams and full send queues show up in the error counters. The
+    /// driver empties the error queue after every error.
+    #[arg(long)]
+    pub ip_recverr: bool,
 }
 
 fn detail(err: &crate::config::ConfigError) -> String {
@@ -152,7 +159,17 @@ impl RunArgs {
 /// # Errors
 /// Bad input for a bad config, flag or key file; a failure when the sockets cannot be bound.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let settings = args.settings()?;
+    if args.ip_recverr && !ipv8::udp::IP_RECVERR_SUPPORTED {
+        return Err(bad_input(
+            "--ip-recverr: IP_RECVERR is a Linux socket option; it is not available on this OS",
+        ));
+    }
+    let mut settings = args.settings()?;
+    if args.ip_recverr {
+        for interface in &mut settings.interfaces {
+            interface.ip_recverr = true;
+        }
+    }
     logging::init(settings.log_level);
     let data_dir = settings.data_dir();
     let spec = settings.identity_key();
@@ -194,7 +211,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async move {
         // Before anything can be printed: a SIGTERM from then on shuts down cleanly.
         let shutdown = Shutdown::install()?;
-        let mut builder = Ipv8Builder::new(settings.node.clone(), identity).driver_config(driver);
+        let mut builder = Ipv8Builder::new(settings.node.clone(), identity)
+            .driver_config(driver)
+            .beacon_bind(BindConfig {
+                ip_recverr: args.ip_recverr,
+                ..BEACON_BIND
+            });
         let mut interfaces = settings.interfaces.iter().cloned();
         if let Some(first) = interfaces.next() {
             builder = builder.bind_v4(first);

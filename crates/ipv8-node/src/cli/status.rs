@@ -160,9 +160,10 @@ fn summary(
     )?;
     writeln!(
         out,
-        "errors: receive {}; send {}",
+        "errors: receive {}; send {}; beacon send {}",
         counts(&health["errors"]["receive"]),
-        counts(&health["errors"]["send"])
+        counts(&health["errors"]["send"]),
+        counts(&health["beacon"]["send_errors"])
     )?;
     writeln!(out, "drops: {}", counts(&health["drops"]))?;
     writeln!(

@@ -204,7 +204,11 @@ pub fn parse(text: &str) -> Result<FileConfig, ConfigError> {
         let path = path_string(err.path());
         let inner = err.into_inner();
         // No key path: the text is not valid TOML at all.
-        let path = if path.is_empty() { "TOML syntax".to_owned() } else { path };
+        let path = if path.is_empty() {
+            "TOML syntax".to_owned()
+        } else {
+            path
+        };
         let line = inner.span().map(|span| line_of(text, span.start));
         ConfigError::new(path, clean_message(inner.message())).at_line(line)
     })

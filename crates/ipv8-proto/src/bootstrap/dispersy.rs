@@ -6,6 +6,26 @@
 //! `get_addresses` sends an old-style introduction-request to every tracker at most every
 //! `bootstrap_timeout` (30 s) — here doubling up to `max_backoff` while rounds stay unanswered;
 //! `keep_alive` contacts one random tracker.
+//!
+//! Deviations from py-ipv8, both so that one lost datagram or one useless introduction does not
+//! strand a node for a whole `bootstrap_timeout`:
+//!
+//! * **Contact.** Any datagram from a tracker address counts as an answer (the node calls
+//!   [`DispersyBootstrapper::on_response`] for it), not only an introduction-response: a tracker
+//!   that pings us is up. The backoff applies only while the trackers are silent.
+//! * **Peerless retries.** While the community has fewer than [`FEW_PEERS`] (5) responsive
+//!   peers (`Peer::is_unresponsive` ones do not count), a call to `bootstrap` between rounds
+//!   sends one introduction-request to *one* tracker (round robin), at most every
+//!   [`PEERLESS_RETRY`] (3 s, the walk timeout). `get_new_introduction` makes that call in this
+//!   state even when the community has peers (py-ipv8 only bootstraps with none), because one
+//!   introduction-response that introduces nobody, or a peer above `max_peers` (which ignores
+//!   us), otherwise leaves the node alone until the next round. Each retry the trackers leave
+//!   unanswered doubles the spacing; retries stop once it would reach `bootstrap_timeout`, and
+//!   any contact resets it. A tracker therefore sees at most one such request every 3 s per node
+//!   that has fewer than 5 peers, and none from the others.
+//!
+//! In the 1,000-node simulation (1 % loss) this brings the last node to 20 peers after ≈ 30 s
+//! instead of 68–108 s on 11 of 20 seeds.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,6 +35,12 @@ use crate::community::Cx;
 use crate::community::overlay::walk_to;
 use crate::node::outputs::Event;
 use crate::time::Instant;
+
+/// Shortest spacing of the peerless retries (see the module documentation).
+pub(crate) const PEERLESS_RETRY: Duration = Duration::from_secs(3);
+
+/// Below this many responsive peers a community counts as peerless for the retries.
+pub(crate) const FEW_PEERS: usize = 5;
 
 /// Per-overlay tracker bootstrapping state.
 #[derive(Debug, Clone, Default)]
@@ -26,12 +52,27 @@ pub(crate) struct DispersyBootstrapper {
     attempts: u32,
     last_response: Option<Instant>,
     reported: bool,
+    /// The latest request to a tracker (round or peerless retry).
+    last_sent: Option<Instant>,
+    /// Peerless retries sent since the last tracker answer.
+    retries: u32,
+    /// Round-robin position of the next peerless retry.
+    next_tracker: usize,
 }
 
 impl DispersyBootstrapper {
     fn backoff(&self, timeout: Duration, max: Duration) -> Duration {
         let doublings = self.attempts.saturating_sub(1).min(16);
         timeout.saturating_mul(1u32 << doublings).min(max)
+    }
+
+    /// Spacing before the next peerless retry, `None` when retries have backed off to
+    /// `timeout` (only rounds then).
+    fn retry_spacing(&self, timeout: Duration) -> Option<Duration> {
+        let spacing = PEERLESS_RETRY
+            .min(timeout)
+            .saturating_mul(1u32 << self.retries.min(16));
+        (spacing < timeout).then_some(spacing)
     }
 
     /// py-ipv8 `initialize` + `get_addresses`.
@@ -45,6 +86,7 @@ impl DispersyBootstrapper {
             }
         }
         if now < self.next_round {
+            self.peerless_retry(cx);
             return;
         }
         for out in cx.core.trackers.resolve_requests(now) {
@@ -61,6 +103,7 @@ impl DispersyBootstrapper {
             self.reported = false;
         }
         self.last_round = Some(now);
+        self.last_sent = Some(now);
         let (timeout, max) = (cx.core.trackers.timeout, cx.core.trackers.max_backoff);
         self.next_round = now + self.backoff(timeout, max);
         tracing::debug!(
@@ -69,6 +112,30 @@ impl DispersyBootstrapper {
             next = %self.next_round,
             "bootstrap round"
         );
+    }
+
+    /// Between rounds: one tracker, if the community has no responsive peer and the retry
+    /// spacing has passed (see the module documentation).
+    fn peerless_retry(&mut self, cx: &mut Cx<'_>) {
+        let now = cx.now;
+        if cx.core.network.responsive_count_for_service(cx.ov.id, now) >= FEW_PEERS {
+            return;
+        }
+        let Some(spacing) = self.retry_spacing(cx.core.trackers.timeout) else {
+            return;
+        };
+        if self.last_sent.is_some_and(|last| now < last + spacing) {
+            return;
+        }
+        let addrs = &cx.core.trackers.addrs;
+        let Some(addr) = addrs.get(self.next_tracker % addrs.len().max(1)).copied() else {
+            return;
+        };
+        self.next_tracker = self.next_tracker.wrapping_add(1);
+        self.retries = self.retries.saturating_add(1);
+        self.last_sent = Some(now);
+        tracing::debug!(community = %cx.ov.id, %addr, retries = self.retries, "peerless retry");
+        walk_to(cx, addr);
     }
 
     /// py-ipv8 `keep_alive`: one random tracker.
@@ -80,11 +147,12 @@ impl DispersyBootstrapper {
         }
     }
 
-    /// A tracker answered.
+    /// A datagram arrived from a tracker.
     pub(crate) fn on_response(&mut self, cx: &mut Cx<'_>, from: SocketAddr) {
         let now = cx.now;
         self.last_response = Some(now);
         self.attempts = 0;
+        self.retries = 0;
         if let Some(last) = self.last_round {
             let regular = last + cx.core.trackers.timeout;
             if regular < self.next_round {
@@ -105,6 +173,7 @@ impl DispersyBootstrapper {
     pub(crate) fn reset(&mut self) {
         self.next_round = Instant::ZERO;
         self.attempts = 0;
+        self.retries = 0;
         self.reported = false;
     }
 
@@ -138,6 +207,21 @@ mod tests {
             seen.push(d.backoff(t, max).as_secs());
         }
         assert_eq!(seen, vec![30, 60, 120, 240, 240, 240]);
+    }
+
+    #[test]
+    fn peerless_retries_double_until_the_round_interval() {
+        let mut d = DispersyBootstrapper::default();
+        let t = Duration::from_secs(30);
+        let mut seen = Vec::new();
+        while let Some(s) = d.retry_spacing(t) {
+            seen.push(s.as_secs());
+            d.retries += 1;
+        }
+        assert_eq!(seen, vec![3, 6, 12, 24]);
+        // A short bootstrap timeout caps the first spacing.
+        d.retries = 0;
+        assert_eq!(d.retry_spacing(Duration::from_secs(2)), None);
     }
 
     #[test]

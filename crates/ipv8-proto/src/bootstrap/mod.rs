@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub(crate) use beacon::BeaconBootstrapper;
-pub(crate) use dispersy::DispersyBootstrapper;
+pub(crate) use dispersy::{DispersyBootstrapper, FEW_PEERS};
 
 use crate::address::canonical;
 use crate::community::Cx;

@@ -168,7 +168,8 @@ pub(crate) fn on_legacy_introduction_request(
             Ok(legacy) => legacy.request,
             Err(_) => packet.decode_payload::<IntroductionRequest>()?,
         };
-    let peer = Peer::new(packet.public_key.into(), mid, from, cx.now, false);
+    // Heard from now (see `Cx::authenticated_peer`).
+    let peer = Peer::new(packet.public_key.into(), mid, from, cx.now, true);
     add_peer(cx, peer);
     let id = cx.ov.id;
     cx.core.network.discover_services(mid, &[id]);

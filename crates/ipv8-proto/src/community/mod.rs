@@ -263,13 +263,20 @@ impl Cx<'_> {
     }
 
     /// The peer behind a verified packet (py-ipv8 `lazy_wrapper`): the known verified peer with
-    /// `from` added to its addresses, or a fresh, unregistered peer.
+    /// `from` added to its addresses, or a fresh, unregistered peer heard from at `now`.
+    ///
+    /// A verified peer seen at a new address forgets the address it replaces
+    /// ([`Network::add_peer_address`]).
     pub fn authenticated_peer(&mut self, from: SocketAddr, key: &[u8], mid: Mid) -> Peer {
-        if let Some(known) = self.core.network.peer_mut(&mid) {
-            known.add_address(from);
+        if self.core.network.add_peer_address(mid, from)
+            && let Some(known) = self.core.network.peer(&mid)
+        {
             return known.clone();
         }
-        Peer::new(key.into(), mid, from, self.now, false)
+        // Heard from now: the signed packet just arrived. py-ipv8 builds this peer with
+        // `intro=True` (`last_response = 0`), and a peer that then falls silent is never
+        // dropped by RandomChurn; here it is dropped `drop_time` after this packet.
+        Peer::new(key.into(), mid, from, self.now, true)
     }
 
     /// Arms (or re-arms) this community's timer `key`; [`Community::on_timer`] gets it.

@@ -21,7 +21,7 @@ use ipv8_wire::{
 use super::introduction::{self as intro, Style};
 use super::{Authenticated, Community, Cx, Message, MessageKind, OverlayState};
 use crate::address::{as_v4, canonical};
-use crate::bootstrap::Bootstrappers;
+use crate::bootstrap::{Bootstrappers, FEW_PEERS};
 use crate::discovery::StrategySlot;
 use crate::drops::DropReason;
 use crate::node::core::Core;
@@ -57,6 +57,10 @@ impl Overlay {
             core,
             ov: state,
         };
+        if cx.core.trackers.is_tracker(from) {
+            // Any datagram from a tracker is contact (see `bootstrap/dispersy.rs`).
+            boot.on_tracker_response(&mut cx, from);
+        }
         let community: &mut dyn Community = community.as_mut();
         match header.msg_id {
             INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
@@ -74,11 +78,7 @@ impl Overlay {
                 } else {
                     Style::New
                 };
-                intro::on_introduction_response(&mut cx, community, from, data, style)?;
-                if cx.core.trackers.is_tracker(from) {
-                    boot.on_tracker_response(&mut cx, from);
-                }
-                Ok(())
+                intro::on_introduction_response(&mut cx, community, from, data, style)
             }
             PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::Old),
             NEW_PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::New),
@@ -204,26 +204,46 @@ pub(crate) fn send_introduction_request(cx: &mut Cx<'_>, peer: &Peer) {
 /// Asks `from` (or a random peer) for an introduction, or bootstraps when the community has
 /// no peers (py-ipv8 `get_new_introduction`). With peers, a 5 % chance goes to the
 /// bootstrappers' keep-alive instead.
+///
+/// Deviation: the random peer is drawn from the peers that are not unresponsive
+/// (`Peer::is_unresponsive`); when every peer is, the node bootstraps (rate-limited by the
+/// bootstrappers) and still asks one of them, as py-ipv8 would.
 pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, from: Option<Mid>) {
     let peer = match from {
         Some(mid) => cx.core.network.peer(&mid).cloned(),
         None => {
-            let id = cx.ov.id;
-            let mids: Vec<Mid> = cx
+            let (id, now) = (cx.ov.id, cx.now);
+            let responsive: Vec<Mid> = cx
                 .core
                 .network
                 .peers_for_service(id)
+                .filter(|p| !p.is_unresponsive(now))
                 .map(Peer::mid)
                 .collect();
-            if mids.is_empty() {
+            let mids = if responsive.is_empty() {
                 boot.bootstrap(cx);
-                return;
-            }
-            let chance = cx.core.trackers.keep_alive_chance;
-            if boot.any_initialized() && cx.ov.rng.chance(chance) {
-                boot.keep_alive(cx);
-                return;
-            }
+                let all: Vec<Mid> = cx
+                    .core
+                    .network
+                    .peers_for_service(id)
+                    .map(Peer::mid)
+                    .collect();
+                if all.is_empty() {
+                    return;
+                }
+                all
+            } else {
+                if responsive.len() < FEW_PEERS {
+                    // Very few peers: the bootstrappers may retry early (rate-limited there).
+                    boot.bootstrap(cx);
+                }
+                let chance = cx.core.trackers.keep_alive_chance;
+                if boot.any_initialized() && cx.ov.rng.chance(chance) {
+                    boot.keep_alive(cx);
+                    return;
+                }
+                responsive
+            };
             let mid = cx.ov.rng.choose(&mids).copied();
             mid.and_then(|m| cx.core.network.peer(&m).cloned())
         }
@@ -234,18 +254,20 @@ pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, fr
 }
 
 /// A random peer of this community to introduce, other than `exclude`; old-style responses
-/// can only carry IPv4 peers (py-ipv8 `get_peer_for_introduction`).
+/// can only carry IPv4 peers (py-ipv8 `get_peer_for_introduction`). Deviation: unresponsive
+/// peers (`Peer::is_unresponsive`) are not introduced; py-ipv8 sends the requester to them.
 pub(crate) fn peer_for_introduction(
     cx: &mut Cx<'_>,
     exclude: Option<Mid>,
     new_style: bool,
 ) -> Option<Peer> {
-    let id = cx.ov.id;
+    let (id, now) = (cx.ov.id, cx.now);
     let mids: Vec<Mid> = cx
         .core
         .network
         .peers_for_service(id)
         .filter(|p| Some(p.mid()) != exclude && (new_style || p.address().is_ipv4()))
+        .filter(|p| !p.is_unresponsive(now))
         .map(Peer::mid)
         .collect();
     let mid = *cx.ov.rng.choose(&mids)?;

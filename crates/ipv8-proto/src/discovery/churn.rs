@@ -7,11 +7,17 @@
 //! One addition, so an outage of our own network does not cost us every peer: a silent peer is
 //! only dropped if *some* datagram arrived after it went inactive (its `last_response` plus
 //! `inactive_time`). While anything else is heard, the rule is py-ipv8's.
+//!
+//! py-ipv8 checks the drop rule only for the 8 sampled peers, so a dead peer among 30 is
+//! dropped up to several seconds after `drop_time`. Here every peer is checked at every step
+//! (removal within one walk interval of `drop_time`); pings still go to the sample only.
+//!
+//! py-ipv8's `_pinged` dict (address → time of the last ping) lives on the [`Peer`] here
+//! (`Peer::last_pinged`): it costs no table, goes away with the peer, and lets the walkers see
+//! which peers left a ping unanswered (`Peer::is_unresponsive`). A peer that changes address
+//! keeps its ping time (py-ipv8 would start the new address afresh).
 
 use std::any::Any;
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
-use std::net::SocketAddr;
 
 use ipv8_crypto::Mid;
 
@@ -24,7 +30,6 @@ use crate::time::Instant;
 #[derive(Debug, Clone)]
 pub(crate) struct RandomChurn {
     config: ChurnConfig,
-    pinged: BTreeMap<SocketAddr, Instant>,
 }
 
 /// py-ipv8 `should_drop` / `is_inactive`: never for peers not heard from since added.
@@ -34,56 +39,57 @@ pub(crate) fn silent_for_more_than(peer: &Peer, now: Instant, limit: std::time::
 
 impl RandomChurn {
     pub(crate) fn new(config: ChurnConfig) -> Self {
-        Self {
-            config,
-            pinged: BTreeMap::new(),
-        }
+        Self { config }
     }
 
     pub(crate) fn take_step(&mut self, cx: &mut Cx<'_>, community: &mut dyn Community) {
         let now = cx.now;
+        // Drops: every peer is checked each step (py-ipv8 checks only the sample).
+        let doomed: Vec<Mid> = cx
+            .core
+            .network
+            .verified_peers()
+            .filter(|p| self.should_drop(p, now, cx.core.last_heard))
+            .map(Peer::mid)
+            .collect();
+        for mid in doomed {
+            tracing::debug!(%mid, "churn: dropping silent peer");
+            cx.core.network.remove_peer(mid);
+        }
+        // Pings: a sample of `sample_size` peers, as py-ipv8.
         let all: Vec<Mid> = cx.core.network.verified_peers().map(Peer::mid).collect();
         let window = cx.core.churn_rng.sample(&all, self.config.sample_size);
         for mid in window {
             let Some(peer) = cx.core.network.peer(&mid).cloned() else {
                 continue;
             };
-            let addr = peer.address();
-            let network_works = match (cx.core.last_heard, peer.last_response()) {
-                (Some(heard), Some(last)) => heard > last + self.config.inactive_time,
-                _ => false,
-            };
-            if silent_for_more_than(&peer, now, self.config.drop_time)
-                && self.pinged.contains_key(&addr)
-                && network_works
-            {
-                tracing::debug!(%mid, "churn: dropping silent peer");
-                cx.core.network.remove_peer(mid);
-                self.pinged.remove(&addr);
-            } else if silent_for_more_than(&peer, now, self.config.inactive_time)
-                || peer.ping_count() < MAX_PING_SAMPLES
-            {
-                if self
-                    .pinged
-                    .get(&addr)
-                    .is_some_and(|at| now > *at + self.config.ping_interval)
-                {
-                    self.pinged.remove(&addr);
-                }
-                if let Entry::Vacant(slot) = self.pinged.entry(addr) {
-                    slot.insert(now);
-                    let any: &mut dyn Any = &mut *community;
-                    if let Some(discovery) = any.downcast_mut::<DiscoveryCommunity>() {
-                        discovery.send_ping(cx, &peer);
-                    }
-                }
+            let due = (silent_for_more_than(&peer, now, self.config.inactive_time)
+                || peer.ping_count() < MAX_PING_SAMPLES)
+                && peer
+                    .last_pinged()
+                    .is_none_or(|at| now > at + self.config.ping_interval);
+            if !due {
+                continue;
+            }
+            if let Some(stored) = cx.core.network.peer_mut(&mid) {
+                stored.set_pinged(now);
+            }
+            let any: &mut dyn Any = &mut *community;
+            if let Some(discovery) = any.downcast_mut::<DiscoveryCommunity>() {
+                discovery.send_ping(cx, &peer);
             }
         }
-        // Bound: forget pings of addresses that no longer belong to a verified peer.
-        if self.pinged.len() > all.len().saturating_mul(2).saturating_add(16) {
-            let network = &cx.core.network;
-            self.pinged
-                .retain(|addr, _| network.verified_by_address(*addr).is_some());
-        }
+    }
+
+    /// py-ipv8 `should_drop` for a pinged peer, plus the outage guard: something else was heard
+    /// after the peer went inactive.
+    fn should_drop(&self, peer: &Peer, now: Instant, last_heard: Option<Instant>) -> bool {
+        let network_works = match (last_heard, peer.last_response()) {
+            (Some(heard), Some(last)) => heard > last + self.config.inactive_time,
+            _ => false,
+        };
+        silent_for_more_than(peer, now, self.config.drop_time)
+            && peer.last_pinged().is_some()
+            && network_works
     }
 }

@@ -5,6 +5,12 @@
 //! overlay has fewer peers than its target (`-1` = always) takes one step. py-ipv8's
 //! per-strategy spacing (`walk_interval // strategy_count`) is 0 s with the defaults, so due
 //! strategies run back-to-back here too.
+//!
+//! One deviation: the peer count compared with a strategy's target leaves out peers that left a
+//! RandomChurn ping unanswered (`Peer::is_unresponsive`). py-ipv8 counts them until RandomChurn
+//! drops them (`drop_time`, 57.5 s), so after a crash of many peers its walkers stay idle for
+//! most of a minute and the peer count then dips far below the target; here the walkers start
+//! looking for replacements as soon as a ping goes unanswered.
 
 mod churn;
 mod edge_walk;
@@ -89,9 +95,10 @@ pub(crate) fn walk_round(core: &mut Core, overlays: &mut [Overlay], now: Instant
             community,
         } = overlay;
         for slot in strategies.iter_mut() {
-            let count = core.network.count_for_service(state.id);
-            let due = usize::try_from(slot.target_peers).map_or(true, |target| count < target);
-            if !due {
+            // A negative target (`-1`) is always due.
+            if let Ok(target) = usize::try_from(slot.target_peers)
+                && core.network.responsive_count_for_service(state.id, now) >= target
+            {
                 continue;
             }
             let mut cx = Cx {

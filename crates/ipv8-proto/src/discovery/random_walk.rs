@@ -3,7 +3,6 @@
 //! Ports py-ipv8 `peerdiscovery/discovery.py` `RandomWalk` (timeout 3 s, window 5, reset
 //! chance 50, target interval 0). PROTOCOL.md §6.5.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use crate::bootstrap::Bootstrappers;
@@ -11,6 +10,7 @@ use crate::community::Cx;
 use crate::community::overlay::{get_new_introduction, walk_to};
 use crate::config::RandomWalkConfig;
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 
 /// Outstanding walks kept when `window_size` is 0 (py-ipv8 has no bound).
 const UNBOUNDED_WINDOW_CAP: usize = 64;
@@ -19,7 +19,7 @@ const UNBOUNDED_WINDOW_CAP: usize = 64;
 #[derive(Debug, Clone)]
 pub(crate) struct RandomWalk {
     config: RandomWalkConfig,
-    intro_timeouts: BTreeMap<SocketAddr, Instant>,
+    intro_timeouts: VecMap<SocketAddr, Instant>,
     last_step: Option<Instant>,
 }
 
@@ -27,7 +27,7 @@ impl RandomWalk {
     pub(crate) fn new(config: RandomWalkConfig) -> Self {
         Self {
             config,
-            intro_timeouts: BTreeMap::new(),
+            intro_timeouts: VecMap::default(),
             last_step: None,
         }
     }

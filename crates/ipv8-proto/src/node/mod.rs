@@ -230,7 +230,10 @@ impl Node {
         if self.statistics_on {
             self.core.stats.enable(prefix);
         }
+        // Exact growth: a node runs one or two communities (an `Overlay` is ~600 bytes).
+        self.core.communities.reserve_exact(1);
         self.core.communities.push(config.id);
+        self.overlays.reserve_exact(1);
         self.overlays.push(Overlay {
             state,
             strategies: config.walkers.iter().map(StrategySlot::new).collect(),
@@ -306,10 +309,13 @@ impl Node {
         self.after_input(now);
     }
 
-    /// Sending to `to` failed (UDP: counted, nothing else changes, as in py-ipv8).
+    /// Sending to `to` failed (ICMP unreachable, or a per-destination send error): counted, and
+    /// `to` leaves the walkable-address table unless a verified peer uses it
+    /// ([`Network::forget_unreachable`]; py-ipv8 ignores send errors).
     pub fn handle_send_failed(&mut self, now: Instant, to: SocketAddr) {
         self.send_failures = self.send_failures.saturating_add(1);
-        tracing::debug!(%to, "send failed");
+        let forgotten = self.core.network.forget_unreachable(to);
+        tracing::debug!(%to, forgotten, "send failed");
         self.after_input(now);
     }
 
@@ -620,5 +626,26 @@ mod tests {
             node.poll_timeout(),
             Some((Instant::ZERO, TimerReason::Walk))
         );
+    }
+}
+#[cfg(test)]
+mod tmp_sizes {
+    #[test]
+    fn print_sizes() {
+        use std::mem::size_of;
+        println!("Overlay {}", size_of::<crate::community::overlay::Overlay>());
+        println!("OverlayState {}", size_of::<crate::community::OverlayState>());
+        println!("StrategySlot {}", size_of::<crate::discovery::StrategySlot>());
+        println!("Core {}", size_of::<super::core::Core>());
+        println!("Output {}", size_of::<super::outputs::Output>());
+        println!("WalkableAddress {}", size_of::<crate::network::WalkableAddress>());
+        println!("Network {}", size_of::<crate::network::Network>());
+        println!("Trackers {}", size_of::<crate::bootstrap::Trackers>());
+        println!("Bootstrappers {}", size_of::<crate::bootstrap::Bootstrappers>());
+        println!("DropReason {}", size_of::<crate::drops::DropReason>());
+        println!("Timers {}", size_of::<crate::timers::Timers<super::TimerReason>>());
+        println!("TimerReason {}", size_of::<super::TimerReason>());
+        println!("NetworkStat {}", size_of::<crate::stats::NetworkStat>());
+        println!("LocalAddresses {}", size_of::<crate::address::LocalAddresses>());
     }
 }

@@ -147,7 +147,12 @@ pub(crate) struct Outputs {
 
 impl Outputs {
     pub(crate) fn pop(&mut self) -> Option<Output> {
-        self.queue.pop_front()
+        let out = self.queue.pop_front();
+        if out.is_none() && self.queue.capacity() > 0 {
+            // Drained: give the buffer back, so an idle node holds none (memory budget).
+            self.queue = VecDeque::new();
+        }
+        out
     }
 
     fn push(&mut self, out: Output, drops: &mut DropCounters) {

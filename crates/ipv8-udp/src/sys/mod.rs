@@ -11,8 +11,6 @@ mod windows;
 #[cfg(not(windows))]
 pub(crate) use unix::configure;
 #[cfg(target_os = "linux")]
-pub use unix::drain_error_queue;
-#[cfg(all(target_os = "linux", any(test, feature = "fault-injection")))]
-pub use unix::enable_ip_recverr;
+pub use unix::{drain_error_queue, enable_ip_recverr};
 #[cfg(windows)]
 pub(crate) use windows::configure;

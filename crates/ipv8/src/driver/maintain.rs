@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::Driver;
 use crate::health::{Health, RebindRecord};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{OverlayStatistics, Snapshot};
 use crate::watchdog::RebindReason;
 
 impl<R> Driver<R>
@@ -125,12 +125,14 @@ where
     /// Builds, publishes and returns a snapshot; `running: false` for the final one.
     pub(super) fn publish_with(&mut self, now: Instant, running: bool) -> Arc<Snapshot> {
         self.seq += 1;
+        let overlays = self.node.overlays();
         let snapshot = Arc::new(Snapshot {
             seq: self.seq,
             taken_at: self.clock.wall(),
             now: self.clock.to_node(now),
             wall_clock: self.clock.wall_clock(),
-            overlays: self.node.overlays(),
+            message_statistics: OverlayStatistics::collect(&self.node, &overlays),
+            overlays,
             network: self.node.network().clone(),
             statistics: self.node.statistics().clone(),
             drops: self.node.drops().clone(),

@@ -79,7 +79,9 @@ where
                 self.counters.recv_errors.add(class);
                 self.log.log(Op::Recv, class, &error, None, now);
                 self.watchdog.on_recv_error(class);
-                if class == ErrorClass::StaleReport {
+                if matches!(class, ErrorClass::StaleReport | ErrorClass::Unknown) {
+                    // An ICMP report (IP_RECVERR): empty the error queue before it eats the
+                    // receive buffer. Costs one syscall on a socket without the option.
                     self.sockets.drain_error_queues();
                 }
                 false

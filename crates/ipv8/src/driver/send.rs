@@ -6,9 +6,10 @@
 //! Ports py-ipv8's `UDPEndpoint.send` (which logged and dropped on any error) with the rules of
 //! UDP-FAILURES §0 items 5–6 and §7.
 
+use std::io;
 use std::net::SocketAddr;
 
-use ipv8_udp::{DatagramSocket, DestinationError, ErrorClass, Family, Op, Rebinder};
+use ipv8_udp::{DatagramSocket, DestinationError, ErrorClass, Family, Op, Os, Rebinder};
 use tokio::time::Instant;
 
 use super::Driver;
@@ -53,13 +54,12 @@ where
         let os = socket.error_os();
         let mut result = socket.try_send_to(bytes, to);
         if let Err(error) = &result
-            && ipv8_udp::classify_io_for(os, Op::Send, error) == ErrorClass::StaleReport
+            && consumed_a_report(socket, os, error)
         {
             // The call consumed a pending ICMP report about an *earlier* datagram (Linux
-            // IP_RECVERR, macOS); this datagram was not sent. Count it, clear the queue,
-            // and try once more: the report is gone now.
+            // IP_RECVERR, macOS); this datagram was not sent. Count it (the queue is empty
+            // now) and try once more: the report is gone.
             self.counters.send_errors.add(ErrorClass::StaleReport);
-            let _ = socket.drain_error_queue();
             result = socket.try_send_to(bytes, to);
             if result.is_ok() {
                 self.counters.stale_send_retries += 1;
@@ -117,5 +117,81 @@ where
         {
             self.sweep = None;
         }
+    }
+}
+
+/// Whether a failed send reported a pending ICMP report about an earlier datagram instead of
+/// failing on its own account, after emptying the socket's error queue (Linux `IP_RECVERR`; a
+/// no-op elsewhere). Codes only ICMP produces ([`ErrorClass::StaleReport`]) always are. Codes
+/// that a local route and ICMP share (`EHOSTUNREACH`, `ENETUNREACH`, `EACCES`, `EMSGSIZE`:
+/// [`ErrorClass::PerDestination`]) are when the queue held reports: the socket error the send
+/// returned came with them, and blaming this destination would be wrong. Draining after every
+/// failed send also keeps an `IP_RECVERR` queue from growing until it starves receiving
+/// (UDP-FAILURES §2.1).
+fn consumed_a_report<S: DatagramSocket>(socket: &S, os: Os, error: &io::Error) -> bool {
+    let drained = socket.drain_error_queue();
+    match ipv8_udp::classify_io_for(os, Op::Send, error) {
+        ErrorClass::StaleReport => true,
+        ErrorClass::PerDestination | ErrorClass::Unknown => drained.is_ok_and(|n| n > 0),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+
+    use ipv8_udp::codes::linux;
+
+    use super::*;
+
+    /// A socket whose error queue holds `queued` reports.
+    struct Queue {
+        queued: Mutex<usize>,
+    }
+
+    impl DatagramSocket for Queue {
+        fn poll_recv_from(
+            &self,
+            _: &mut Context<'_>,
+            _: &mut [u8],
+        ) -> Poll<io::Result<(usize, SocketAddr)>> {
+            Poll::Pending
+        }
+
+        fn try_send_to(&self, buf: &[u8], _: SocketAddr) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+
+        fn local_addr(&self) -> io::Result<SocketAddr> {
+            Ok(SocketAddr::from(([0, 0, 0, 0], 1)))
+        }
+
+        fn drain_error_queue(&self) -> io::Result<usize> {
+            Ok(std::mem::take(&mut *self.queued.lock().unwrap()))
+        }
+    }
+
+    fn check(code: i32, queued: usize) -> (bool, usize) {
+        let socket = Queue {
+            queued: Mutex::new(queued),
+        };
+        let error = io::Error::from_raw_os_error(code);
+        let stale = consumed_a_report(&socket, Os::Linux, &error);
+        (stale, *socket.queued.lock().unwrap())
+    }
+
+    #[test]
+    fn a_send_error_is_a_consumed_report_when_the_error_queue_says_so() {
+        // ICMP-only codes always are; the queue is emptied either way.
+        assert_eq!(check(linux::ECONNREFUSED, 0), (true, 0));
+        assert_eq!(check(linux::ECONNREFUSED, 3), (true, 0));
+        // Shared with local routes: only with reports queued (IP_RECVERR + ICMP unreachable).
+        assert_eq!(check(linux::EHOSTUNREACH, 2), (true, 0));
+        assert_eq!(check(linux::EHOSTUNREACH, 0), (false, 0));
+        assert_eq!(check(linux::ENETUNREACH, 0), (false, 0));
+        // A full queue is pressure, never a report; the error queue is still emptied.
+        assert_eq!(check(linux::ENOBUFS, 1), (false, 0));
     }
 }
