@@ -12,7 +12,9 @@
 //!   matters: a deaf node loses its peers to churn after 57.5 s and then only talks to trackers;
 //!   "peers exist" alone would stop watching exactly when it is needed most;
 //! * every send failed for `send_failure_timeout`, with an `Environment` error or towards at
-//!   least two destinations (one unreachable peer is not the socket's fault);
+//!   least two destinations (one unreachable peer is not the socket's fault); the timeout
+//!   doubles per send-failure rebind until a send succeeds again, so an offline node whose
+//!   trackers are unreachable rebinds rarely instead of every few seconds;
 //! * the wall clock moved differently from the monotonic clock by more than
 //!   `clock_jump_threshold` (suspend/resume: `CLOCK_MONOTONIC` stops while the machine sleeps);
 //! * a single error says the socket itself is broken ([`ErrorClass::is_rebind_trigger`] on
@@ -135,6 +137,9 @@ pub(crate) struct Watchdog {
     /// The last successful send, if any.
     last_send: Option<Instant>,
     silence_rebinds: u32,
+    /// Consecutive send-failure rebinds with no successful send in between (offline: the
+    /// failure timeout doubles each time instead of rebinding every few seconds forever).
+    send_failure_rebinds: u32,
     streak: Option<FailStreak>,
     last_sample: Option<(Instant, SystemTime)>,
     network_change_at: Option<Instant>,
@@ -148,6 +153,7 @@ impl Watchdog {
             quiet_since: now,
             last_send: None,
             silence_rebinds: 0,
+            send_failure_rebinds: 0,
             streak: None,
             last_sample: None,
             network_change_at: None,
@@ -164,6 +170,7 @@ impl Watchdog {
     /// A send succeeded: the failure streak ends.
     pub(crate) fn on_send_ok(&mut self, now: Instant) {
         self.streak = None;
+        self.send_failure_rebinds = 0;
         self.last_send = Some(now);
     }
 
@@ -227,12 +234,19 @@ impl Watchdog {
 
     /// The silence timeout in force (doubled per fruitless silence rebind, capped).
     fn silence_timeout(&self) -> Duration {
-        let factor = 1u32 << self.silence_rebinds.min(16);
-        self.config.silence_timeout.saturating_mul(factor).min(
-            self.config
-                .max_silence_timeout
-                .max(self.config.silence_timeout),
-        )
+        self.escalated(self.config.silence_timeout, self.silence_rebinds)
+    }
+
+    /// The send-failure timeout in force (doubled per fruitless send-failure rebind, capped).
+    fn send_failure_timeout(&self) -> Duration {
+        self.escalated(self.config.send_failure_timeout, self.send_failure_rebinds)
+    }
+
+    /// `base` doubled `rebinds` times, capped at `max_silence_timeout` (never below `base`).
+    fn escalated(&self, base: Duration, rebinds: u32) -> Duration {
+        let factor = 1u32 << rebinds.min(16);
+        base.saturating_mul(factor)
+            .min(self.config.max_silence_timeout.max(base))
     }
 
     /// Checks every rule at `now` (`wall` is the wall clock read at the same moment) and
@@ -265,7 +279,7 @@ impl Watchdog {
         if let Some(streak) = self.streak {
             let failing_for = now.saturating_duration_since(streak.since);
             if (streak.environment || streak.several_destinations)
-                && failing_for >= self.config.send_failure_timeout
+                && failing_for >= self.send_failure_timeout()
             {
                 return Some(RebindReason::SendFailures {
                     failing_for,
@@ -302,8 +316,14 @@ impl Watchdog {
         self.streak = None;
         self.network_change_at = None;
         self.requested = None;
-        if matches!(reason, RebindReason::Silence { .. }) {
-            self.silence_rebinds = self.silence_rebinds.saturating_add(1);
+        match reason {
+            RebindReason::Silence { .. } => {
+                self.silence_rebinds = self.silence_rebinds.saturating_add(1);
+            }
+            RebindReason::SendFailures { .. } => {
+                self.send_failure_rebinds = self.send_failure_rebinds.saturating_add(1);
+            }
+            _ => {}
         }
     }
 
@@ -328,7 +348,7 @@ impl Watchdog {
         if let Some(streak) = self.streak
             && (streak.environment || streak.several_destinations)
         {
-            at = at.min(streak.since + self.config.send_failure_timeout);
+            at = at.min(streak.since + self.send_failure_timeout());
         }
         at
     }
@@ -411,6 +431,30 @@ mod tests {
         // An answer ends it.
         dog.on_datagram(t0 + secs(70));
         assert_eq!(dog.poll(t0 + secs(200), w0 + secs(200), false), None);
+    }
+
+    #[test]
+    fn fruitless_send_failure_rebinds_back_off_until_a_send_succeeds() {
+        let (mut dog, t0, _) = armed();
+        let reason = RebindReason::SendFailures {
+            failing_for: secs(10),
+            class: ErrorClass::PerDestination,
+        };
+        assert_eq!(dog.send_failure_timeout(), secs(10));
+        dog.rebound(t0, reason);
+        assert_eq!(dog.send_failure_timeout(), secs(20));
+        dog.rebound(t0, reason);
+        assert_eq!(dog.send_failure_timeout(), secs(40));
+        for _ in 0..10 {
+            dog.rebound(t0, reason);
+        }
+        assert_eq!(dog.send_failure_timeout(), secs(240), "capped");
+        dog.on_send_ok(t0);
+        assert_eq!(
+            dog.send_failure_timeout(),
+            secs(10),
+            "a send got through: start over"
+        );
     }
 
     #[test]
