@@ -26,7 +26,7 @@ use ipv8_wire::{Address, CommunityId, Reader, Writer};
 use crate::address::canonical;
 use crate::peer::Peer;
 use crate::time::Instant;
-use crate::vecmap::{KeyedVec, Keyed, VecMap};
+use crate::vecmap::{Keyed, KeyedVec, VecMap};
 
 /// Capacity limits of a [`Network`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,9 +168,16 @@ impl Network {
 
     /// Verified peers running `community`, ordered by mid (py-ipv8 `get_peers_for_service`).
     pub fn peers_for_service(&self, community: CommunityId) -> impl Iterator<Item = &Peer> + '_ {
-        self.verified
-            .values()
-            .filter(move |p| self.services_of(&p.mid()).contains(&community))
+        // Both tables are sorted by mid: walk them side by side instead of a look-up per peer
+        // (this runs several times per walk round and per request).
+        let mut services = self.services.iter().peekable();
+        self.verified.values().filter(move |p| {
+            let mid = p.mid();
+            while services.next_if(|(m, _)| **m < mid).is_some() {}
+            services
+                .peek()
+                .is_some_and(|(m, set)| **m == mid && set.contains(&community))
+        })
     }
 
     /// Number of verified peers running `community`.

@@ -218,7 +218,8 @@ impl Statistics {
     /// Starts tracking `prefix` (py-ipv8 `enable_community_statistics(prefix, True)`); keeps
     /// existing counters.
     pub fn enable(&mut self, prefix: Prefix) {
-        self.prefixes.get_or_insert_with(prefix, PrefixStats::default);
+        self.prefixes
+            .get_or_insert_with(prefix, PrefixStats::default);
     }
 
     /// Stops tracking `prefix` and discards its counters.

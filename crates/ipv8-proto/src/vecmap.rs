@@ -121,7 +121,6 @@ impl<K: Ord, V> VecMap<K, V> {
     pub(crate) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
         self.entries.iter().map(|(k, _)| k)
     }
-
 }
 
 /// A value that carries its own sort key (a [`KeyedVec`] element).
@@ -169,7 +168,10 @@ impl<T: Keyed> KeyedVec<T> {
     /// Inserts or replaces (by key); returns the previous value.
     pub(crate) fn insert(&mut self, item: T) -> Option<T> {
         match self.find(&item.key()) {
-            Ok(i) => self.items.get_mut(i).map(|old| std::mem::replace(old, item)),
+            Ok(i) => self
+                .items
+                .get_mut(i)
+                .map(|old| std::mem::replace(old, item)),
             Err(i) => {
                 reserve_one(&mut self.items);
                 self.items.insert(i, item);

@@ -205,9 +205,12 @@ pub(crate) fn send_introduction_request(cx: &mut Cx<'_>, peer: &Peer) {
 /// no peers (py-ipv8 `get_new_introduction`). With peers, a 5 % chance goes to the
 /// bootstrappers' keep-alive instead.
 ///
-/// Deviation: the random peer is drawn from the peers that are not unresponsive
-/// (`Peer::is_unresponsive`); when every peer is, the node bootstraps (rate-limited by the
-/// bootstrappers) and still asks one of them, as py-ipv8 would.
+/// Deviations: the random peer is drawn from the peers that are not unresponsive
+/// (`Peer::is_unresponsive`); when every peer is, the node bootstraps and still asks one of
+/// them, as py-ipv8 would. With fewer than `FEW_PEERS` (5) responsive peers the bootstrappers
+/// are called as well (py-ipv8: only with none); they rate-limit themselves (a tracker round
+/// every `bootstrap_timeout`, a peerless retry every 3 s or more, a beacon every 30 s), see
+/// `bootstrap/dispersy.rs`.
 pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, from: Option<Mid>) {
     let peer = match from {
         Some(mid) => cx.core.network.peer(&mid).cloned(),

@@ -628,24 +628,3 @@ mod tests {
         );
     }
 }
-#[cfg(test)]
-mod tmp_sizes {
-    #[test]
-    fn print_sizes() {
-        use std::mem::size_of;
-        println!("Overlay {}", size_of::<crate::community::overlay::Overlay>());
-        println!("OverlayState {}", size_of::<crate::community::OverlayState>());
-        println!("StrategySlot {}", size_of::<crate::discovery::StrategySlot>());
-        println!("Core {}", size_of::<super::core::Core>());
-        println!("Output {}", size_of::<super::outputs::Output>());
-        println!("WalkableAddress {}", size_of::<crate::network::WalkableAddress>());
-        println!("Network {}", size_of::<crate::network::Network>());
-        println!("Trackers {}", size_of::<crate::bootstrap::Trackers>());
-        println!("Bootstrappers {}", size_of::<crate::bootstrap::Bootstrappers>());
-        println!("DropReason {}", size_of::<crate::drops::DropReason>());
-        println!("Timers {}", size_of::<crate::timers::Timers<super::TimerReason>>());
-        println!("TimerReason {}", size_of::<super::TimerReason>());
-        println!("NetworkStat {}", size_of::<crate::stats::NetworkStat>());
-        println!("LocalAddresses {}", size_of::<crate::address::LocalAddresses>());
-    }
-}
