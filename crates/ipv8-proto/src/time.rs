@@ -41,6 +41,19 @@ impl Instant {
         Self(secs.saturating_mul(1_000_000))
     }
 
+    /// An instant `secs` (fractional) seconds after the origin; negative values clamp to zero
+    /// and values beyond the range saturate.
+    #[must_use]
+    pub fn from_secs_f64(secs: f64) -> Self {
+        if secs <= 0.0 {
+            Self::ZERO
+        } else {
+            // Truncation is intended: sub-microsecond precision does not exist here.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Self((secs * 1e6) as u64)
+        }
+    }
+
     /// Microseconds since the origin.
     #[must_use]
     pub const fn as_micros(self) -> u64 {

@@ -167,6 +167,20 @@ async fn get_json(app: &axum::Router, path: &str) -> Value {
     serde_json::from_slice(&body).expect("JSON body")
 }
 
+/// A tracker on 127.0.0.1 with the key of `seed`, and its bound address.
+async fn tracker(seed: u64) -> (Ipv8, SocketAddr) {
+    let tracker = Ipv8Builder::new(
+        NodeConfig::tracker(),
+        KeyIdentity::from_seed(seed).into_arc(),
+    )
+    .bind_v4(loopback())
+    .driver_config(quiet())
+    .spawn()
+    .expect("bind tracker");
+    let addr = tracker.snapshot().await.unwrap().health.bound[0];
+    (tracker, addr)
+}
+
 /// Waits until every node has a peer in both communities.
 async fn connected(nodes: &[&Ipv8]) {
     for _ in 0..300 {
@@ -188,15 +202,7 @@ async fn connected(nodes: &[&Ipv8]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_have_py_ipv8_shapes() {
-    let tracker = Ipv8Builder::new(
-        NodeConfig::tracker(),
-        KeyIdentity::from_seed(100).into_arc(),
-    )
-    .bind_v4(loopback())
-    .driver_config(quiet())
-    .spawn()
-    .expect("bind tracker");
-    let tracker_addr = tracker.snapshot().await.unwrap().health.bound[0];
+    let (tracker, tracker_addr) = tracker(100).await;
     let a = node(tracker_addr, 1, true);
     let b = node(tracker_addr, 2, true);
     let c = node(tracker_addr, 3, false);
@@ -368,15 +374,7 @@ async fn overlays_and_network_keys_come_in_py_ipv8_order() {
         "serde_json's preserve_order is off"
     );
 
-    let tracker = Ipv8Builder::new(
-        NodeConfig::tracker(),
-        KeyIdentity::from_seed(200).into_arc(),
-    )
-    .bind_v4(loopback())
-    .driver_config(quiet())
-    .spawn()
-    .expect("bind tracker");
-    let tracker_addr = tracker.snapshot().await.unwrap().health.bound[0];
+    let (tracker, tracker_addr) = tracker(200).await;
     let a = node(tracker_addr, 201, true);
     let b = node(tracker_addr, 202, true);
     connected(&[&a, &b]).await;

@@ -50,7 +50,7 @@ pub use metrics::Summary;
 pub use nat::{Nat, NatConfig, NatDrop, NatKind, NatStats};
 pub use net::{Location, NatId};
 pub use node::{NodeCtx, SimNode, SimOutput};
-pub use proto_node::{CheapCrypto, CheapIdentity, ProtoNode, SimCrypto, instant};
+pub use proto_node::{CheapCrypto, CheapIdentity, ProtoNode, SimCrypto};
 pub use queue::EventQueue;
 pub use scenario::{World, WorldConfig};
 pub use seed::{SEED_ENV, SimRng, derive_bytes, derive_seed, env_seed, sim_seed};

@@ -61,12 +61,6 @@ impl CryptoProvider for CheapCrypto {
     }
 }
 
-/// Converts simulated time to the node's time (both are microseconds since the origin).
-#[must_use]
-pub fn instant(t: SimTime) -> Instant {
-    Instant::from_micros(t.as_micros())
-}
-
 /// `ipv8_proto::Node` as a [`SimNode`].
 pub struct ProtoNode {
     node: Node,
@@ -77,7 +71,7 @@ impl ProtoNode {
     /// `ctx.identity_seed`, rng from `ctx.seed`, bound to `ctx.local`.
     #[must_use]
     pub fn start(ctx: &NodeCtx, config: NodeConfig, crypto: SimCrypto) -> Self {
-        let now = instant(ctx.now);
+        let now = ctx.now;
         let node = match crypto {
             SimCrypto::Real => {
                 let identity = KeyIdentity::from_seed(ctx.identity_seed).into_arc();
@@ -124,25 +118,24 @@ impl SimNode for ProtoNode {
     type Event = Event;
 
     fn handle_datagram(&mut self, now: SimTime, from: SocketAddr, data: &[u8]) {
-        self.node.handle_datagram(instant(now), from, data);
+        self.node.handle_datagram(now, from, data);
     }
 
     fn handle_timeout(&mut self, now: SimTime) {
-        self.node.handle_timeout(instant(now));
+        self.node.handle_timeout(now);
     }
 
     fn handle_send_failed(&mut self, now: SimTime, to: SocketAddr) {
-        self.node.handle_send_failed(instant(now), to);
+        self.node.handle_send_failed(now, to);
     }
 
     fn handle_address_change(&mut self, now: SimTime, local: SocketAddr, prefix_len: u8) {
-        let now = instant(now);
         self.bind(now, local, prefix_len);
         self.node.handle_network_change(now);
     }
 
     fn handle_resolved(&mut self, now: SimTime, host: &str, port: u16, addrs: &[SocketAddr]) {
-        self.node.handle_resolved(instant(now), host, port, addrs);
+        self.node.handle_resolved(now, host, port, addrs);
     }
 
     fn poll_output(&mut self) -> Option<SimOutput<Event>> {
@@ -158,9 +151,7 @@ impl SimNode for ProtoNode {
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
-        self.node
-            .poll_timeout()
-            .map(|(t, _)| SimTime::from_micros(t.as_micros()))
+        self.node.poll_timeout().map(|(t, _)| t)
     }
 }
 

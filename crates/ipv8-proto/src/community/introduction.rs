@@ -158,10 +158,7 @@ pub(crate) fn on_legacy_introduction_request(
     if cx.over_max_peers() {
         return Err(DropReason::MaxPeers);
     }
-    let (packet, mid) = cx.open_signed(data)?;
-    if mid == cx.core.my_mid {
-        return Err(DropReason::OwnPacket);
-    }
+    let (packet, mid) = cx.open_peer_signed(data)?;
     let offset = packet.payload_offset();
     let request: IntroductionRequest =
         match decode_exact::<LegacyIntroductionRequest>(packet.payload, offset) {
@@ -362,10 +359,7 @@ pub(crate) fn on_introduction_response(
     data: &[u8],
     style: Style,
 ) -> Result<(), DropReason> {
-    let (packet, mid) = cx.open_signed(data)?;
-    if mid == cx.core.my_mid {
-        return Err(DropReason::OwnPacket);
-    }
+    let (packet, mid) = cx.open_peer_signed(data)?;
     let resp = decode_response(&packet, style)?;
     let mut peer = cx.authenticated_peer(from, packet.public_key, mid);
     if resp.supports_new_style {

@@ -262,6 +262,21 @@ impl Cx<'_> {
         Ok((packet, mid))
     }
 
+    /// [`Cx::open_signed`] for a packet that must come from another node.
+    ///
+    /// # Errors
+    /// As [`Cx::open_signed`], then `OwnPacket` when the signer is this node.
+    pub(crate) fn open_peer_signed<'d>(
+        &mut self,
+        data: &'d [u8],
+    ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
+        let (packet, mid) = self.open_signed(data)?;
+        if mid == self.core.my_mid {
+            return Err(DropReason::OwnPacket);
+        }
+        Ok((packet, mid))
+    }
+
     /// The peer behind a verified packet (py-ipv8 `lazy_wrapper`): the known verified peer with
     /// `from` added to its addresses, or a fresh, unregistered peer heard from at `now`.
     ///

@@ -46,66 +46,13 @@ impl Overlay {
         header: &Header,
         data: &[u8],
     ) -> Result<(), DropReason> {
-        let Self {
-            state,
-            boot,
-            community,
-            ..
-        } = self;
-        let mut cx = Cx {
-            now,
-            core,
-            ov: state,
-        };
-        if cx.core.trackers.is_tracker(from) {
-            // Any datagram from a tracker is contact (see `bootstrap/dispersy.rs`).
-            boot.on_tracker_response(&mut cx, from);
-        }
-        let community: &mut dyn Community = community.as_mut();
-        match header.msg_id {
-            INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
-                intro::on_legacy_introduction_request(&mut cx, from, data)
+        self.with_cx(core, now, |cx, boot, community| {
+            if cx.core.trackers.is_tracker(from) {
+                // Any datagram from a tracker is contact (see `bootstrap/dispersy.rs`).
+                boot.on_tracker_response(cx, from);
             }
-            INTRODUCTION_REQUEST => {
-                intro::on_introduction_request(&mut cx, community, from, data, Style::Old)
-            }
-            NEW_INTRODUCTION_REQUEST => {
-                intro::on_introduction_request(&mut cx, community, from, data, Style::New)
-            }
-            INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
-                let style = if header.msg_id == INTRODUCTION_RESPONSE {
-                    Style::Old
-                } else {
-                    Style::New
-                };
-                intro::on_introduction_response(&mut cx, community, from, data, style)
-            }
-            PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::Old),
-            NEW_PUNCTURE_REQUEST => intro::on_puncture_request(&mut cx, data, Style::New),
-            PUNCTURE => intro::on_puncture(&mut cx, data, Style::Old),
-            NEW_PUNCTURE => intro::on_puncture(&mut cx, data, Style::New),
-            id if deprecated_name(id).is_some() => Err(DropReason::Deprecated),
-            id => {
-                let auth = match community.message_kind(id) {
-                    None => return Err(DropReason::UnknownMessage),
-                    Some(MessageKind::Unsigned) => None,
-                    Some(MessageKind::Signed) => {
-                        let (packet, mid) = cx.open_signed(data)?;
-                        if mid == cx.core.my_mid {
-                            return Err(DropReason::OwnPacket);
-                        }
-                        Some(Authenticated { packet, mid })
-                    }
-                };
-                let msg = Message {
-                    from,
-                    header: *header,
-                    data,
-                    auth,
-                };
-                community.on_message(&mut cx, &msg)
-            }
-        }
+            route(cx, community, from, header, data)
+        })
     }
 
     /// Fires this overlay's due community timers.
@@ -142,6 +89,57 @@ impl Overlay {
             ov: state,
         };
         f(&mut cx, boot, community.as_mut())
+    }
+}
+
+/// Hands one datagram to the handler of its message id.
+fn route(
+    cx: &mut Cx<'_>,
+    community: &mut dyn Community,
+    from: SocketAddr,
+    header: &Header,
+    data: &[u8],
+) -> Result<(), DropReason> {
+    match header.msg_id {
+        INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
+            intro::on_legacy_introduction_request(cx, from, data)
+        }
+        INTRODUCTION_REQUEST => {
+            intro::on_introduction_request(cx, community, from, data, Style::Old)
+        }
+        NEW_INTRODUCTION_REQUEST => {
+            intro::on_introduction_request(cx, community, from, data, Style::New)
+        }
+        INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
+            let style = if header.msg_id == INTRODUCTION_RESPONSE {
+                Style::Old
+            } else {
+                Style::New
+            };
+            intro::on_introduction_response(cx, community, from, data, style)
+        }
+        PUNCTURE_REQUEST => intro::on_puncture_request(cx, data, Style::Old),
+        NEW_PUNCTURE_REQUEST => intro::on_puncture_request(cx, data, Style::New),
+        PUNCTURE => intro::on_puncture(cx, data, Style::Old),
+        NEW_PUNCTURE => intro::on_puncture(cx, data, Style::New),
+        id if deprecated_name(id).is_some() => Err(DropReason::Deprecated),
+        id => {
+            let auth = match community.message_kind(id) {
+                None => return Err(DropReason::UnknownMessage),
+                Some(MessageKind::Unsigned) => None,
+                Some(MessageKind::Signed) => {
+                    let (packet, mid) = cx.open_peer_signed(data)?;
+                    Some(Authenticated { packet, mid })
+                }
+            };
+            let msg = Message {
+                from,
+                header: *header,
+                data,
+                auth,
+            };
+            community.on_message(cx, &msg)
+        }
     }
 }
 

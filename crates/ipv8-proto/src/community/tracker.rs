@@ -211,10 +211,7 @@ fn on_request(
     prefix: Prefix,
     style: Style,
 ) -> Result<(), DropReason> {
-    let (packet, mid) = cx.open_signed(data)?;
-    if mid == cx.core.my_mid {
-        return Err(DropReason::OwnPacket);
-    }
+    let (packet, mid) = cx.open_peer_signed(data)?;
     let request = decode_request(&packet, style)?;
     let service = prefix.community_id();
     let mut peer = Peer::new(packet.public_key.into(), mid, from, cx.now, true);

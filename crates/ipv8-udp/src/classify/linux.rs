@@ -5,6 +5,7 @@
 //! rows exist for connected sockets and for a user who enabled `IP_RECVERR` anyway. The ICMP to
 //! errno mapping is the kernel's `icmp_err_convert` / `icmpv6_err_convert`.
 
+use super::errno::{self, Errno, errno_codes};
 use super::{ErrorClass, Op};
 
 /// Operation not permitted (nftables OUTPUT drop).
@@ -70,34 +71,16 @@ pub const EHOSTDOWN: i32 = 112;
 /// No route to host.
 pub const EHOSTUNREACH: i32 = 113;
 
+/// The Linux numbers. `ENONET` (ICMP host isolated) and `EOPNOTSUPP` (ICMP source route
+/// failed) come only from Linux's ICMP conversion.
+const CODES: Errno = errno_codes! {
+    icmp_only_extra: &[ENONET],
+    icmp_recv_extra: &[EOPNOTSUPP],
+};
+
 /// The Linux table.
 pub(super) fn table(op: Op, code: i32) -> ErrorClass {
-    use ErrorClass as C;
-    match (op, code) {
-        (_, EINTR) | (Op::Recv, EAGAIN | ETIMEDOUT) => C::NoData,
-        (_, ENOBUFS | ENOMEM) | (Op::Send, EAGAIN) => C::Pressure,
-        (_, ENETDOWN | ENODEV | EPIPE | ENOTCONN) => C::Environment,
-        (_, EBADF | ENOTSOCK | EFAULT)
-        | (Op::Recv, EINVAL)
-        | (Op::Send, EDESTADDRREQ | EISCONN) => C::Bug,
-        // A receive error is always a pending ICMP report about an earlier send.
-        (
-            Op::Recv,
-            ECONNREFUSED | ECONNRESET | EHOSTUNREACH | ENETUNREACH | EHOSTDOWN | ENONET | EPROTO
-            | EACCES | EMSGSIZE | ENOPROTOOPT | EOPNOTSUPP | ENETRESET,
-        ) => C::StaleReport,
-        // On send, codes only ICMP produces are a pending report consumed by this send
-        // (IP_RECVERR): this datagram was not sent, but the socket and destination are fine.
-        (Op::Send, ECONNREFUSED | ECONNRESET | ENONET | EPROTO | ENOPROTOOPT | ENETRESET) => {
-            C::StaleReport
-        }
-        (
-            Op::Send,
-            ENETUNREACH | EHOSTUNREACH | EHOSTDOWN | EACCES | EPERM | EINVAL | EAFNOSUPPORT
-            | EADDRNOTAVAIL | EMSGSIZE,
-        ) => C::PerDestination,
-        _ => C::Unknown,
-    }
+    errno::table(&CODES, op, code)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! watchdog when *every* send fails with them. The other BSDs share these numbers below 70
 //! (`EPROTO` and `EOPNOTSUPP` differ), and [`super::Os::current`] uses this table for them.
 
+use super::errno::{self, Errno, errno_codes};
 use super::{ErrorClass, Op};
 
 /// Operation not permitted (packet filter).
@@ -71,29 +72,15 @@ pub const EPROTO: i32 = 100;
 /// Operation not supported on socket.
 pub const EOPNOTSUPP: i32 = 102;
 
+/// The macOS numbers.
+const CODES: Errno = errno_codes! {
+    icmp_only_extra: &[],
+    icmp_recv_extra: &[],
+};
+
 /// The macOS table.
 pub(super) fn table(op: Op, code: i32) -> ErrorClass {
-    use ErrorClass as C;
-    match (op, code) {
-        (_, EINTR) | (Op::Recv, EAGAIN | ETIMEDOUT) => C::NoData,
-        (_, ENOBUFS | ENOMEM) | (Op::Send, EAGAIN) => C::Pressure,
-        (_, ENETDOWN | ENODEV | EPIPE | ENOTCONN) => C::Environment,
-        (_, EBADF | ENOTSOCK | EFAULT)
-        | (Op::Recv, EINVAL)
-        | (Op::Send, EDESTADDRREQ | EISCONN) => C::Bug,
-        (
-            Op::Recv,
-            ECONNREFUSED | ECONNRESET | EHOSTUNREACH | ENETUNREACH | EHOSTDOWN | EPROTO | EACCES
-            | EMSGSIZE | ENOPROTOOPT | ENETRESET,
-        ) => C::StaleReport,
-        (Op::Send, ECONNREFUSED | ECONNRESET | EPROTO | ENOPROTOOPT | ENETRESET) => C::StaleReport,
-        (
-            Op::Send,
-            ENETUNREACH | EHOSTUNREACH | EHOSTDOWN | EACCES | EPERM | EINVAL | EAFNOSUPPORT
-            | EADDRNOTAVAIL | EMSGSIZE,
-        ) => C::PerDestination,
-        _ => C::Unknown,
-    }
+    errno::table(&CODES, op, code)
 }
 
 #[cfg(test)]
