@@ -98,6 +98,21 @@ fn add_peer(cx: &mut Cx<'_>, peer: Peer) {
     }
 }
 
+/// Opens a signed introduction-request: parse, refuse for `max_peers`
+/// ([`Cx::refuses_request_from`]) before the (costly) signature check — py-ipv8 verifies first,
+/// with the same outcome — then verify and reject our own packets.
+fn open_request<'d>(
+    cx: &mut Cx<'_>,
+    data: &'d [u8],
+) -> Result<(SignedPacket<'d>, Mid), DropReason> {
+    let (packet, mid) = cx.core.parse_signed(data)?;
+    if cx.refuses_request_from(&mid) {
+        return Err(DropReason::MaxPeers);
+    }
+    cx.verify_peer_signed(&packet, mid)?;
+    Ok((packet, mid))
+}
+
 /// 246/234 (PROTOCOL.md §6.2, "Receiving 246/234").
 pub(crate) fn on_introduction_request(
     cx: &mut Cx<'_>,
@@ -106,24 +121,11 @@ pub(crate) fn on_introduction_request(
     data: &[u8],
     style: Style,
 ) -> Result<(), DropReason> {
-    let (packet, mid) = cx.core.parse_signed(data)?;
-    let over = cx.over_max_peers();
-    let known = cx.core.network.peer(&mid).is_some();
-    if over && !known {
-        // Refused before the (costly) signature check; py-ipv8 verifies first, same outcome.
-        return Err(DropReason::MaxPeers);
-    }
-    cx.core.verify(&packet)?;
-    if mid == cx.core.my_mid {
-        return Err(DropReason::OwnPacket);
-    }
+    let (packet, mid) = open_request(cx, data)?;
     let request = decode_request(&packet, style)?;
     let mut peer = cx.authenticated_peer(from, packet.public_key, mid);
     if request.supports_new_style {
         mark_new_style(cx, &mut peer);
-    }
-    if over {
-        return Err(DropReason::MaxPeers);
     }
     if let SocketAddr::V4(lan) = request.source_lan {
         peer.set_lan_address(lan);
@@ -155,10 +157,7 @@ pub(crate) fn on_legacy_introduction_request(
     from: SocketAddr,
     data: &[u8],
 ) -> Result<(), DropReason> {
-    if cx.over_max_peers() {
-        return Err(DropReason::MaxPeers);
-    }
-    let (packet, mid) = cx.open_peer_signed(data)?;
+    let (packet, mid) = open_request(cx, data)?;
     let offset = packet.payload_offset();
     let request: IntroductionRequest =
         match decode_exact::<LegacyIntroductionRequest>(packet.payload, offset) {

@@ -199,6 +199,20 @@ impl Cx<'_> {
             .over_max_peers(self.core.network.count_for_service(self.ov.id))
     }
 
+    /// Whether a request from `mid` must be refused for `max_peers`: always once the
+    /// community is over the limit (py-ipv8), and — a deliberate tightening of py-ipv8, which
+    /// lets one more in and so ends at `max_peers + 1` — also once it is full, unless `mid` is
+    /// already one of its peers. Requests alone therefore never push the peer table past
+    /// `max_peers` (a flood of fresh keys stops exactly at the limit).
+    #[must_use]
+    pub fn refuses_request_from(&self, mid: &Mid) -> bool {
+        let count = self.core.network.count_for_service(self.ov.id);
+        if self.ov.over_max_peers(count) {
+            return true;
+        }
+        self.ov.limit_reached(count) && !self.core.network.services_of(mid).contains(&self.ov.id)
+    }
+
     /// Our serialized public key.
     #[must_use]
     pub fn my_public_key(&self) -> &[u8] {
@@ -270,11 +284,26 @@ impl Cx<'_> {
         &mut self,
         data: &'d [u8],
     ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-        let (packet, mid) = self.open_signed(data)?;
+        let (packet, mid) = self.core.parse_signed(data)?;
+        self.verify_peer_signed(&packet, mid)?;
+        Ok((packet, mid))
+    }
+
+    /// The second half of [`Cx::open_peer_signed`] for a packet already parsed: verify the
+    /// signature, then reject our own packets.
+    ///
+    /// # Errors
+    /// `BadSignature`, or `OwnPacket` when `mid` is this node.
+    pub(crate) fn verify_peer_signed(
+        &mut self,
+        packet: &SignedPacket<'_>,
+        mid: Mid,
+    ) -> Result<(), DropReason> {
+        self.core.verify(packet)?;
         if mid == self.core.my_mid {
             return Err(DropReason::OwnPacket);
         }
-        Ok((packet, mid))
+        Ok(())
     }
 
     /// The peer behind a verified packet (py-ipv8 `lazy_wrapper`): the known verified peer with
