@@ -31,7 +31,7 @@ where
             if !self.schedule.is_pending() {
                 tracing::warn!(
                     reason = reason.as_str(),
-                    ?reason,
+                    detail = ?reason,
                     "rebinding the UDP sockets"
                 );
             }

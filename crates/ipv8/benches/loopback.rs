@@ -1,0 +1,371 @@
+//! Loopback throughput: how many datagrams per second one receiving core takes, first with a
+//! bare tokio UDP socket (the kernel + tokio ceiling) and then with a real `ipv8` driver
+//! (statistics on) answering every datagram, all in one run so the ratios are comparable on a
+//! noisy machine.
+//!
+//! A sender thread floods 127.0.0.1 from a few sockets with blocking `send_to`; the receiver is
+//! a current-thread tokio runtime on the main thread, so `/proc/thread-self/schedstat` is the
+//! receiver's CPU time. Phases (each `WARMUP` then `WINDOW`):
+//!
+//! 1. `raw one-way`: `recv_from` and count (192-byte datagrams, an introduction-request's size);
+//! 2. `raw echo`: `recv_from` then `send_to` back, like a node that answers every datagram;
+//! 3. `driver ping`: unsigned DiscoveryCommunity pings (33 bytes), each answered with a pong;
+//! 4. `driver intro-request`: signed 192-byte introduction-requests from 4 keys (one socket
+//!    each); each is Ed25519-verified and answered with a signed introduction-response (plus a
+//!    puncture-request to another sender).
+//!
+//! The driver's rate is its `health.counters.traffic.datagrams_down`. Datagrams the receiver
+//! cannot take are dropped by the kernel (`sent - received`). Run:
+//! `cargo bench -p ipv8 --bench loopback` (about 8 s).
+
+use std::io::Read;
+use std::net::{SocketAddr, SocketAddrV4, UdpSocket as StdUdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ipv8::proto::config::BootstrapConfig;
+use ipv8::proto::{CommunityId, Prefix};
+use ipv8::udp::{BindConfig, bind};
+use ipv8::{BeaconConfig, DriverConfig, Identity, Ipv8, Ipv8Builder, KeyIdentity, NodeConfig};
+use ipv8_wire::ids::{INTRODUCTION_REQUEST, PING};
+use ipv8_wire::{
+    IntroductionRequest, IntroductionRequestFlags, Ping, encode_signed, encode_unsigned,
+};
+
+/// Flooding before a phase's window opens (socket buffers fill, caches warm).
+const WARMUP: Duration = Duration::from_millis(300);
+/// The measured window of each phase.
+const WINDOW: Duration = Duration::from_millis(1_500);
+/// Sender sockets (and, for introduction-requests, keys).
+const SENDERS: usize = 4;
+
+/// A thread sending `packets[i]` from `sockets[i]` to one target, round robin, until stopped.
+struct Flood {
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Flood {
+    fn start(target: SocketAddr, senders: Vec<(StdUdpSocket, Vec<u8>)>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                for (socket, packet) in &senders {
+                    if socket.send_to(packet, target).is_ok() {
+                        sent2.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+        Self {
+            stop,
+            sent,
+            thread: Some(thread),
+        }
+    }
+
+    fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("flood thread");
+        }
+    }
+}
+
+fn sender_socket() -> StdUdpSocket {
+    StdUdpSocket::bind("127.0.0.1:0").expect("bind a loopback sender")
+}
+
+/// Nanoseconds the calling thread has run (`/proc/thread-self/schedstat`, first field).
+fn thread_cpu_ns() -> Option<u64> {
+    let mut text = String::new();
+    std::fs::File::open("/proc/thread-self/schedstat")
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Counters at one instant.
+#[derive(Clone, Copy)]
+struct Mark {
+    at: Instant,
+    received: u64,
+    sent: u64,
+    cpu_ns: Option<u64>,
+}
+
+/// One phase's result.
+struct Row {
+    name: &'static str,
+    size: usize,
+    received_per_s: f64,
+    sent_per_s: f64,
+    cpu_ns_per_datagram: Option<f64>,
+}
+
+impl Row {
+    fn between(name: &'static str, size: usize, a: Mark, b: Mark) -> Self {
+        let secs = b.at.duration_since(a.at).as_secs_f64();
+        let received = b.received.saturating_sub(a.received);
+        let cpu_ns_per_datagram = match (a.cpu_ns, b.cpu_ns) {
+            (Some(x), Some(y)) if received > 0 => {
+                Some(y.saturating_sub(x) as f64 / received as f64)
+            }
+            _ => None,
+        };
+        Self {
+            name,
+            size,
+            received_per_s: received as f64 / secs,
+            sent_per_s: b.sent.saturating_sub(a.sent) as f64 / secs,
+            cpu_ns_per_datagram,
+        }
+    }
+}
+
+/// Warms up, then measures one window; `received` reads the receiver's counter.
+async fn measure<F, Fut>(name: &'static str, size: usize, flood: &Flood, received: F) -> Row
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = u64>,
+{
+    tokio::time::sleep(WARMUP).await;
+    let mark = async || Mark {
+        received: received().await,
+        cpu_ns: thread_cpu_ns(),
+        sent: flood.sent(),
+        at: Instant::now(),
+    };
+    let a = mark().await;
+    tokio::time::sleep(WINDOW).await;
+    let b = mark().await;
+    Row::between(name, size, a, b)
+}
+
+/// A bare socket, bound like the driver's (`ipv8_udp::bind`, same buffer sizes).
+fn raw_socket() -> tokio::net::UdpSocket {
+    bind(&BindConfig::v4(0))
+        .and_then(ipv8::udp::BoundSocket::into_tokio)
+        .expect("bind the raw receiver")
+}
+
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], addr.port()))
+}
+
+async fn raw_phase(name: &'static str, echo: bool, datagram: &[u8]) -> Row {
+    let socket = raw_socket();
+    let target = loopback(socket.local_addr().expect("local address"));
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&count);
+    let task = tokio::spawn(async move {
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                continue;
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            if echo {
+                let _ = socket.try_send_to(&buf[..n], from);
+            }
+        }
+    });
+    let flood = Flood::start(
+        target,
+        (0..SENDERS)
+            .map(|_| (sender_socket(), datagram.to_vec()))
+            .collect(),
+    );
+    let row = measure(name, datagram.len(), &flood, || {
+        let c = Arc::clone(&count);
+        async move { c.load(Ordering::Relaxed) }
+    })
+    .await;
+    drop(flood);
+    task.abort();
+    row
+}
+
+fn spawn_node(seed: u64) -> Ipv8 {
+    let config = NodeConfig {
+        bootstrap: BootstrapConfig::none(),
+        statistics: true,
+        ..NodeConfig::default()
+    };
+    let driver = DriverConfig {
+        watch_interfaces: false,
+        beacon: BeaconConfig::disabled(),
+        ..DriverConfig::default()
+    };
+    Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
+        .port(0)
+        .seed(seed)
+        .driver_config(driver)
+        .spawn()
+        .expect("spawn the driver")
+}
+
+/// Floods a fresh driver with `senders` and measures it; also returns the node's drop total and
+/// its datagrams sent per datagram received (answers).
+async fn driver_phase(
+    name: &'static str,
+    seed: u64,
+    senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
+) -> (Row, u64, f64) {
+    let ipv8 = spawn_node(seed);
+    let snapshot = ipv8.snapshot().await.expect("driver runs");
+    let target = loopback(*snapshot.health.bound.first().expect("bound"));
+    let SocketAddr::V4(target_v4) = target else {
+        unreachable!("loopback() builds an IPv4 address")
+    };
+    let senders = senders(target_v4);
+    let size = senders.first().map_or(0, |(_, p)| p.len());
+    let flood = Flood::start(target, senders);
+    let handle = ipv8.handle().clone();
+    let row = measure(name, size, &flood, || {
+        let h = handle.clone();
+        async move {
+            let s = h.snapshot().await.expect("driver runs");
+            s.health.counters.traffic.datagrams_down
+        }
+    })
+    .await;
+    drop(flood);
+    let last = ipv8.snapshot().await.expect("driver runs");
+    let traffic = last.health.counters.traffic;
+    let answers = traffic.datagrams_up as f64 / traffic.datagrams_down.max(1) as f64;
+    let drops = last.drops.total();
+    ipv8.shutdown().await.expect("clean stop");
+    (row, drops, answers)
+}
+
+fn intro_request(key: &KeyIdentity, from: SocketAddrV4, to: SocketAddrV4, gt: u64) -> Vec<u8> {
+    let payload = IntroductionRequest {
+        destination_address: to,
+        source_lan_address: from,
+        source_wan_address: from,
+        flags: IntroductionRequestFlags {
+            advice: true,
+            ..IntroductionRequestFlags::default()
+        },
+        identifier: (gt % 65_536) as u16,
+        extra_bytes: Vec::new(),
+    };
+    let prefix = Prefix::for_community(CommunityId::DISCOVERY);
+    encode_signed(
+        &prefix,
+        INTRODUCTION_REQUEST,
+        key.public_bin(),
+        gt,
+        &payload,
+        |m| key.sign(m),
+    )
+}
+
+fn v4_of(socket: &StdUdpSocket) -> SocketAddrV4 {
+    match socket.local_addr().expect("local address") {
+        SocketAddr::V4(a) => a,
+        SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
+    }
+}
+
+fn print(rows: &[Row]) {
+    println!(
+        "{:<22} {:>6} {:>12} {:>12} {:>16} {:>18}",
+        "phase", "bytes", "received/s", "sent/s", "rx CPU ns/dgram", "1-core capacity/s"
+    );
+    for r in rows {
+        let (cpu, capacity) = r.cpu_ns_per_datagram.map_or_else(
+            || ("n/a".to_owned(), "n/a".to_owned()),
+            |ns| (format!("{ns:.0}"), format!("{:.0}", 1e9 / ns)),
+        );
+        println!(
+            "{:<22} {:>6} {:>12.0} {:>12.0} {:>16} {:>18}",
+            r.name, r.size, r.received_per_s, r.sent_per_s, cpu, capacity
+        );
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let keys: Vec<KeyIdentity> = (0..SENDERS as u64)
+            .map(|i| KeyIdentity::from_seed(100 + i))
+            .collect();
+        let dummy = SocketAddrV4::new([127, 0, 0, 1].into(), 1);
+        let sized = intro_request(&keys[0], dummy, dummy, 1);
+        let ping = encode_unsigned(
+            &Prefix::for_community(CommunityId::DISCOVERY),
+            PING,
+            1,
+            &Ping { identifier: 1 },
+        );
+
+        let mut rows = vec![
+            raw_phase("raw one-way", false, &sized).await,
+            raw_phase("raw echo", true, &sized).await,
+        ];
+        let (row, ping_drops, ping_answers) = driver_phase("driver ping", 1, |_| {
+            (0..SENDERS)
+                .map(|_| (sender_socket(), ping.clone()))
+                .collect()
+        })
+        .await;
+        rows.push(row);
+        let (row, intro_drops, intro_answers) = driver_phase("driver intro-request", 2, |target| {
+            keys.iter()
+                .enumerate()
+                .map(|(i, key)| {
+                    let socket = sender_socket();
+                    let packet = intro_request(key, v4_of(&socket), target, i as u64 + 1);
+                    (socket, packet)
+                })
+                .collect()
+        })
+        .await;
+        rows.push(row);
+
+        print(&rows);
+        let rate = |i: usize, j: usize| rows[i].received_per_s / rows[j].received_per_s;
+        println!(
+            "received/s ratios: ping/raw one-way {:.2}, ping/raw echo {:.2}, \
+             intro-request/raw one-way {:.3}, intro-request/ping {:.3}",
+            rate(2, 0),
+            rate(2, 1),
+            rate(3, 0),
+            rate(3, 2),
+        );
+        let cpu =
+            |i: usize, j: usize| match (rows[i].cpu_ns_per_datagram, rows[j].cpu_ns_per_datagram) {
+                (Some(a), Some(b)) => format!("{:.3}", b / a),
+                _ => "n/a".to_owned(),
+            };
+        println!(
+            "1-core capacity ratios: ping/raw one-way {}, ping/raw echo {}, \
+             intro-request/raw one-way {}, intro-request/ping {}",
+            cpu(2, 0),
+            cpu(2, 1),
+            cpu(3, 0),
+            cpu(3, 2),
+        );
+        println!(
+            "node drops: ping phase {ping_drops}, intro-request phase {intro_drops}; \
+             datagrams sent per datagram received: ping {ping_answers:.2}, \
+             intro-request {intro_answers:.2}"
+        );
+    });
+}
