@@ -6,7 +6,7 @@
 //! `messaging/interfaces/lan_addresses/interfaces.py` (the blacklist of non-addresses). The
 //! interface list itself is an input (`Node::handle_local_addresses`), gathered by the driver.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 /// `0.0.0.0:0`, py-ipv8's "no address".
 pub const ZERO_V4: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
@@ -123,6 +123,41 @@ impl LocalAddresses {
         SocketAddrV4::new(ip, port)
     }
 
+    /// The LAN estimate of an IPv6-only node (py-ipv8's `my_estimated_lan` on an IPv6
+    /// listener): `None` while an IPv4 socket is bound or no IPv6 one is; else the bound IP when
+    /// specific, else the first global or unique-local IPv6 interface, else `::1`; with the
+    /// IPv6 socket's port.
+    ///
+    /// Without it an IPv6-only node announced the IPv4 estimate — an interface IP with port 0,
+    /// since no IPv4 socket exists — as `source_lan` of its 234/233, and every receiver stored
+    /// that non-address as the peer's LAN address and a walkable entry (found by the `[::1]`
+    /// test `crates/ipv8/tests/ipv6.rs`). py-ipv8 picks an IPv6 interface address here.
+    #[must_use]
+    pub fn lan_estimate_v6(&self) -> Option<SocketAddr> {
+        if self.bound_v4().is_some() {
+            return None;
+        }
+        let SocketAddr::V6(bound) = self.bound_v6()? else {
+            return None;
+        };
+        let ip = if bound.ip().is_unspecified() {
+            self.interfaces
+                .iter()
+                .find_map(|i| match i.ip {
+                    IpAddr::V6(v6)
+                        if !is_excluded_interface_ip(i.ip) && !v6.is_unicast_link_local() =>
+                    {
+                        Some(v6)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(Ipv6Addr::LOCALHOST)
+        } else {
+            *bound.ip()
+        };
+        Some(SocketAddr::V6(SocketAddrV6::new(ip, bound.port(), 0, 0)))
+    }
+
     /// `true` when `ip` is one of our own (non-loopback) interface addresses — py-ipv8's
     /// `address_is_lan`, used to choose the introduction addresses (§6.3).
     #[must_use]
@@ -183,6 +218,30 @@ mod tests {
         assert_eq!(l.lan_estimate(), "192.168.1.4:8090".parse().unwrap());
         l.set_bound(&[v4("127.0.0.1:9000")]);
         assert_eq!(l.lan_estimate(), "127.0.0.1:9000".parse().unwrap());
+    }
+
+    #[test]
+    fn ipv6_only_lan_estimate_is_an_ipv6_interface_with_the_ipv6_port() {
+        let mut l = LocalAddresses::default();
+        l.set_bound(&[v4("[::]:7000")]);
+        assert_eq!(l.lan_estimate_v6(), Some(v4("[::1]:7000")));
+        l.set_interfaces(&[iface("192.0.2.2"), v6_iface("fe80::1"), v6_iface("fd00::2")]);
+        assert_eq!(l.lan_estimate_v6(), Some(v4("[fd00::2]:7000")));
+        l.set_bound(&[v4("0.0.0.0:8090"), v4("[::]:7000")]);
+        assert_eq!(
+            l.lan_estimate_v6(),
+            None,
+            "a bound IPv4 socket keeps the IPv4 estimate"
+        );
+        l.set_bound(&[v4("0.0.0.0:8090")]);
+        assert_eq!(l.lan_estimate_v6(), None);
+    }
+
+    fn v6_iface(ip: &str) -> LocalInterface {
+        LocalInterface::new(
+            ip.parse().unwrap(),
+            "ffff:ffff:ffff:ffff::".parse().unwrap(),
+        )
     }
 
     #[test]

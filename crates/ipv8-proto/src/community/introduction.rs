@@ -218,7 +218,7 @@ pub(crate) fn create_introduction_response(
     let response = if new_style {
         let payload = NewIntroductionResponse {
             destination_address: socket_address,
-            source_lan_address: SocketAddr::V4(my_lan),
+            source_lan_address: cx.core.source_lan(),
             source_wan_address: cx.core.preferred_address(),
             lan_introduction_address: lan,
             wan_introduction_address: wan,
@@ -494,7 +494,7 @@ pub(crate) fn on_puncture_request(
             &prefix,
             global_time,
             &NewPuncture {
-                source_lan_address: SocketAddr::V4(my_lan),
+                source_lan_address: cx.core.source_lan(),
                 source_wan_address: wan_walker,
                 identifier,
             },

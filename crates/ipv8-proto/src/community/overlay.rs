@@ -157,7 +157,7 @@ pub(crate) fn create_introduction_request(
     let bytes = if new_style || addr.is_ipv6() {
         let payload = NewIntroductionRequest {
             destination_address: addr,
-            source_lan_address: SocketAddr::V4(cx.lan_estimate()),
+            source_lan_address: cx.core.source_lan(),
             source_wan_address: cx.core.preferred_address(),
             identifier,
             flags: IntroductionRequestFlags::default(),

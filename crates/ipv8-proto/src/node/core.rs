@@ -60,8 +60,18 @@ impl Core {
         self.advertise.unwrap_or_else(|| self.local.lan_estimate())
     }
 
+    /// The `source_lan` of new-style messages: the IPv4 LAN estimate, or on an IPv6-only node
+    /// its IPv6 one ([`LocalAddresses::lan_estimate_v6`]; an IPv4 estimate there would carry
+    /// port 0, as no IPv4 socket exists).
+    pub(crate) fn source_lan(&self) -> SocketAddr {
+        match self.local.lan_estimate_v6() {
+            Some(v6) if self.advertise.is_none() => v6,
+            _ => SocketAddr::V4(self.lan_estimate()),
+        }
+    }
+
     /// py-ipv8 `my_preferred_address()`: our IPv6 address if bound to a specific one, else the
-    /// IPv4 address the last responder saw, else the LAN estimate.
+    /// IPv4 address the last responder saw, else the LAN estimate ([`Core::source_lan`]).
     pub(crate) fn preferred_address(&self) -> SocketAddr {
         if let Some(v6) = self.local.bound_v6().filter(|a| !a.ip().is_unspecified()) {
             return v6;
@@ -69,7 +79,7 @@ impl Core {
         if let Some(adv) = self.advertise {
             return SocketAddr::V4(adv);
         }
-        SocketAddr::V4(self.my_v4.unwrap_or_else(|| self.lan_estimate()))
+        self.my_v4.map_or_else(|| self.source_lan(), SocketAddr::V4)
     }
 
     /// Queues a datagram (recording statistics).
