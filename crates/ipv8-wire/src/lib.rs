@@ -59,7 +59,7 @@ pub mod signature;
 mod writer;
 
 pub use address::Address;
-pub use dissect::{BEACON_NAME, Decoded, Envelope, Message, decode_any};
+pub use dissect::{BEACON_NAME, Decoded, Envelope, MESSAGES, Message, MessageInfo, decode_any};
 pub use envelope::{SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_unsigned};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use field::Field;
