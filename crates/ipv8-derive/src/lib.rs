@@ -8,6 +8,8 @@
 mod attrs;
 mod expand;
 mod formats;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 
@@ -39,6 +41,8 @@ use proc_macro::TokenStream;
 ///   `ipv8_wire::format`). `"raw"` must be the last field.
 /// * `with = Type`: any type implementing `ipv8_wire::format::Format<FieldType>`, for fields
 ///   with a layout of their own (py-ipv8's `fix_pack_*` / `fix_unpack_*`).
+/// * `flatten`: the fields of another derived payload inline, without a length prefix (a
+///   py-ipv8 payload subclass that extends its parent's `format_list`).
 /// * neither: the field type's default format (`ipv8_wire::Field`), which mirrors py-ipv8's
 ///   `DataClassPayload` type mapping: `bool` → `?`, `i64` → `q`, `f64` → `d`, `Vec<u8>` →
 ///   `varlenH`, `String` → `varlenHutf8`, `Vec<bool>` / `Vec<i64>` / `Vec<f64>` → `arrayH-?` /
