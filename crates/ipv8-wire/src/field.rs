@@ -5,7 +5,7 @@
 //! `ipv8/messaging/payload_dataclass.py`: `bool` → `?`, `int` → `q`, `float` → `d`, `bytes` →
 //! `varlenH`, `str` → `varlenHutf8`, `list[bool|int|float]` → `arrayH-?|q|d`, a payload →
 //! `payload`, `list[Payload]` → `payload-list`), extended to the Rust types whose width picks
-//! a format (see the table in [`crate::format`]). Custom types (flag bytes, ...) implement
+//! a format (see the table in [`crate::format`](mod@crate::format)). Custom types (flag bytes, ...) implement
 //! [`Field`] themselves.
 
 use std::net::{SocketAddr, SocketAddrV4};

@@ -9,8 +9,8 @@
 //! * [`payload`]: every discovery message, old and new style, DiscoveryCommunity's extras and
 //!   the broadcast beacon, as structs implementing [`Payload`] — all but the beacon declared
 //!   with `#[derive(Payload)]`, the same derive overlays use for their own messages.
-//! * [`format`], [`Field`]: py-ipv8's serializer formats as types, and the default format of
-//!   each Rust type (the table is in [`format`]).
+//! * [`format`](mod@format), [`Field`]: py-ipv8's serializer formats as types, and the default format of
+//!   each Rust type (the table is in [`format`](mod@format)).
 //! * [`decode_any`]: the dissector, returning a [`Decoded`] with a typed [`Message`] and a
 //!   JSON-friendly [`Decoded::fields`] list.
 //!
