@@ -87,18 +87,22 @@ pub trait FlagByte: Sized {
 }
 
 impl FlagByte for u8 {
+    #[inline]
     fn from_byte(byte: u8) -> Self {
         byte
     }
+    #[inline]
     fn to_byte(&self) -> u8 {
         *self
     }
 }
 
 impl FlagByte for [bool; 8] {
+    #[inline]
     fn from_byte(byte: u8) -> Self {
         std::array::from_fn(|i| byte & (0x80 >> i) != 0)
     }
+    #[inline]
     fn to_byte(&self) -> u8 {
         self.iter()
             .enumerate()
@@ -115,9 +119,11 @@ macro_rules! marker {
         pub enum $marker {}
 
         $(impl Format<$ty> for $marker {
+            #[inline]
             fn write($v: &$ty, $w: &mut Writer) {
                 $write;
             }
+            #[inline]
             fn read($r: &mut Reader<'_>, $f: &'static str) -> Result<$ty, DecodeError> {
                 $read
             }
@@ -180,9 +186,11 @@ impl<const N: usize> Format<[u8; N]> for Bytes<N> {
 pub enum Bits {}
 
 impl<T: FlagByte> Format<T> for Bits {
+    #[inline]
     fn write(value: &T, w: &mut Writer) {
         w.u8(value.to_byte());
     }
+    #[inline]
     fn read(r: &mut Reader<'_>, field: &'static str) -> Result<T, DecodeError> {
         r.u8(field).map(T::from_byte)
     }
@@ -194,9 +202,11 @@ impl<T: FlagByte> Format<T> for Bits {
 pub enum NestedPayload {}
 
 impl<P: Payload> Format<P> for NestedPayload {
+    #[inline]
     fn write(value: &P, w: &mut Writer) {
         w.payload(value);
     }
+    #[inline]
     fn read(r: &mut Reader<'_>, field: &'static str) -> Result<P, DecodeError> {
         r.payload(field)
     }
@@ -207,9 +217,11 @@ impl<P: Payload> Format<P> for NestedPayload {
 pub enum PayloadList {}
 
 impl<P: Payload> Format<Vec<P>> for PayloadList {
+    #[inline]
     fn write(value: &Vec<P>, w: &mut Writer) {
         w.payload_list(value);
     }
+    #[inline]
     fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Vec<P>, DecodeError> {
         r.payload_list(field)
     }
@@ -222,9 +234,11 @@ impl<P: Payload> Format<Vec<P>> for PayloadList {
 pub enum Flatten {}
 
 impl<P: Payload> Format<P> for Flatten {
+    #[inline]
     fn write(value: &P, w: &mut Writer) {
         value.encode(w);
     }
+    #[inline]
     fn read(r: &mut Reader<'_>, _field: &'static str) -> Result<P, DecodeError> {
         P::decode(r)
     }

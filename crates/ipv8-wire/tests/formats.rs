@@ -442,3 +442,41 @@ fn dataclass_payloads_match_the_default_type_mapping() {
         }
     }
 }
+
+/// The pyipv8 venv's python: `$IPV8_PYTHON`, else the venv `tools/setup-pyipv8.sh` makes.
+fn pyipv8_python() -> std::path::PathBuf {
+    if let Some(python) = std::env::var_os("IPV8_PYTHON").filter(|v| !v.is_empty()) {
+        return python.into();
+    }
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/pyipv8-venv/bin/python");
+    assert!(
+        python.exists(),
+        "pyipv8 venv missing: run tools/setup-pyipv8.sh or set IPV8_PYTHON (looked for {})",
+        python.display()
+    );
+    python
+}
+
+#[test]
+#[ignore = "needs pyipv8 3.2.1 (tools/setup-pyipv8.sh or $IPV8_PYTHON)"]
+fn pyipv8_regenerates_the_committed_format_vectors() {
+    let out = std::env::temp_dir().join(format!("ipv8-formats-{}.json", std::process::id()));
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/gen_format_vectors.py"
+    );
+    let status = std::process::Command::new(pyipv8_python())
+        .arg(script)
+        .arg(&out)
+        .status()
+        .expect("run tools/gen_format_vectors.py");
+    assert!(status.success(), "gen_format_vectors.py failed: {status}");
+    let fresh: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(
+        fresh,
+        format_vectors(),
+        "tests/vectors/formats.json is stale: rerun tools/gen_format_vectors.py"
+    );
+}

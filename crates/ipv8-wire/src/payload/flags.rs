@@ -249,9 +249,11 @@ impl SimilarityRequestFlags {
 macro_rules! flag_byte {
     ($($ty:ty),+) => {
         $(impl FlagByte for $ty {
+            #[inline]
             fn from_byte(byte: u8) -> Self {
                 Self::from_byte(byte)
             }
+            #[inline]
             fn to_byte(&self) -> u8 {
                 Self::to_byte(*self)
             }
