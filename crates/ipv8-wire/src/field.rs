@@ -12,6 +12,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 
 use crate::address::Address;
 use crate::format::{self, Format};
+use crate::header::CommunityId;
 use crate::payload::Payload;
 
 /// A type with a default py-ipv8 format.
@@ -77,6 +78,7 @@ defaults! {
     Vec<i64> => format::ArrayHI64,
     Vec<f64> => format::ArrayHF64,
     Vec<Vec<u8>> => format::VarlenHList,
+    CommunityId => format::Bytes<20>,
 }
 
 impl<const N: usize> Field for [u8; N] {

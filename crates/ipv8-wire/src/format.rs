@@ -20,7 +20,7 @@
 //! | `Q` | [`U64`] | `u64` | `u64` |
 //! | `f` | [`F32`] | `f32` | `f32` |
 //! | `d` | [`F64`] | `f64` | `f64` (py `float`) |
-//! | `Ns` (`20s`, `32s`, `64s`, `74s`, ...) | [`Bytes<N>`](Bytes) | `[u8; N]` | `[u8; N]` |
+//! | `Ns` (`20s`, `32s`, `64s`, `74s`, ...) | [`Bytes<N>`](Bytes) | `[u8; N]`; `CommunityId` for `20s` | `[u8; N]`, `CommunityId` |
 //! | `bits` | [`Bits`] | any [`FlagByte`]: `[bool; 8]`, `u8`, the flag structs | `[bool; 8]`, flag structs |
 //! | `ipv4` | [`Ipv4`] | `SocketAddrV4` | `SocketAddrV4` |
 //! | `ip_address` | [`IpAddress`] | `SocketAddr` | `SocketAddr` |
@@ -178,6 +178,17 @@ impl<const N: usize> Format<[u8; N]> for Bytes<N> {
     }
     fn read(r: &mut Reader<'_>, field: &'static str) -> Result<[u8; N], DecodeError> {
         r.array(field)
+    }
+}
+
+impl Format<CommunityId> for Bytes<20> {
+    #[inline]
+    fn write(value: &CommunityId, w: &mut Writer) {
+        w.bytes(value.as_bytes());
+    }
+    #[inline]
+    fn read(r: &mut Reader<'_>, field: &'static str) -> Result<CommunityId, DecodeError> {
+        r.array(field).map(CommunityId)
     }
 }
 

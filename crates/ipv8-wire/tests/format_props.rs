@@ -9,7 +9,7 @@ use std::net::{Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use common::payloads::{Inner, Mixed};
 use ipv8_wire::format::{self, Format};
-use ipv8_wire::{Address, Payload, Reader, Writer, decode_exact};
+use ipv8_wire::{Address, CommunityId, Payload, Reader, Writer, decode_exact};
 use proptest::array::uniform;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -128,6 +128,7 @@ proptest! {
                             c in uniform::<_, 64>(any::<u8>()), d in uniform::<_, 74>(any::<u8>()),
                             flags in any::<[bool; 8]>()) {
         eq_trip::<format::Bytes<20>, _>(&a)?;
+        eq_trip::<format::Bytes<20>, _>(&CommunityId(a))?;
         eq_trip::<format::Bytes<32>, _>(&b)?;
         eq_trip::<format::Bytes<64>, _>(&c)?;
         eq_trip::<format::Bytes<74>, _>(&d)?;
