@@ -48,8 +48,8 @@ use proc_macro::TokenStream;
 ///   `varlenH`, `String` → `varlenHutf8`, `Vec<bool>` / `Vec<i64>` / `Vec<f64>` → `arrayH-?` /
 ///   `-q` / `-d`, a derived payload → `payload`, `Vec<Payload>` → `payload-list`; plus the
 ///   Rust-only `u8` → `B`, `u16` → `H`, `u32` → `I`, `u64` → `Q`, `i32` → `l`, `f32` → `f`,
-///   `[u8; N]` → `Ns`, `CommunityId` → `20s`, `SocketAddrV4` → `ipv4`, `SocketAddr` → `ip_address`, `Address` →
-///   `address`, `Vec<Vec<u8>>` → `varlenH-list`.
+///   `[u8; N]` → `Ns`, `CommunityId` → `20s`, `SocketAddrV4` → `ipv4`, `SocketAddr` →
+///   `ip_address`, `Address` → `address`, `Vec<Vec<u8>>` → `varlenH-list`.
 ///
 /// # Example
 ///
