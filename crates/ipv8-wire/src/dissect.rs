@@ -173,34 +173,112 @@ impl Decoded<'_> {
     }
 }
 
-fn signed<P: MessagePayload>(
+/// What the dissector knows about a message: everything comes from its payload declaration
+/// (`#[derive(Payload)]` with `#[payload(id = .., signed|unsigned, ..)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// Message id (byte 22).
+    pub msg_id: u8,
+    /// Dissector name ([`MessagePayload::MESSAGE_NAME`]).
+    pub name: &'static str,
+    /// py-ipv8 payload class ([`Payload::NAME`](crate::Payload::NAME)).
+    pub payload_name: &'static str,
+    /// py-ipv8 handler ([`MessagePayload::HANDLER_NAME`]).
+    pub handler: &'static str,
+    /// Signed or unsigned envelope.
+    pub signed: bool,
+    /// Old/new base layout.
+    pub style: Style,
+    /// Whether the id means this message only on the DiscoveryCommunity prefix.
+    pub discovery_only: bool,
+}
+
+impl MessageInfo {
+    /// The row of payload `P`.
+    #[must_use]
+    pub const fn of<P: MessagePayload>(discovery_only: bool) -> Self {
+        Self {
+            msg_id: P::MSG_ID,
+            name: P::MESSAGE_NAME,
+            payload_name: P::NAME,
+            handler: P::HANDLER_NAME,
+            signed: P::SIGNED,
+            style: P::STYLE,
+            discovery_only,
+        }
+    }
+}
+
+/// Splits the envelope `P` declares (signed or unsigned) and decodes `P` from it.
+fn typed<P: MessagePayload>(
     data: &[u8],
     wrap: impl FnOnce(P) -> Message,
 ) -> Result<Decoded<'_>, DecodeError> {
-    let packet = SignedPacket::parse(data)?;
-    let message = wrap(packet.decode_payload::<P>()?);
+    let (header, envelope, payload) = if P::SIGNED {
+        let packet = SignedPacket::parse(data)?;
+        (
+            packet.header,
+            Envelope::Signed(packet),
+            packet.decode_payload::<P>()?,
+        )
+    } else {
+        let packet = UnsignedPacket::parse(data)?;
+        (
+            packet.header,
+            Envelope::Unsigned(packet),
+            packet.decode_payload::<P>()?,
+        )
+    };
     Ok(Decoded {
-        header: Some(packet.header),
+        header: Some(header),
         name: P::MESSAGE_NAME,
         style: P::STYLE,
-        envelope: Envelope::Signed(packet),
-        message,
+        envelope,
+        message: wrap(payload),
     })
 }
 
-fn unsigned<P: MessagePayload>(
-    data: &[u8],
-    wrap: impl FnOnce(P) -> Message,
-) -> Result<Decoded<'_>, DecodeError> {
-    let packet = UnsignedPacket::parse(data)?;
-    let message = wrap(packet.decode_payload::<P>()?);
-    Ok(Decoded {
-        header: Some(packet.header),
-        name: P::MESSAGE_NAME,
-        style: P::STYLE,
-        envelope: Envelope::Unsigned(packet),
-        message,
-    })
+/// Declares [`MESSAGES`] and the typed dispatch from one list of [`Message`] variants, each
+/// named after its payload type; `discovery` marks ids that only mean that message on the
+/// DiscoveryCommunity prefix.
+macro_rules! known_messages {
+    ($($ty:ident $(if $discovery:ident)?),+ $(,)?) => {
+        /// Every message [`decode_any`] decodes into a typed body, in dispatch order (the
+        /// legacy `'Y'` 246 first: on the DiscoveryCommunity prefix it is tried before the
+        /// normal form).
+        pub const MESSAGES: &[MessageInfo] = &[
+            MessageInfo::of::<LegacyIntroductionRequest>(true),
+            $(MessageInfo::of::<$ty>(known_messages!(@discovery $($discovery)?))),+
+        ];
+
+        /// Decodes a known id (other than the DiscoveryCommunity's legacy 246), or `None`.
+        fn dispatch(data: &[u8], id: u8, discovery: bool) -> Option<Result<Decoded<'_>, DecodeError>> {
+            $(
+                let discovery_only = known_messages!(@discovery $($discovery)?);
+                if id == <$ty as MessagePayload>::MSG_ID && (discovery || !discovery_only) {
+                    return Some(typed(data, Message::$ty));
+                }
+            )+
+            None
+        }
+    };
+    (@discovery discovery) => { true };
+    (@discovery) => { false };
+}
+
+known_messages! {
+    IntroductionRequest,
+    IntroductionResponse,
+    PunctureRequest,
+    Puncture,
+    NewIntroductionRequest,
+    NewIntroductionResponse,
+    NewPunctureRequest,
+    NewPuncture,
+    SimilarityRequest if discovery,
+    SimilarityResponse if discovery,
+    Ping if discovery,
+    Pong if discovery,
 }
 
 /// DiscoveryCommunity's 246 handling: try the legacy `'Y'` form first, then the normal one.
@@ -219,7 +297,7 @@ fn discovery_introduction_request(data: &[u8]) -> Result<Decoded<'_>, DecodeErro
     Ok(Decoded {
         header: Some(packet.header),
         name,
-        style: Style::Old,
+        style: LegacyIntroductionRequest::STYLE,
         envelope: Envelope::Signed(packet),
         message,
     })
@@ -228,9 +306,10 @@ fn discovery_introduction_request(data: &[u8]) -> Result<Decoded<'_>, DecodeErro
 /// Dissects one datagram.
 ///
 /// * A datagram starting with the beacon header is a [`Beacon`] (exactly 29 bytes).
-/// * Otherwise the 23-byte header is read; ids 246/245/250/249/234/233/232/231 are decoded with
-///   their envelope; ids 1–4 only when the community id is DiscoveryCommunity's, where 246 is
-///   also tried in the legacy `'Y'` form first (as py-ipv8 does).
+/// * Otherwise the 23-byte header is read; the ids of [`MESSAGES`] are decoded with the
+///   envelope their payload declares (246/245/250/249/234/233/232/231 everywhere, 1–4 only when
+///   the community id is DiscoveryCommunity's, where 246 is also tried in the legacy `'Y'` form
+///   first, as py-ipv8 does).
 /// * Deprecated Dispersy ids and all other ids give a raw payload (`Envelope::None`).
 ///
 /// Errors name the field and its absolute offset. Never panics.
@@ -246,38 +325,27 @@ pub fn decode_any(data: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     }
     let header = Header::parse(data)?;
     let discovery = header.prefix.community_id() == CommunityId::DISCOVERY;
-    match header.msg_id {
-        ids::INTRODUCTION_REQUEST if discovery => discovery_introduction_request(data),
-        ids::INTRODUCTION_REQUEST => signed(data, Message::IntroductionRequest),
-        ids::INTRODUCTION_RESPONSE => signed(data, Message::IntroductionResponse),
-        ids::PUNCTURE_REQUEST => unsigned(data, Message::PunctureRequest),
-        ids::PUNCTURE => signed(data, Message::Puncture),
-        ids::NEW_INTRODUCTION_REQUEST => signed(data, Message::NewIntroductionRequest),
-        ids::NEW_INTRODUCTION_RESPONSE => signed(data, Message::NewIntroductionResponse),
-        ids::NEW_PUNCTURE_REQUEST => unsigned(data, Message::NewPunctureRequest),
-        ids::NEW_PUNCTURE => signed(data, Message::NewPuncture),
-        ids::SIMILARITY_REQUEST if discovery => signed(data, Message::SimilarityRequest),
-        ids::SIMILARITY_RESPONSE if discovery => signed(data, Message::SimilarityResponse),
-        ids::PING if discovery => unsigned(data, Message::Ping),
-        ids::PONG if discovery => unsigned(data, Message::Pong),
-        id => {
-            let payload = data
-                .get(crate::header::HEADER_LEN..)
-                .unwrap_or_default()
-                .to_vec();
-            let (name, message) = match ids::deprecated_name(id) {
-                Some(name) => (name, Message::Deprecated { payload }),
-                None => ("unknown", Message::Unknown { payload }),
-            };
-            Ok(Decoded {
-                header: Some(header),
-                name,
-                style: Style::None,
-                envelope: Envelope::None,
-                message,
-            })
-        }
+    if discovery && header.msg_id == LegacyIntroductionRequest::MSG_ID {
+        return discovery_introduction_request(data);
     }
+    if let Some(decoded) = dispatch(data, header.msg_id, discovery) {
+        return decoded;
+    }
+    let payload = data
+        .get(crate::header::HEADER_LEN..)
+        .unwrap_or_default()
+        .to_vec();
+    let (name, message) = match ids::deprecated_name(header.msg_id) {
+        Some(name) => (name, Message::Deprecated { payload }),
+        None => ("unknown", Message::Unknown { payload }),
+    };
+    Ok(Decoded {
+        header: Some(header),
+        name,
+        style: Style::None,
+        envelope: Envelope::None,
+        message,
+    })
 }
 
 #[cfg(test)]
@@ -311,6 +379,82 @@ mod tests {
             }
         );
         assert_eq!(d.to_bytes(), data);
+    }
+
+    #[test]
+    fn message_table_comes_from_the_declarations() {
+        let rows: Vec<_> = MESSAGES
+            .iter()
+            .map(|m| (m.msg_id, m.name, m.handler, m.signed, m.discovery_only))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    246,
+                    "discovery-introduction-request",
+                    "on_old_introduction_request",
+                    true,
+                    true
+                ),
+                (
+                    246,
+                    "introduction-request",
+                    "on_old_introduction_request",
+                    true,
+                    false
+                ),
+                (
+                    245,
+                    "introduction-response",
+                    "on_old_introduction_response",
+                    true,
+                    false
+                ),
+                (
+                    250,
+                    "puncture-request",
+                    "on_old_puncture_request",
+                    false,
+                    false
+                ),
+                (249, "puncture", "on_puncture", true, false),
+                (
+                    234,
+                    "new-introduction-request",
+                    "on_new_introduction_request",
+                    true,
+                    false
+                ),
+                (
+                    233,
+                    "new-introduction-response",
+                    "on_new_introduction_response",
+                    true,
+                    false
+                ),
+                (
+                    232,
+                    "new-puncture-request",
+                    "on_new_puncture_request",
+                    false,
+                    false
+                ),
+                (231, "new-puncture", "on_new_puncture", true, false),
+                (1, "similarity-request", "on_similarity_request", true, true),
+                (
+                    2,
+                    "similarity-response",
+                    "on_similarity_response",
+                    true,
+                    true
+                ),
+                (3, "ping", "on_ping", false, true),
+                (4, "pong", "on_pong", false, true),
+            ]
+        );
+        assert_eq!(MESSAGES[1].payload_name, "IntroductionRequestPayload");
+        assert_eq!(MESSAGES[5].style, Style::New);
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! * [`SignedPacket`], [`UnsignedPacket`], [`encode_signed`], [`encode_unsigned`],
 //!   [`signature_len`]: the envelopes of §3.
 //! * [`payload`]: every discovery message, old and new style, DiscoveryCommunity's extras and
-//!   the broadcast beacon, as structs implementing [`Payload`].
+//!   the broadcast beacon, as structs implementing [`Payload`] — all but the beacon declared
+//!   with `#[derive(Payload)]`, the same derive overlays use for their own messages.
+//! * [`format`](mod@format), [`Field`]: py-ipv8's serializer formats as types, and the default format of
+//!   each Rust type (the table is in [`format`](mod@format)).
 //! * [`decode_any`]: the dissector, returning a [`Decoded`] with a typed [`Message`] and a
 //!   JSON-friendly [`Decoded::fields`] list.
 //!
@@ -38,11 +41,16 @@
 
 #![warn(missing_docs)]
 
+// Lets `#[derive(Payload)]` name this crate `::ipv8_wire` inside it too.
+extern crate self as ipv8_wire;
+
 pub mod address;
 mod dissect;
 pub mod envelope;
 pub mod error;
+mod field;
 mod fields;
+pub mod format;
 pub mod header;
 pub mod ids;
 pub mod payload;
@@ -51,14 +59,17 @@ pub mod signature;
 mod writer;
 
 pub use address::Address;
-pub use dissect::{BEACON_NAME, Decoded, Envelope, Message, decode_any};
+pub use dissect::{BEACON_NAME, Decoded, Envelope, MESSAGES, Message, MessageInfo, decode_any};
 pub use envelope::{
     SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_signed_with,
     encode_unsigned, encode_unsigned_with,
 };
 pub use error::{DecodeError, DecodeErrorKind};
+pub use field::Field;
 pub use fields::FieldValue;
 pub use header::{CommunityId, HEADER_LEN, Header, PREFIX_LEN, Prefix, VERSION, to_hex};
+/// `#[derive(Payload)]`: see [the derive's documentation](derive@Payload).
+pub use ipv8_derive::Payload;
 pub use payload::{
     Beacon, BinMemberAuthentication, ConnectionType, GlobalTimeDistribution, IntroductionRequest,
     IntroductionRequestFlags, IntroductionResponse, IntroductionResponseFlags,

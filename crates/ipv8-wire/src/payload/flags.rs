@@ -9,6 +9,9 @@
 //! 1). py-ipv8's decoder inverts it (`[True, False][advice]`: wire 1 → `advice=False`); nothing in
 //! the base protocol reads the decoded value. This crate does not reproduce the inversion.
 
+use crate::Field;
+use crate::format::{Bits, FlagByte};
+
 /// Connection type: bits `0x80` (`connection_type_0`) and `0x40` (`connection_type_1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ConnectionType {
@@ -241,6 +244,33 @@ impl SimilarityRequestFlags {
         self.connection_type.to_byte() | (self.unused_bits & Self::UNUSED_MASK)
     }
 }
+
+/// `FlagByte` (their `from_byte`/`to_byte`) and `Field` (default format `bits`) for flag structs.
+macro_rules! flag_byte {
+    ($($ty:ty),+) => {
+        $(impl FlagByte for $ty {
+            #[inline]
+            fn from_byte(byte: u8) -> Self {
+                Self::from_byte(byte)
+            }
+            #[inline]
+            fn to_byte(&self) -> u8 {
+                Self::to_byte(*self)
+            }
+        }
+
+        impl Field for $ty {
+            type Format = Bits;
+        })+
+    };
+}
+
+flag_byte!(
+    IntroductionRequestFlags,
+    IntroductionResponseFlags,
+    NewIntroductionResponseFlags,
+    SimilarityRequestFlags
+);
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,9 @@ use crate::reader::Reader;
 use crate::writer::Writer;
 
 /// A serializable payload: a fixed sequence of py-ipv8 formats.
+///
+/// Declare one with `#[derive(Payload)]` (see [`derive@crate::Payload`]); implementing it by
+/// hand is for layouts that are not a field list (e.g. the [`Beacon`] with its magic bytes).
 pub trait Payload: Sized {
     /// py-ipv8 class name, e.g. `IntroductionRequestPayload`.
     const NAME: &'static str;
@@ -72,6 +75,9 @@ impl Style {
 }
 
 /// A community message body: a payload with a message id and an envelope kind.
+///
+/// `#[derive(Payload)]` implements it when the struct says `#[payload(id = N, signed)]` (or
+/// `unsigned`).
 pub trait MessagePayload: Payload {
     /// The message id (byte 22).
     const MSG_ID: u8;
@@ -79,13 +85,14 @@ pub trait MessagePayload: Payload {
     const MESSAGE_NAME: &'static str;
     /// Whether the message travels in a signed envelope (§3.2) or an unsigned one (§3.3).
     const SIGNED: bool;
+    /// py-ipv8's handler method, e.g. `on_old_introduction_request`: REST statistics name the
+    /// message `"<MSG_ID>:<HANDLER_NAME>"`.
+    const HANDLER_NAME: &'static str;
     /// Old/new base layout.
     const STYLE: Style;
-    /// The py-ipv8 handler name, used in statistics names such as `1:on_similarity_request`.
-    const HANDLER_NAME: &'static str;
     /// Whether a `GlobalTimeDistributionPayload` (`Q` global time) precedes the payload. The
-    /// walk and DiscoveryCommunity messages carry one; messages sent with py-ipv8's `ez_send`
-    /// (and so every payload of an application overlay) do not.
+    /// walk and DiscoveryCommunity messages carry one (`#[payload(global_time)]`); messages sent
+    /// with py-ipv8's `ez_send` (and so every payload of an application overlay) do not.
     const GLOBAL_TIME: bool = false;
 }
 
@@ -97,18 +104,3 @@ pub fn decode_exact<P: Payload>(buf: &[u8], offset: usize) -> Result<P, DecodeEr
     r.finish(P::NAME)?;
     Ok(value)
 }
-
-/// Implements [`MessagePayload`] for a payload type.
-macro_rules! message_payload {
-    ($ty:ty, $id:expr, $name:literal, $handler:literal, signed: $signed:expr, style: $style:ident) => {
-        impl $crate::payload::MessagePayload for $ty {
-            const MSG_ID: u8 = $id;
-            const MESSAGE_NAME: &'static str = $name;
-            const SIGNED: bool = $signed;
-            const STYLE: $crate::payload::Style = $crate::payload::Style::$style;
-            const HANDLER_NAME: &'static str = $handler;
-            const GLOBAL_TIME: bool = true;
-        }
-    };
-}
-pub(crate) use message_payload;

@@ -7,13 +7,12 @@
 
 use std::net::{SocketAddr, SocketAddrV4};
 
-use crate::error::DecodeError;
-use crate::payload::{Payload, message_payload};
-use crate::reader::Reader;
-use crate::writer::Writer;
+use crate::Payload;
 
 /// puncture-request (250), unsigned, old style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Payload)]
+#[payload(id = 250, unsigned, global_time, name = "PunctureRequestPayload", style = Old,
+    handler = "on_old_puncture_request")]
 pub struct PunctureRequest {
     /// py-ipv8 fills in the requester's `destination_address` (the responder as the requester
     /// saw it).
@@ -24,27 +23,9 @@ pub struct PunctureRequest {
     pub identifier: u16,
 }
 
-impl Payload for PunctureRequest {
-    const NAME: &'static str = "PunctureRequestPayload";
-
-    fn encode(&self, w: &mut Writer) {
-        w.ipv4(self.lan_walker_address);
-        w.ipv4(self.wan_walker_address);
-        w.u16(self.identifier);
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            lan_walker_address: r.ipv4("lan_walker_address")?,
-            wan_walker_address: r.ipv4("wan_walker_address")?,
-            identifier: r.u16("identifier")?,
-        })
-    }
-}
-message_payload!(PunctureRequest, 250, "puncture-request", "on_old_puncture_request", signed: false, style: Old);
-
 /// puncture (249), signed, old style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Payload)]
+#[payload(id = 249, signed, global_time, name = "PuncturePayload", style = Old)]
 pub struct Puncture {
     /// The sender's LAN address estimate.
     pub source_lan_address: SocketAddrV4,
@@ -54,27 +35,9 @@ pub struct Puncture {
     pub identifier: u16,
 }
 
-impl Payload for Puncture {
-    const NAME: &'static str = "PuncturePayload";
-
-    fn encode(&self, w: &mut Writer) {
-        w.ipv4(self.source_lan_address);
-        w.ipv4(self.source_wan_address);
-        w.u16(self.identifier);
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            source_lan_address: r.ipv4("source_lan_address")?,
-            source_wan_address: r.ipv4("source_wan_address")?,
-            identifier: r.u16("identifier")?,
-        })
-    }
-}
-message_payload!(Puncture, 249, "puncture", "on_puncture", signed: true, style: Old);
-
 /// New-style puncture-request (232), unsigned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Payload)]
+#[payload(id = 232, unsigned, global_time, name = "NewPunctureRequestPayload", style = New)]
 pub struct NewPunctureRequest {
     /// See [`PunctureRequest::lan_walker_address`].
     pub lan_walker_address: SocketAddr,
@@ -84,27 +47,9 @@ pub struct NewPunctureRequest {
     pub identifier: u16,
 }
 
-impl Payload for NewPunctureRequest {
-    const NAME: &'static str = "NewPunctureRequestPayload";
-
-    fn encode(&self, w: &mut Writer) {
-        w.ip_address(self.lan_walker_address);
-        w.ip_address(self.wan_walker_address);
-        w.u16(self.identifier);
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            lan_walker_address: r.ip_address("lan_walker_address")?,
-            wan_walker_address: r.ip_address("wan_walker_address")?,
-            identifier: r.u16("identifier")?,
-        })
-    }
-}
-message_payload!(NewPunctureRequest, 232, "new-puncture-request", "on_new_puncture_request", signed: false, style: New);
-
 /// New-style puncture (231), signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Payload)]
+#[payload(id = 231, signed, global_time, name = "NewPuncturePayload", style = New)]
 pub struct NewPuncture {
     /// The sender's LAN address estimate.
     pub source_lan_address: SocketAddr,
@@ -113,22 +58,3 @@ pub struct NewPuncture {
     /// Echo of the puncture-request's identifier.
     pub identifier: u16,
 }
-
-impl Payload for NewPuncture {
-    const NAME: &'static str = "NewPuncturePayload";
-
-    fn encode(&self, w: &mut Writer) {
-        w.ip_address(self.source_lan_address);
-        w.ip_address(self.source_wan_address);
-        w.u16(self.identifier);
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            source_lan_address: r.ip_address("source_lan_address")?,
-            source_wan_address: r.ip_address("source_wan_address")?,
-            identifier: r.u16("identifier")?,
-        })
-    }
-}
-message_payload!(NewPuncture, 231, "new-puncture", "on_new_puncture", signed: true, style: New);

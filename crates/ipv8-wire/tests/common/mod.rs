@@ -1,6 +1,9 @@
-//! Shared helpers for the integration tests: loading the pyipv8 golden vectors.
+//! Shared helpers for the integration tests: loading the pyipv8 golden vectors, and the derived
+//! payloads of the format vectors.
 
 #![allow(dead_code)] // Each test binary uses a different subset.
+
+pub mod payloads;
 
 use serde_json::Value;
 
@@ -12,6 +15,17 @@ pub fn vectors() -> Value {
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read golden vectors at {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// The parsed `tests/vectors/formats.json` of the repository.
+pub fn format_vectors() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/vectors/formats.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read format vectors at {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
 
