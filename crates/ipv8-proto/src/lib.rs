@@ -91,7 +91,11 @@ pub use community::{
 pub use config::{CommunityConfig, NodeConfig};
 pub use crypto::{CryptoProvider, Identity, KeyIdentity, RealCrypto};
 pub use drops::{DropCounters, DropReason};
+/// Keys, signatures and member ids (`ipv8-crypto`).
+pub use ipv8_crypto as keys;
 pub use ipv8_crypto::Mid;
+/// The wire format (`ipv8-wire`).
+pub use ipv8_wire as wire;
 pub use ipv8_wire::{CommunityId, Prefix};
 pub use network::Network;
 pub use node::outputs::{Event, Output, TimerReason, Transmit};

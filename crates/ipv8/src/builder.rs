@@ -11,14 +11,15 @@ use std::io;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use ipv8_proto::{Identity, Node, NodeConfig};
+use ipv8_proto::{Community, CommunityConfig, Identity, Node, NodeConfig};
 use ipv8_udp::{BindConfig, Rebinder, UdpRebinder};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::clock::{Clock, WallClockFn};
 use crate::config::DriverConfig;
 use crate::driver::{Channels, Driver};
-use crate::handle::{Ipv8, Ipv8Handle};
+use crate::handle::{Command, Ipv8, Ipv8Handle};
+use crate::overlay::{CommunityHandle, PendingLoad, prepare};
 use crate::snapshot::Snapshot;
 use crate::sockets::{BEACON_BIND, BeaconOpener, BeaconSocket, Sockets, broadcast_opener};
 
@@ -46,21 +47,29 @@ pub struct Ipv8Builder<R: Rebinder = UdpRebinder> {
     config: DriverConfig,
     wall_clock: WallClockFn,
     open_beacon: BeaconOpener,
+    command_tx: mpsc::Sender<Command>,
+    commands: mpsc::Receiver<Command>,
+    loads: Vec<PendingLoad>,
 }
 
 impl Ipv8Builder<UdpRebinder> {
     /// A node with `node_config` and key `identity` on py-ipv8's default endpoint
     /// (`0.0.0.0:8090`, IPv4 only) with the default [`DriverConfig`].
     pub fn new(node_config: NodeConfig, identity: Arc<dyn Identity>) -> Self {
+        let config = DriverConfig::default();
+        let (command_tx, commands) = mpsc::channel(config.command_capacity.max(1));
         Self {
             node_config,
             identity,
             seed: None,
             v4: UdpRebinder::new(BindConfig::default()),
             v6: None,
-            config: DriverConfig::default(),
+            config,
             wall_clock: Arc::new(SystemTime::now),
             open_beacon: broadcast_opener(BEACON_BIND),
+            command_tx,
+            commands,
+            loads: Vec::new(),
         }
     }
 
@@ -105,7 +114,34 @@ impl<R: Rebinder> Ipv8Builder<R> {
             config: self.config,
             wall_clock: self.wall_clock,
             open_beacon: self.open_beacon,
+            command_tx: self.command_tx,
+            commands: self.commands,
+            loads: self.loads,
         }
+    }
+
+    /// Loads community `community` with `config` when the node starts (py-ipv8: an overlay in
+    /// the configuration) and returns its typed handle. [`Ipv8Builder::spawn`] fails if the
+    /// node refuses the configuration.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ipv8::{CommunityConfig, CommunityId, Ipv8Builder, KeyIdentity, NodeConfig, PlainCommunity};
+    ///
+    /// let mut builder = Ipv8Builder::new(NodeConfig::default(), KeyIdentity::from_seed(1).into_arc());
+    /// let mine = builder.community(CommunityConfig::new(CommunityId([1; 20]), "Mine"), PlainCommunity);
+    /// let ipv8 = builder.spawn()?;
+    /// assert_eq!(mine.peers().await?.len(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn community<C: Community>(
+        &mut self,
+        config: CommunityConfig,
+        community: C,
+    ) -> CommunityHandle<C> {
+        let (load, handle) = prepare(config, community, self.command_tx.clone());
+        self.loads.push(load);
+        handle
     }
 
     /// The LAN beacon socket's settings (default [`crate::BEACON_BIND`]: `0.0.0.0:0`, no port
@@ -126,8 +162,14 @@ impl<R: Rebinder> Ipv8Builder<R> {
         self
     }
 
-    /// Driver settings (batching, watchdog, rebind, beacon, snapshots).
+    /// Driver settings (batching, watchdog, rebind, beacon, snapshots). The command channel
+    /// takes the new `command_capacity` only if no community handle was handed out yet.
     pub fn driver_config(mut self, config: DriverConfig) -> Self {
+        if self.loads.is_empty() {
+            let (command_tx, commands) = mpsc::channel(config.command_capacity.max(1));
+            self.command_tx = command_tx;
+            self.commands = commands;
+        }
         self.config = config;
         self
     }
@@ -160,13 +202,19 @@ impl<R: Rebinder> Ipv8Builder<R> {
         let sockets = Sockets::open(self.v4, self.v6, self.open_beacon)?;
         let clock = Clock::new(self.wall_clock);
         let seed = self.seed.unwrap_or_else(random_seed);
-        let node = Node::new(
-            self.node_config,
-            self.identity,
-            seed,
-            clock.to_node(clock.now()),
-        );
-        let (command_tx, commands) = mpsc::channel(self.config.command_capacity.max(1));
+        let node_now = clock.to_node(clock.now());
+        let mut node = Node::new(self.node_config, self.identity, seed, node_now);
+        let mut sinks = Vec::with_capacity(self.loads.len());
+        for load in self.loads {
+            (load.load)(&mut node, node_now).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("community not loaded: {e}"),
+                )
+            })?;
+            sinks.push((load.id, load.sink));
+        }
+        let (command_tx, commands) = (self.command_tx, self.commands);
         let (events, _) = broadcast::channel(self.config.event_capacity.max(1));
         let (snapshots, snapshot_rx) = watch::channel(Arc::new(Snapshot::placeholder()));
         let channels = Channels {
@@ -175,7 +223,7 @@ impl<R: Rebinder> Ipv8Builder<R> {
             events: events.clone(),
             snapshots,
         };
-        let driver = Driver::new(node, clock, self.config, sockets, channels);
+        let driver = Driver::new(node, clock, self.config, sockets, channels, sinks);
         let task = tokio::spawn(driver.run());
         Ok(Ipv8::new(
             Ipv8Handle::new(command_tx, snapshot_rx, events),

@@ -10,10 +10,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ipv8_proto::time::Instant as NodeInstant;
-use ipv8_proto::{Event, Node};
+use ipv8_proto::{Community, CommunityConfig, CommunityId, Event, Node};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::overlay::{CommunityError, CommunityHandle, LoadReply, PendingLoad, prepare};
 use crate::snapshot::Snapshot;
 
 /// A closure run on the driver task with the node and the current node time.
@@ -29,6 +30,10 @@ pub(crate) enum Command {
     Rebind,
     /// Run a closure on the node.
     Call(NodeCall),
+    /// Load a community and attach its event channel.
+    Load(PendingLoad, LoadReply),
+    /// Unload a community; answers whether it was loaded.
+    Unload(CommunityId, oneshot::Sender<bool>),
     /// A DNS answer from a resolver task.
     Resolved {
         host: String,
@@ -67,6 +72,8 @@ impl fmt::Debug for Command {
             Self::Snapshot(_) => f.write_str("Snapshot"),
             Self::Rebind => f.write_str("Rebind"),
             Self::Call(_) => f.write_str("Call"),
+            Self::Load(load, _) => f.debug_tuple("Load").field(&load.id).finish(),
+            Self::Unload(id, _) => f.debug_tuple("Unload").field(id).finish(),
             Self::Resolved { host, port, addrs } => f
                 .debug_struct("Resolved")
                 .field("host", host)
@@ -144,6 +151,29 @@ impl Ipv8Handle {
         rx.await.map_err(|_| DriverGone)
     }
 
+    /// Loads a community into the running node (py-ipv8: adding an overlay at run time) and
+    /// returns its typed handle.
+    ///
+    /// # Errors
+    /// The driver stopped, or the node refused the configuration (the message says why: a
+    /// duplicate id, a bad `max_peers`, a strategy the community cannot run).
+    pub async fn load_community<C: Community>(
+        &self,
+        config: CommunityConfig,
+        community: C,
+    ) -> Result<CommunityHandle<C>, LoadError> {
+        let (load, handle) = prepare(config, community, self.commands.clone());
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Load(load, tx))
+            .await
+            .map_err(|_| LoadError::Community(CommunityError::DriverGone))?;
+        match rx.await {
+            Ok(Ok(())) => Ok(handle),
+            Ok(Err(message)) => Err(LoadError::Refused(message.to_string())),
+            Err(_) => Err(LoadError::Community(CommunityError::DriverGone)),
+        }
+    }
+
     /// Asks the driver to stop; returns once the request is queued (see [`Ipv8::shutdown`] to
     /// also wait for the task).
     pub async fn shutdown(&self) -> Result<(), DriverGone> {
@@ -155,6 +185,26 @@ impl Ipv8Handle {
         self.commands.is_closed()
     }
 }
+
+/// Why a community could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// The driver is gone.
+    Community(CommunityError),
+    /// The node refused the configuration.
+    Refused(String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Community(e) => e.fmt(f),
+            Self::Refused(why) => write!(f, "community not loaded: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// A running node: its [`Ipv8Handle`] and the driver task.
 #[derive(Debug)]

@@ -39,6 +39,8 @@ pub mod counters;
 mod driver;
 mod handle;
 mod health;
+mod overlay;
+pub mod prelude;
 mod ratelog;
 mod rebind;
 mod snapshot;
@@ -48,8 +50,9 @@ mod watchdog;
 pub use builder::Ipv8Builder;
 pub use clock::WallClockFn;
 pub use config::{BeaconConfig, DriverConfig};
-pub use handle::{DriverGone, Ipv8, Ipv8Handle};
+pub use handle::{DriverGone, Ipv8, Ipv8Handle, LoadError};
 pub use health::{Health, RebindRecord};
+pub use overlay::{CommunityError, CommunityHandle, EVENT_CAPACITY};
 pub use rebind::RebindConfig;
 pub use snapshot::{MessageStatistics, OverlayStatistics, Snapshot};
 pub use sockets::{BEACON_BIND, BeaconSocket};
@@ -57,6 +60,19 @@ pub use watchdog::{RebindReason, WatchdogConfig};
 
 /// The sans-IO node crate.
 pub use ipv8_proto as proto;
-pub use ipv8_proto::{Event, Identity, KeyIdentity, Node, NodeConfig};
+pub use ipv8_proto::community::{NumberCache, Reply, Response, reply_channel};
+pub use ipv8_proto::config::{ChurnConfig, EdgeWalkConfig, RandomWalkConfig, StrategyConfig};
+/// Keys and member ids (`PrivateKey`, `PublicKey`, key files).
+pub use ipv8_proto::keys;
+pub use ipv8_proto::strategy::{EdgeWalk, PeriodicSimilarity, RandomChurn, RandomWalk};
+/// The wire format: payload traits, readers and writers, envelopes, every built-in message.
+pub use ipv8_proto::wire;
+/// `#[derive(Payload)]` (and the `Payload` trait): one declaration per message.
+pub use ipv8_proto::wire::{MessagePayload, Payload};
+pub use ipv8_proto::{
+    Cancelled, Community, CommunityConfig, CommunityId, Cx, DiscoveryCommunity, DiscoveryStrategy,
+    DropReason, Event, HandlerResult, Handlers, Identity, Instant, KeyIdentity, Mid, Node,
+    NodeConfig, Peer, PlainCommunity, TaskError,
+};
 /// The socket crate.
 pub use ipv8_udp as udp;

@@ -36,6 +36,7 @@ use crate::config::DriverConfig;
 use crate::counters::Counters;
 use crate::handle::Command;
 use crate::health::RebindRecord;
+use crate::overlay::EventSink;
 use crate::ratelog::RateLimitedLog;
 use crate::rebind::RebindSchedule;
 use crate::snapshot::{Pacer, Snapshot};
@@ -72,6 +73,8 @@ pub(crate) struct Driver<R: Rebinder> {
     rebind_failures: u64,
     last_rebind: Option<RebindRecord>,
     sweep: Option<Sweep>,
+    /// Event channels of communities, by id.
+    sinks: Vec<(ipv8_proto::CommunityId, Box<dyn EventSink>)>,
     /// Consecutive receive batches made only of errors.
     error_batches: u32,
     recv_paused_until: Option<Instant>,
@@ -94,6 +97,7 @@ where
         config: DriverConfig,
         sockets: Sockets<R>,
         channels: Channels,
+        sinks: Vec<(ipv8_proto::CommunityId, Box<dyn EventSink>)>,
     ) -> Self {
         let now = clock.now();
         Self {
@@ -115,6 +119,7 @@ where
             rebind_failures: 0,
             last_rebind: None,
             sweep: None,
+            sinks,
             error_batches: 0,
             recv_paused_until: None,
         }
@@ -214,6 +219,14 @@ where
                 }
             }
         }
+        while let Some((community, event)) = self.node.poll_community_event() {
+            if let Some(pos) = self.sinks.iter().position(|(id, _)| *id == community)
+                && !self.sinks[pos].1.deliver(event)
+            {
+                // The application dropped the handle: stop delivering.
+                self.sinks.remove(pos);
+            }
+        }
     }
 
     fn on_command(&mut self, command: Command) {
@@ -223,6 +236,19 @@ where
         match command {
             Command::WalkTo(addr) => self.node.walk_to(node_now, addr),
             Command::Call(call) => call(&mut self.node, node_now),
+            Command::Load(load, reply) => {
+                let result = (load.load)(&mut self.node, node_now);
+                if result.is_ok() {
+                    self.sinks.retain(|(id, _)| *id != load.id);
+                    self.sinks.push((load.id, load.sink));
+                }
+                let _ = reply.send(result.map_err(|e| e.to_string().into()));
+            }
+            Command::Unload(id, reply) => {
+                let removed = self.node.remove_community(node_now, id);
+                self.sinks.retain(|(c, _)| *c != id);
+                let _ = reply.send(removed);
+            }
             Command::Rebind => {
                 self.watchdog
                     .request(crate::watchdog::RebindReason::Requested);
