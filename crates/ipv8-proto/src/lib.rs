@@ -61,7 +61,7 @@
 //!
 //! Map from py-ipv8: `community.py` → [`community`] (`overlay`, `introduction`),
 //! `peerdiscovery/` → [`network`], [`peer`], `discovery/*`, [`DiscoveryCommunity`],
-//! `bootstrapping/` → `bootstrap/*`, `requestcache.py` → [`request_cache`],
+//! `bootstrapping/` → `bootstrap/*`, `requestcache.py` → [`community`] (the request cache),
 //! `statistics_endpoint.py` → [`stats`], `scripts/tracker_service.py` → tracker mode.
 #![warn(missing_docs)]
 
@@ -74,7 +74,6 @@ pub mod drops;
 pub mod network;
 mod node;
 pub mod peer;
-pub mod request_cache;
 pub mod rng;
 pub mod stats;
 pub mod strategy;

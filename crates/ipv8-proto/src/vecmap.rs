@@ -46,10 +46,6 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
         let i = self.find(key).ok()?;
         self.entries.get(i).map(|(_, v)| v)
@@ -107,11 +103,6 @@ impl<K: Ord, V> VecMap<K, V> {
 
     pub(crate) fn clear(&mut self) {
         self.entries = Vec::new();
-    }
-
-    /// The entry with the smallest key.
-    pub(crate) fn first(&self) -> Option<(&K, &V)> {
-        self.entries.first().map(|(k, v)| (k, v))
     }
 
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
@@ -209,7 +200,6 @@ mod tests {
         assert_eq!(m.insert(2, 'B'), Some('b'));
         assert_eq!(m.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(m.get(&2), Some(&'B'));
-        assert_eq!(m.first(), Some((&1, &'a')));
         *m.get_or_insert_with(4, || 'd') = 'D';
         assert_eq!(m.get(&4), Some(&'D'));
         assert_eq!(m.remove(&1), Some('a'));
@@ -221,7 +211,7 @@ mod tests {
         );
         assert_eq!(m.len(), 2);
         m.clear();
-        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use ipv8_wire::{CommunityId, MessagePayload, Prefix};
 
 use super::cache::{Caches, NumberCache};
 use super::tasks::{TaskError, Tasks};
+use super::introduction::{self, Intro};
 use super::{Base, Community, walk};
+use crate::drops::DropReason;
 use crate::bootstrap::Bootstrappers;
 use crate::network::Network;
 use crate::peer::Peer;
@@ -76,6 +78,13 @@ impl<C: Community> Cx<'_, C> {
     #[must_use]
     pub fn prefix(&self) -> Prefix {
         self.base.ov.prefix
+    }
+
+    /// The prefix of the datagram being handled: this community's own, or, for a community
+    /// that [serves any prefix](Community::serves_any_prefix), the datagram's.
+    #[must_use]
+    pub fn packet_prefix(&self) -> Prefix {
+        self.base.ov.foreign_prefix.unwrap_or(self.base.ov.prefix)
     }
 
     /// Our serialized public key in this community (py-ipv8 `my_peer.public_key`).
@@ -203,6 +212,51 @@ impl<C: Community> Cx<'_, C> {
     /// Sends a prebuilt datagram.
     pub fn send_bytes(&mut self, to: SocketAddr, bytes: Vec<u8>) {
         self.base.transmit(to, bytes);
+    }
+
+    /// Counts a dropped datagram (or refused action) in the node's drop counters.
+    pub fn count_drop(&mut self, reason: DropReason) {
+        self.base.core.drops.record(reason);
+    }
+
+    /// Builds a signed introduction-request to `addr` on `prefix` (py-ipv8
+    /// `create_introduction_request`): new style (234) when `new_style` or `addr` is IPv6,
+    /// else old style (246). Returns the datagram and its identifier; `None` when an old-style
+    /// request cannot address `addr`.
+    pub fn create_introduction_request(
+        &mut self,
+        addr: SocketAddr,
+        new_style: bool,
+        prefix: Prefix,
+    ) -> Option<(Vec<u8>, u16)> {
+        walk::create_introduction_request(&mut self.base, addr, new_style, prefix)
+    }
+
+    /// Builds a signed introduction-response on `prefix` to the requester at `socket_address`
+    /// that addressed us as `lan_socket_address`, introducing `introduction` (py-ipv8
+    /// `create_introduction_response`); the puncture-request to the introduced peer is sent
+    /// first.
+    ///
+    /// # Errors
+    /// `UnsupportedAddress` when an old-style response cannot address the requester.
+    pub fn create_introduction_response(
+        &mut self,
+        lan_socket_address: SocketAddr,
+        socket_address: SocketAddr,
+        identifier: u16,
+        introduction: Option<Peer>,
+        prefix: Prefix,
+        new_style: bool,
+    ) -> Result<Vec<u8>, DropReason> {
+        introduction::create_introduction_response(
+            &mut self.base,
+            lan_socket_address,
+            socket_address,
+            identifier,
+            Intro::Given(introduction),
+            prefix,
+            new_style,
+        )
     }
 
     /// Reports an event to the application (the typed handle's `next_event`).

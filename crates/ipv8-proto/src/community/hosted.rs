@@ -129,6 +129,7 @@ pub(crate) trait Overlay: Send {
     fn strategies(&self) -> Vec<StrategyInfo>;
     fn reset_strategies(&mut self);
     fn handler_name(&self, msg_id: u8) -> Option<&'static str>;
+    fn serves_any_prefix(&self) -> bool;
     fn pending_tasks(&self) -> Vec<String>;
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -267,6 +268,10 @@ impl<C: Community> Overlay for Hosted<C> {
 
     fn handler_name(&self, msg_id: u8) -> Option<&'static str> {
         self.handlers.name(msg_id)
+    }
+
+    fn serves_any_prefix(&self) -> bool {
+        self.community.serves_any_prefix()
     }
 
     fn pending_tasks(&self) -> Vec<String> {

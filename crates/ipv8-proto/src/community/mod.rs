@@ -59,7 +59,7 @@ mod handlers;
 pub(crate) mod hosted;
 pub(crate) mod introduction;
 mod tasks;
-pub(crate) mod tracker;
+mod tracker;
 pub(crate) mod walk;
 
 use std::net::SocketAddrV4;
@@ -72,6 +72,7 @@ pub(crate) use base::Base;
 pub use cache::{Cancelled, NumberCache, Reply, Response, reply_channel};
 pub use cx::Cx;
 pub use discovery::{DiscoveryCommunity, PING_TIMEOUT};
+pub use tracker::TrackerCommunity;
 pub use handlers::{HandlerResult, Handlers};
 pub use tasks::TaskError;
 
@@ -144,6 +145,13 @@ pub trait Community: Send + Sized + 'static {
         false
     }
 
+    /// `true` for a community that also receives the datagrams of every prefix no other local
+    /// community owns (py-ipv8's tracker, `EndpointServer`); its handlers see the datagram's
+    /// prefix through [`Cx::packet_prefix`]. Only prefixes of protocol version 2 are served.
+    fn serves_any_prefix(&self) -> bool {
+        false
+    }
+
     /// Builds a strategy named in a [`crate::CommunityConfig`]'s walkers. The default builds
     /// RandomWalk and EdgeWalk, which work on any community; `None` refuses the configuration.
     fn strategy(config: &StrategyConfig) -> Option<Box<dyn DiscoveryStrategy<Self>>> {
@@ -186,6 +194,8 @@ pub(crate) struct OverlayState {
     pub(crate) wan: Option<SocketAddrV4>,
     pub(crate) rng: NodeRng,
     pub(crate) timers: Timers<u64>,
+    /// The prefix of the datagram being handled, when it is not this overlay's own.
+    pub(crate) foreign_prefix: Option<Prefix>,
 }
 
 impl OverlayState {

@@ -34,6 +34,10 @@ pub(crate) fn route<C: Community>(
     header: &Header,
     data: &[u8],
 ) -> Result<(), DropReason> {
+    if handlers.handles(header.msg_id) {
+        // The community overrides this id (py-ipv8: a subclass replaces a `decode_map` entry).
+        return handlers.dispatch(community, cx, header.msg_id, from, data);
+    }
     let base = &mut cx.base;
     let callback = match header.msg_id {
         INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
@@ -87,12 +91,13 @@ pub(crate) fn route<C: Community>(
 
 /// Builds an introduction-request to `addr` (py-ipv8 `create_introduction_request`): 234 when
 /// `new_style` or the destination is IPv6, else 246 with advice set and our WAN estimate.
+/// Returns the datagram and its identifier; `None` for an old-style request to an IPv6 peer.
 pub(crate) fn create_introduction_request(
     cx: &mut Base<'_>,
     addr: SocketAddr,
     new_style: bool,
     prefix: Prefix,
-) -> Option<Vec<u8>> {
+) -> Option<(Vec<u8>, u16)> {
     let addr = canonical(addr);
     let global_time = cx.claim_global_time() % 65_536;
     let identifier = u16::try_from(global_time).unwrap_or(0);
@@ -122,7 +127,7 @@ pub(crate) fn create_introduction_request(
         };
         cx.encode_signed(&prefix, INTRODUCTION_REQUEST, Some(global_time), &payload)
     };
-    Some(bytes)
+    Some((bytes, identifier))
 }
 
 /// Sends an introduction-request to `addr` in the style the table remembers for it
@@ -134,7 +139,7 @@ pub(crate) fn walk_to(cx: &mut Base<'_>, addr: SocketAddr) {
 
 fn send_request(cx: &mut Base<'_>, addr: SocketAddr, new_style: bool) {
     let prefix = cx.ov.prefix;
-    if let Some(bytes) = create_introduction_request(cx, addr, new_style, prefix) {
+    if let Some((bytes, _)) = create_introduction_request(cx, addr, new_style, prefix) {
         cx.transmit(addr, bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use std::net::SocketAddr;
 
-use ipv8_wire::{Beacon, Header};
+use ipv8_wire::{Beacon, Header, VERSION};
 
 use super::Node;
 use super::outputs::TimerReason;
@@ -47,16 +47,23 @@ impl Node {
             self.core.stats.record_in(header, data.len(), now);
             self.core.network.touch_by_address(from, now);
             overlay.dispatch(&mut self.core, now, from, header, data)
-        } else if let Some(tracker) = &mut self.tracker {
-            if self.statistics_on
-                && !self.core.stats.is_enabled(&header.prefix)
-                && self.core.stats.enabled_count() < TRACKER_STAT_PREFIXES
-            {
-                self.core.stats.enable(header.prefix);
+        } else if let Some(catch_all) = self.overlays.iter_mut().find(|o| o.serves_any_prefix()) {
+            if header.prefix.zero() != 0 || header.prefix.version() != VERSION {
+                Err(DropReason::UnknownPrefix)
+            } else {
+                if self.statistics_on
+                    && !self.core.stats.is_enabled(&header.prefix)
+                    && self.core.stats.enabled_count() < TRACKER_STAT_PREFIXES
+                {
+                    self.core.stats.enable(header.prefix);
+                }
+                self.core.stats.record_in(header, data.len(), now);
+                self.core.network.touch_by_address(from, now);
+                catch_all.state_mut().foreign_prefix = Some(header.prefix);
+                let result = catch_all.dispatch(&mut self.core, now, from, header, data);
+                catch_all.state_mut().foreign_prefix = None;
+                result
             }
-            self.core.stats.record_in(header, data.len(), now);
-            self.core.network.touch_by_address(from, now);
-            tracker.handle(&mut self.core, now, from, header, data)
         } else {
             Err(DropReason::UnknownPrefix)
         };
@@ -101,18 +108,6 @@ impl Node {
                     }
                     self.timers.set(TimerReason::Walk, now + self.walk_interval);
                 }
-                TimerReason::RequestCache => {
-                    if let Some(t) = &mut self.tracker {
-                        t.expire_pings(&mut self.core, now);
-                    }
-                }
-                TimerReason::TrackerChurn => {
-                    if let Some(t) = &mut self.tracker {
-                        t.churn(&mut self.core, now);
-                        let next = now + t.churn_interval();
-                        self.timers.set(TimerReason::TrackerChurn, next);
-                    }
-                }
                 TimerReason::Community(id) => {
                     if let Some(o) = self.overlays.iter_mut().find(|o| o.state().id == id) {
                         o.fire_timers(&mut self.core, now);
@@ -138,14 +133,6 @@ impl Node {
                 Some((at, _)) if self.timers.deadline(reason) != Some(at) => {
                     self.timers.set(reason, at);
                 }
-                Some(_) => {}
-                None => self.timers.cancel(reason),
-            }
-        }
-        if let Some(t) = &self.tracker {
-            let reason = TimerReason::RequestCache;
-            match t.next_ping_deadline() {
-                Some(at) if self.timers.deadline(reason) != Some(at) => self.timers.set(reason, at),
                 Some(_) => {}
                 None => self.timers.cancel(reason),
             }

@@ -23,9 +23,10 @@ use crate::bootstrap::{
     BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers,
 };
 use crate::community::hosted::{Hosted, Overlay, StrategySlot};
-use crate::community::tracker::Tracker;
 use crate::community::walk;
-use crate::community::{Community, Cx, DiscoveryCommunity, OverlayState, PlainCommunity};
+use crate::community::{
+    Community, Cx, DiscoveryCommunity, OverlayState, PlainCommunity, TrackerCommunity,
+};
 use crate::config::{CommunityConfig, CommunityKind, ConfigError, NodeConfig};
 use crate::crypto::{CryptoProvider, Identity, RealCrypto};
 use crate::drops::DropCounters;
@@ -84,7 +85,6 @@ pub struct Node {
     seed: u64,
     core: Core,
     overlays: Vec<Box<dyn Overlay>>,
-    tracker: Option<Tracker>,
     timers: Timers<TimerReason>,
     send_failures: u64,
 }
@@ -95,7 +95,7 @@ impl std::fmt::Debug for Node {
             .field("mid", &self.core.my_mid)
             .field("overlays", &self.overlays.len())
             .field("peers", &self.core.network.verified_count())
-            .field("tracker_mode", &self.tracker.is_some())
+            .field("tracker_mode", &self.is_tracker())
             .finish_non_exhaustive()
     }
 }
@@ -159,7 +159,6 @@ impl Node {
             seed,
             core,
             overlays: Vec::new(),
-            tracker: None,
             timers: Timers::default(),
             send_failures: 0,
         };
@@ -175,27 +174,21 @@ impl Node {
             }
         }
         if config.tracker_mode {
+            // py-ipv8's tracker service: an overlay of its own (random id) that serves every
+            // unknown prefix.
             let mut rng = NodeRng::child(seed, Stream::Tracker);
             let mut id = [0u8; 20];
             id.copy_from_slice(&rng.bytes32()[..20]);
-            let id = CommunityId(id);
-            let identity = Arc::clone(&node.core.identity);
-            let state = OverlayState {
-                id,
-                prefix: Prefix::for_community(id),
-                name: "EndpointServer".to_owned(),
-                max_peers: crate::config::DEFAULT_MAX_PEERS,
-                my_key: Arc::clone(&node.core.my_key),
-                my_mid: node.core.my_mid,
-                identity,
-                wan: None,
-                rng,
-                timers: Timers::default(),
+            let tracker = CommunityConfig {
+                walkers: Vec::new(),
+                use_trackers: false,
+                use_beacon: false,
+                ..CommunityConfig::new(CommunityId(id), "EndpointServer")
             };
-            let tracker = Tracker::new(state, config.tracker);
-            node.timers
-                .set(TimerReason::TrackerChurn, now + tracker.churn_interval());
-            node.tracker = Some(tracker);
+            if let Err(e) = node.add_community(now, tracker, TrackerCommunity::new(config.tracker))
+            {
+                tracing::warn!(error = %e, "tracker not loaded");
+            }
         }
         node.timers.set(TimerReason::Walk, now);
         node
@@ -252,6 +245,7 @@ impl Node {
             wan: None,
             rng: NodeRng::child(self.seed, Stream::Community(config.id.0)),
             timers: Timers::default(),
+            foreign_prefix: None,
         };
         let boot = Bootstrappers {
             dispersy: (config.use_trackers && self.core.trackers.configured())
@@ -410,9 +404,6 @@ impl Node {
                 }
                 boot.bootstrap(cx);
             });
-        }
-        if let Some(t) = &mut self.tracker {
-            t.state.wan = None;
         }
         self.after_input(now);
     }
@@ -610,7 +601,7 @@ impl Node {
     /// Whether this node runs as a tracker.
     #[must_use]
     pub fn is_tracker(&self) -> bool {
-        self.tracker.is_some()
+        self.overlays.iter().any(|o| o.serves_any_prefix())
     }
 
     /// Outputs waiting in the queue.

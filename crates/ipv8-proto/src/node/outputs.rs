@@ -131,10 +131,6 @@ pub enum Output {
 pub enum TimerReason {
     /// The strategy round (every `walk_interval`).
     Walk,
-    /// A request-cache entry of the node (tracker pings) expires.
-    RequestCache,
-    /// The tracker-mode churn step.
-    TrackerChurn,
     /// A timer of one community (its request cache, its own jobs).
     Community(CommunityId),
 }
