@@ -25,8 +25,9 @@ impl BeaconBootstrapper {
         }
         .to_bytes();
         cx.core
-            .out
-            .other(Output::Beacon { bytes }, &mut cx.core.drops);
+            .outbox
+            .queue
+            .other(Output::Beacon { bytes }, &mut cx.core.outbox.drops);
     }
 
     /// py-ipv8 `initialize` + `get_addresses`: beacon at most every `bootstrap_timeout`.

@@ -90,7 +90,7 @@ impl DispersyBootstrapper {
             return;
         }
         for out in cx.core.trackers.resolve_requests(now) {
-            cx.core.out.other(out, &mut cx.core.drops);
+            cx.core.outbox.queue.other(out, &mut cx.core.outbox.drops);
         }
         let addrs = cx.core.trackers.addrs.clone();
         for addr in addrs {

@@ -31,15 +31,16 @@ impl Base<'_> {
 
     /// Our LAN estimate (py-ipv8 `my_estimated_lan`).
     pub(crate) fn lan_estimate(&self) -> SocketAddrV4 {
-        self.core.lan_estimate()
+        self.core.addresses.lan_estimate()
     }
 
     /// Our WAN estimate for this overlay (py-ipv8 `my_estimated_wan`).
     pub(crate) fn wan_estimate(&self) -> SocketAddrV4 {
         self.core
+            .addresses
             .advertise
             .or(self.ov.wan)
-            .unwrap_or_else(|| self.core.lan_estimate())
+            .unwrap_or_else(|| self.core.addresses.lan_estimate())
     }
 
     /// Whether new requests are refused (`0 <= max_peers < peers`).
@@ -98,8 +99,8 @@ impl Base<'_> {
         data: &'d [u8],
         with_global_time: bool,
     ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-        let (packet, mid) = self.core.parse_signed(data, with_global_time)?;
-        self.core.verify(&packet)?;
+        let (packet, mid) = self.core.me.parse_signed(data, with_global_time)?;
+        self.core.me.verify(&packet)?;
         Ok((packet, mid))
     }
 
@@ -109,7 +110,7 @@ impl Base<'_> {
         data: &'d [u8],
         with_global_time: bool,
     ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-        let (packet, mid) = self.core.parse_signed(data, with_global_time)?;
+        let (packet, mid) = self.core.me.parse_signed(data, with_global_time)?;
         self.verify_peer_signed(&packet, mid)?;
         Ok((packet, mid))
     }
@@ -120,7 +121,7 @@ impl Base<'_> {
         packet: &SignedPacket<'_>,
         mid: Mid,
     ) -> Result<(), DropReason> {
-        self.core.verify(packet)?;
+        self.core.me.verify(packet)?;
         if self.core.network.is_own_mid(&mid) {
             return Err(DropReason::OwnPacket);
         }

@@ -13,11 +13,11 @@ use ipv8_crypto::Mid;
 use ipv8_wire::{CommunityId, MessagePayload, Prefix};
 
 use super::cache::{Caches, NumberCache};
-use super::tasks::{TaskError, Tasks};
 use super::introduction::{self, Intro};
+use super::tasks::{TaskError, Tasks};
 use super::{Base, Community, walk};
-use crate::drops::DropReason;
 use crate::bootstrap::Bootstrappers;
+use crate::drops::DropReason;
 use crate::network::Network;
 use crate::peer::Peer;
 use crate::rng::NodeRng;
@@ -216,7 +216,7 @@ impl<C: Community> Cx<'_, C> {
 
     /// Counts a dropped datagram (or refused action) in the node's drop counters.
     pub fn count_drop(&mut self, reason: DropReason) {
-        self.base.core.drops.record(reason);
+        self.base.core.outbox.drops.record(reason);
     }
 
     /// Builds a signed introduction-request to `addr` on `prefix` (py-ipv8
@@ -264,6 +264,7 @@ impl<C: Community> Cx<'_, C> {
         let community = self.base.ov.id;
         self.base
             .core
+            .outbox
             .push_community_event(community, Box::new(event));
     }
 

@@ -95,7 +95,7 @@ impl<C: Community> Handlers<C> {
             );
         }
         let call: Call<C> = Box::new(move |community, cx, from, data| {
-            let (packet, mid) = cx.base.core.parse_signed(data, P::GLOBAL_TIME)?;
+            let (packet, mid) = cx.base.core.me.parse_signed(data, P::GLOBAL_TIME)?;
             let payload = packet.decode_payload::<P>()?;
             cx.base.verify_peer_signed(&packet, mid)?;
             let peer = cx.base.authenticated_peer(from, packet.public_key, mid);

@@ -94,7 +94,7 @@ fn mark_new_style(cx: &mut Base<'_>, peer: &mut Peer) {
 
 fn add_peer(cx: &mut Base<'_>, peer: Peer) {
     if cx.core.network.add_verified_peer(peer) == AddOutcome::TableFull {
-        cx.core.drops.record(DropReason::PeerTableFull);
+        cx.core.outbox.drops.record(DropReason::PeerTableFull);
     }
 }
 
@@ -105,7 +105,7 @@ fn open_request<'d>(
     cx: &mut Base<'_>,
     data: &'d [u8],
 ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-    let (packet, mid) = cx.core.parse_signed(data, true)?;
+    let (packet, mid) = cx.core.me.parse_signed(data, true)?;
     if cx.refuses_request_from(&mid) {
         return Err(DropReason::MaxPeers);
     }
@@ -206,7 +206,7 @@ pub(crate) fn create_introduction_response(
     let (lan, wan) = match &introduction {
         None => (zero, zero),
         Some(c) => match c.address() {
-            SocketAddr::V4(a) if cx.core.local.is_own_lan_ip(IpAddr::V4(*a.ip())) => (
+            SocketAddr::V4(a) if cx.core.addresses.local.is_own_lan_ip(IpAddr::V4(*a.ip())) => (
                 SocketAddr::V4(a),
                 SocketAddr::V4(SocketAddrV4::new(*my_wan.ip(), a.port())),
             ),
@@ -217,8 +217,8 @@ pub(crate) fn create_introduction_response(
     let response = if new_style {
         let payload = NewIntroductionResponse {
             destination_address: socket_address,
-            source_lan_address: cx.core.source_lan(),
-            source_wan_address: cx.core.preferred_address(),
+            source_lan_address: cx.core.addresses.source_lan(),
+            source_wan_address: cx.core.addresses.preferred_address(),
             lan_introduction_address: lan,
             wan_introduction_address: wan,
             identifier,
@@ -369,7 +369,10 @@ pub(crate) fn on_introduction_response(
     }
     // 1. WAN estimate: any non-RFC1918 IPv4 destination; our own address in any case.
     if let SocketAddr::V4(dest) = resp.destination {
-        if !in_lan_subnets(*dest.ip()) && cx.core.advertise.is_none() && cx.ov.wan != Some(dest) {
+        if !in_lan_subnets(*dest.ip())
+            && cx.core.addresses.advertise.is_none()
+            && cx.ov.wan != Some(dest)
+        {
             cx.ov.wan = Some(dest);
             let community_id = cx.ov.id;
             cx.core.emit(Event::WanChanged {
@@ -377,7 +380,7 @@ pub(crate) fn on_introduction_response(
                 wan: dest,
             });
         }
-        cx.core.my_v4 = Some(dest);
+        cx.core.addresses.my_v4 = Some(dest);
     }
     // 2. New-style interface switch.
     if peer.new_style() {
@@ -424,14 +427,19 @@ fn switch_interface(cx: &mut Base<'_>, peer: &Peer, resp: &Response) {
     }
     let mine = if requested.is_ipv6() {
         cx.core
+            .addresses
             .local
             .bound_v6()
             .filter(|a| !a.ip().is_unspecified())
     } else {
-        cx.core
-            .local
-            .bound_v4()
-            .map(|_| SocketAddr::V4(cx.core.my_v4.unwrap_or_else(|| cx.core.lan_estimate())))
+        cx.core.addresses.local.bound_v4().map(|_| {
+            SocketAddr::V4(
+                cx.core
+                    .addresses
+                    .my_v4
+                    .unwrap_or_else(|| cx.core.addresses.lan_estimate()),
+            )
+        })
     };
     let Some(mine) = mine else {
         return;
@@ -493,7 +501,7 @@ pub(crate) fn on_puncture_request(
         _ => cx.encode(
             global_time,
             &NewPuncture {
-                source_lan_address: cx.core.source_lan(),
+                source_lan_address: cx.core.addresses.source_lan(),
                 source_wan_address: wan_walker,
                 identifier,
             },

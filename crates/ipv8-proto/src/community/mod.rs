@@ -72,9 +72,9 @@ pub(crate) use base::Base;
 pub use cache::{Cancelled, NumberCache, Reply, Response, reply_channel};
 pub use cx::Cx;
 pub use discovery::{DiscoveryCommunity, PING_TIMEOUT};
-pub use tracker::TrackerCommunity;
 pub use handlers::{HandlerResult, Handlers};
 pub use tasks::TaskError;
+pub use tracker::TrackerCommunity;
 
 use crate::config::StrategyConfig;
 use crate::crypto::Identity;

@@ -89,13 +89,7 @@ impl TrackerCommunity {
         let prefix = cx.packet_prefix();
         let service = prefix.community_id();
         let mid = peer.mid();
-        let mut fresh = Peer::new(
-            peer.key().clone(),
-            mid,
-            peer.address(),
-            cx.now(),
-            true,
-        );
+        let mut fresh = Peer::new(peer.key().clone(), mid, peer.address(), cx.now(), true);
         if let SocketAddr::V4(lan) = source_lan {
             fresh.set_lan_address(lan);
         }

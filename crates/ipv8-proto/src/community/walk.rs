@@ -104,8 +104,8 @@ pub(crate) fn create_introduction_request(
     let bytes = if new_style || addr.is_ipv6() {
         let payload = NewIntroductionRequest {
             destination_address: addr,
-            source_lan_address: cx.core.source_lan(),
-            source_wan_address: cx.core.preferred_address(),
+            source_lan_address: cx.core.addresses.source_lan(),
+            source_wan_address: cx.core.addresses.preferred_address(),
             identifier,
             flags: IntroductionRequestFlags::default(),
             extra_bytes: Vec::new(),

@@ -32,7 +32,7 @@ impl Node {
         } else {
             match Header::parse(data) {
                 Ok(header) => self.route(now, from, &header, data),
-                Err(_) => self.core.drops.record(DropReason::Truncated),
+                Err(_) => self.core.outbox.drops.record(DropReason::Truncated),
             }
         }
         self.after_input(now);
@@ -44,7 +44,7 @@ impl Node {
             .iter_mut()
             .find(|o| o.state().prefix == header.prefix)
         {
-            self.core.stats.record_in(header, data.len(), now);
+            self.core.outbox.stats.record_in(header, data.len(), now);
             self.core.network.touch_by_address(from, now);
             overlay.dispatch(&mut self.core, now, from, header, data)
         } else if let Some(catch_all) = self.overlays.iter_mut().find(|o| o.serves_any_prefix()) {
@@ -52,12 +52,12 @@ impl Node {
                 Err(DropReason::UnknownPrefix)
             } else {
                 if self.statistics_on
-                    && !self.core.stats.is_enabled(&header.prefix)
-                    && self.core.stats.enabled_count() < TRACKER_STAT_PREFIXES
+                    && !self.core.outbox.stats.is_enabled(&header.prefix)
+                    && self.core.outbox.stats.enabled_count() < TRACKER_STAT_PREFIXES
                 {
-                    self.core.stats.enable(header.prefix);
+                    self.core.outbox.stats.enable(header.prefix);
                 }
-                self.core.stats.record_in(header, data.len(), now);
+                self.core.outbox.stats.record_in(header, data.len(), now);
                 self.core.network.touch_by_address(from, now);
                 catch_all.state_mut().foreign_prefix = Some(header.prefix);
                 let result = catch_all.dispatch(&mut self.core, now, from, header, data);
@@ -69,14 +69,14 @@ impl Node {
         };
         if let Err(reason) = result {
             tracing::trace!(%from, msg_id = header.msg_id, %reason, "datagram dropped");
-            self.core.drops.record(reason);
+            self.core.outbox.drops.record(reason);
         }
     }
 
     /// A beacon for one of our prefixes (with beacons enabled) makes us walk to its sender.
     fn handle_beacon(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         let Ok(beacon) = Beacon::parse(data) else {
-            self.core.drops.record(DropReason::ForeignBeacon);
+            self.core.outbox.drops.record(DropReason::ForeignBeacon);
             return;
         };
         let mut walked = false;
@@ -87,7 +87,7 @@ impl Node {
             }
         }
         if !walked {
-            self.core.drops.record(DropReason::ForeignBeacon);
+            self.core.outbox.drops.record(DropReason::ForeignBeacon);
         }
     }
 

@@ -16,9 +16,9 @@ use std::time::Duration;
 use ipv8_crypto::Mid;
 use ipv8_wire::{CommunityId, Prefix};
 
-use self::core::Core;
-use self::outputs::{Output, Outputs, TimerReason};
-use crate::address::{LocalAddresses, LocalInterface};
+use self::core::{Core, Me, Outbox, Whereabouts};
+use self::outputs::{Output, TimerReason};
+use crate::address::LocalInterface;
 use crate::bootstrap::{
     BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers,
 };
@@ -92,7 +92,7 @@ pub struct Node {
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
-            .field("mid", &self.core.my_mid)
+            .field("mid", &self.core.me.mid)
             .field("overlays", &self.overlays.len())
             .field("peers", &self.core.network.verified_count())
             .field("tracker_mode", &self.is_tracker())
@@ -136,22 +136,22 @@ impl Node {
         };
         let core = Core {
             network,
-            stats: Statistics::default(),
-            drops: DropCounters::default(),
-            out: Outputs::default(),
-            identity,
-            my_key,
-            my_mid,
-            crypto,
-            global_time: 0,
-            local: LocalAddresses::default(),
-            my_v4: None,
-            advertise: config.advertise,
+            me: Me {
+                identity,
+                key: my_key,
+                mid: my_mid,
+                crypto,
+                global_time: 0,
+            },
+            addresses: Whereabouts {
+                advertise: config.advertise,
+                ..Whereabouts::default()
+            },
+            outbox: Outbox::default(),
             communities: Vec::new(),
             trackers,
             last_heard: None,
             boot_rng: NodeRng::child(seed, Stream::Bootstrap),
-            community_events: std::collections::VecDeque::new(),
         };
         let mut node = Self {
             walk_interval,
@@ -230,9 +230,9 @@ impl Node {
         let identity = config
             .identity
             .clone()
-            .unwrap_or_else(|| Arc::clone(&self.core.identity));
+            .unwrap_or_else(|| Arc::clone(&self.core.me.identity));
         let my_key: Arc<[u8]> = identity.public_bin().into();
-        let my_mid = self.core.crypto.mid(&my_key);
+        let my_mid = self.core.me.crypto.mid(&my_key);
         self.core.network.blacklist_mid(my_mid);
         let state = OverlayState {
             id: config.id,
@@ -253,7 +253,7 @@ impl Node {
             beacon: config.use_beacon.then(BeaconBootstrapper::default),
         };
         if self.statistics_on {
-            self.core.stats.enable(prefix);
+            self.core.outbox.stats.enable(prefix);
         }
         // Exact growth: a node runs one or two communities.
         self.core.communities.reserve_exact(1);
@@ -275,7 +275,7 @@ impl Node {
         let mut overlay = self.overlays.remove(pos);
         overlay.unload(&mut self.core, now);
         self.core.communities.retain(|c| *c != community);
-        self.core.stats.disable(&overlay.state().prefix);
+        self.core.outbox.stats.disable(&overlay.state().prefix);
         let mids: Vec<Mid> = self
             .core
             .network
@@ -286,7 +286,10 @@ impl Node {
             self.core.network.forget_service(mid, community);
         }
         self.timers.cancel(TimerReason::Community(community));
-        self.core.community_events.retain(|(c, _)| *c != community);
+        self.core
+            .outbox
+            .community_events
+            .retain(|(c, _)| *c != community);
         self.after_input(now);
         true
     }
@@ -360,7 +363,7 @@ impl Node {
     /// The next application event of any community ([`Cx::emit`]), with the community's id;
     /// downcast it to that community's `Event` type.
     pub fn poll_community_event(&mut self) -> Option<(CommunityId, Box<dyn Any + Send>)> {
-        self.core.community_events.pop_front()
+        self.core.outbox.community_events.pop_front()
     }
 
     /// Names of the pending tasks of a community (REST task list).
@@ -377,20 +380,20 @@ impl Node {
 
     /// The driver bound its sockets; `local` are their addresses (port known).
     pub fn handle_bound(&mut self, now: Instant, local: &[SocketAddr]) {
-        self.core.local.set_bound(local);
+        self.core.addresses.local.set_bound(local);
         self.after_input(now);
     }
 
     /// The driver's view of the local interfaces (LAN addresses and netmasks).
     pub fn handle_local_addresses(&mut self, now: Instant, ifaces: &[LocalInterface]) {
-        self.core.local.set_interfaces(ifaces);
+        self.core.addresses.local.set_interfaces(ifaces);
         self.after_input(now);
     }
 
     /// The network changed (rebind, address change): forget the WAN estimates, re-resolve the
     /// tracker names, re-introduce ourselves to every known peer and bootstrap at once.
     pub fn handle_network_change(&mut self, now: Instant) {
-        self.core.my_v4 = None;
+        self.core.addresses.my_v4 = None;
         self.core.trackers.forget_resolution();
         for overlay in &mut self.overlays {
             overlay.state_mut().wan = None;
@@ -473,9 +476,9 @@ impl Node {
                 continue;
             }
             if on {
-                self.core.stats.enable(overlay.state().prefix);
+                self.core.outbox.stats.enable(overlay.state().prefix);
             } else {
-                self.core.stats.disable(&overlay.state().prefix);
+                self.core.outbox.stats.disable(&overlay.state().prefix);
             }
         }
         if community.is_none() {
@@ -486,7 +489,7 @@ impl Node {
     /// Raises our Lamport clock to `global_time` if it is higher (py-ipv8
     /// `update_global_time`); the next message uses `global_time + 1`.
     pub fn update_global_time(&mut self, global_time: u64) {
-        self.core.global_time = self.core.global_time.max(global_time);
+        self.core.me.global_time = self.core.me.global_time.max(global_time);
     }
 
     /// Pins one community's WAN estimate as if a responder had reported `wan` (py-ipv8:
@@ -496,7 +499,7 @@ impl Node {
             return false;
         };
         overlay.state_mut().wan = Some(wan);
-        self.core.my_v4 = Some(wan);
+        self.core.addresses.my_v4 = Some(wan);
         true
     }
 
@@ -527,7 +530,7 @@ impl Node {
 
     /// The next instruction for the driver.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.core.out.pop()
+        self.core.outbox.queue.pop()
     }
 
     /// When to call [`Node::handle_timeout`] next, and why.
@@ -547,13 +550,13 @@ impl Node {
     /// Message statistics.
     #[must_use]
     pub fn statistics(&self) -> &Statistics {
-        &self.core.stats
+        &self.core.outbox.stats
     }
 
     /// Dropped-input counters.
     #[must_use]
     pub fn drops(&self) -> &DropCounters {
-        &self.core.drops
+        &self.core.outbox.drops
     }
 
     /// Failed sends reported by the driver.
@@ -565,25 +568,25 @@ impl Node {
     /// Our member id.
     #[must_use]
     pub fn my_mid(&self) -> Mid {
-        self.core.my_mid
+        self.core.me.mid
     }
 
     /// Our public key bin.
     #[must_use]
     pub fn my_public_key(&self) -> &[u8] {
-        &self.core.my_key
+        &self.core.me.key
     }
 
     /// Our Lamport clock.
     #[must_use]
     pub fn global_time(&self) -> u64 {
-        self.core.global_time
+        self.core.me.global_time
     }
 
     /// Our IPv4 LAN estimate.
     #[must_use]
     pub fn lan_estimate(&self) -> SocketAddrV4 {
-        self.core.lan_estimate()
+        self.core.addresses.lan_estimate()
     }
 
     /// One community's WAN estimate.
@@ -592,9 +595,10 @@ impl Node {
         let overlay = self.overlays.iter().find(|o| o.state().id == community)?;
         Some(
             self.core
+                .addresses
                 .advertise
                 .or(overlay.state().wan)
-                .unwrap_or_else(|| self.core.lan_estimate()),
+                .unwrap_or_else(|| self.core.addresses.lan_estimate()),
         )
     }
 
@@ -607,7 +611,7 @@ impl Node {
     /// Outputs waiting in the queue.
     #[must_use]
     pub fn queued_outputs(&self) -> usize {
-        self.core.out.len()
+        self.core.outbox.queue.len()
     }
 
     /// Tracker bootstrapping over all overlays: `Reached` if any overlay reached a tracker,
@@ -654,8 +658,8 @@ impl Node {
                     id,
                     name: o.state().name.clone(),
                     prefix: o.state().prefix,
-                    my_public_key: self.core.my_key.to_vec(),
-                    global_time: self.core.global_time,
+                    my_public_key: self.core.me.key.to_vec(),
+                    global_time: self.core.me.global_time,
                     peers: self
                         .core
                         .network
@@ -663,15 +667,17 @@ impl Node {
                         .map(|p| (p.mid(), p.address(), p.public_key_bin().to_vec()))
                         .collect(),
                     max_peers: o.state().max_peers,
-                    my_estimated_lan: self.core.lan_estimate(),
+                    my_estimated_lan: self.core.addresses.lan_estimate(),
                     my_estimated_wan: self
                         .core
+                        .addresses
                         .advertise
                         .or(o.state().wan)
-                        .unwrap_or_else(|| self.core.lan_estimate()),
+                        .unwrap_or_else(|| self.core.addresses.lan_estimate()),
                     strategies: o.strategies(),
                     statistics: self
                         .core
+                        .outbox
                         .stats
                         .prefix(&o.state().prefix)
                         .map(|p| p.aggregate()),
