@@ -53,7 +53,7 @@ pub use health::{Health, RebindRecord};
 pub use rebind::RebindConfig;
 pub use snapshot::{MessageStatistics, OverlayStatistics, Snapshot};
 pub use sockets::{BEACON_BIND, BeaconSocket};
-pub use watchdog::{RebindReason, WatchdogConfig};
+pub use watchdog::{RebindReason, WatchdogConfig, WatchdogState};
 
 /// The sans-IO node crate.
 pub use ipv8_proto as proto;
