@@ -355,9 +355,7 @@ impl Watchdog {
             silence_timeout: self.silence_timeout(),
             silent_for: now.saturating_duration_since(self.quiet_since),
             send_failure_timeout: self.send_failure_timeout(),
-            failing_for: self
-                .streak
-                .map(|s| now.saturating_duration_since(s.since)),
+            failing_for: self.streak.map(|s| now.saturating_duration_since(s.since)),
             network_change_pending: self.network_change_at.is_some(),
         }
     }
