@@ -53,6 +53,7 @@
     canvas.dataset.ratio = ratio;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
+    canvas.style.height = height + "px";
     var ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
@@ -67,7 +68,8 @@
     canvas.dataset.series = String(series.length);
     canvas.dataset.points = String(points);
     canvas.dataset.max = String(points ? vMax : 0);
-    vMax = Math.ceil(vMax * 1.1);
+    var step = Math.max(1, Math.ceil(vMax / 4));
+    vMax = step * 4;
     if (!isFinite(tMin)) { tMin = Date.now() / 1000 - 60; tMax = tMin + 60; }
     if (tMax - tMin < 10) tMin = tMax - 10;
     var x = function (t) { return pad.l + (t - tMin) / (tMax - tMin) * (width - pad.l - pad.r); };
@@ -75,7 +77,7 @@
     ctx.strokeStyle = "#dfe3ea"; ctx.fillStyle = "#6b7380"; ctx.lineWidth = 1;
     ctx.font = "11px system-ui, sans-serif";
     for (var i = 0; i <= 4; i++) {
-      var v = vMax * i / 4, yy = Math.round(y(v)) + 0.5;
+      var v = step * i, yy = Math.round(y(v)) + 0.5;
       ctx.beginPath(); ctx.moveTo(pad.l, yy); ctx.lineTo(width - pad.r, yy); ctx.stroke();
       ctx.fillText(String(Math.round(v)), 4, yy + 4);
     }
@@ -116,8 +118,9 @@
         .map(function (s) { return [s.t, s.communities[n]]; }) };
     });
     drawChart(document.getElementById("peer-chart"), peerSeries, document.getElementById("peer-legend"));
-    var minutes = samples.length ? Math.round((samples[samples.length - 1].t - samples[0].t) / 60) : 0;
-    document.getElementById("peer-window").textContent = "(last " + minutes + " min, server-side history)";
+    var span = samples.length ? samples[samples.length - 1].t - samples[0].t : 0;
+    var spanText = span < 120 ? Math.round(span) + " s" : Math.round(span / 60) + " min";
+    document.getElementById("peer-window").textContent = "(last " + spanText + ", server-side history)";
     var classes = samples.length ? Object.keys(samples[0].errors) : [];
     var errorSeries = [];
     classes.forEach(function (c) {
@@ -240,7 +243,7 @@
 
   function logEvent(data) {
     var list = document.getElementById("events");
-    var text = new Date().toLocaleTimeString() + " " + data.type;
+    var text = fmtTime(data.time || Date.now() / 1000) + " " + data.type;
     if (data.type === "peer_added" || data.type === "peer_removed") {
       text += " " + data.community + " " + data.address + " " + data.mid.slice(0, 12);
     } else if (data.type === "error") {
@@ -249,6 +252,10 @@
       text += " " + data.reason + (data.succeeded ? "" : " (failed)");
     } else if (data.type === "receiving") {
       text += " " + data.receiving;
+    } else if (data.type === "wan_changed") {
+      text += " " + data.community + " " + data.wan;
+    } else if (data.type === "lagged") {
+      text += " (" + data.missed + " events missed)";
     } else if (data.type === "bootstrapped") {
       text += " " + data.community + " via " + data.tracker;
     }
@@ -259,12 +266,14 @@
 
   function listen() {
     if (!window.EventSource) return;
-    var source = new EventSource("/events" + (apiKey ? "?apikey=" + encodeURIComponent(apiKey) : ""));
+    // The recent events first (the server keeps them), then live ones.
+    var source = new EventSource("/events?recent=50" + (apiKey ? "&apikey=" + encodeURIComponent(apiKey) : ""));
     ["peer_added", "peer_removed", "bootstrapped", "wan_changed", "error", "rebind", "receiving", "lagged"]
       .forEach(function (name) {
         source.addEventListener(name, function (e) {
-          logEvent(JSON.parse(e.data));
-          poll();
+          var data = JSON.parse(e.data);
+          logEvent(data);
+          if (data.time === undefined || Date.now() / 1000 - data.time < 5) poll();
         });
       });
   }

@@ -71,6 +71,7 @@ struct Inner {
     history: history::History,
     drift: asyncio::Drift,
     tasks: asyncio::Tasks,
+    events: events::EventLog,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
@@ -89,6 +90,7 @@ impl RestState {
     ) -> Self {
         let tasks = asyncio::Tasks::default();
         let history = history::History::start(handle.watch(), history, &tasks);
+        let events = events::EventLog::start(&handle, &tasks);
         Self {
             inner: Arc::new(Inner {
                 handle,
@@ -96,6 +98,7 @@ impl RestState {
                 history,
                 drift: asyncio::Drift::default(),
                 tasks,
+                events,
                 closing: tokio::sync::watch::Sender::new(false),
             }),
         }
@@ -129,6 +132,11 @@ impl RestState {
     /// open connections).
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+    }
+
+    /// The relayed events.
+    pub fn event_log(&self) -> &events::EventLog {
+        &self.inner.events
     }
 
     pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {

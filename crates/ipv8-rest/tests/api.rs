@@ -221,6 +221,28 @@ async fn events_stream_peers_and_rebinds() {
     let added = seen.last().unwrap();
     assert!(added["mid"].as_str().unwrap().len() == 40, "{added}");
     assert!(added["address"].as_str().unwrap().starts_with("127.0.0.1:"));
+    let added_seq = added["seq"].as_u64().expect("numbered");
+    assert!(added["time"].as_f64().unwrap() > 1.6e9);
+    // A late subscriber can ask for the recent events, or resume after an id.
+    for (path, last_id) in [
+        ("/events?recent=100", None),
+        ("/events", Some(added_seq - 1)),
+    ] {
+        let mut request = Request::get(path);
+        if let Some(id) = last_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let mut late = response.into_body();
+        let replayed = read_events(&mut late, |e| e["seq"] == added_seq).await;
+        assert_eq!(replayed.last().unwrap(), added, "{path}");
+    }
+    let (status, value) = send_json(&app, Method::GET, "/events?recent=all", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{value}");
     // A rebind shows up as one event.
     a.rebind().await.expect("driver runs");
     let seen = read_events(&mut body, |e| e["type"] == "rebind").await;

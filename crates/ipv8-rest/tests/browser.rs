@@ -76,11 +76,27 @@ async fn dashboard_fills_in_headless_chromium() {
     let seen: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
     println!("dashboard: {seen}; screenshot {}", screenshot.display());
     assert_eq!(seen["health"], "receiving");
-    assert!(seen["series"].as_u64().unwrap() >= 2, "one line per community: {seen}");
-    assert!(seen["max"].as_f64().unwrap() >= 2.0, "B and C in the chart: {seen}");
-    assert!(seen["stats"].as_u64().unwrap() >= 2 && seen["peers"].as_u64().unwrap() >= 2, "{seen}");
+    assert!(
+        seen["series"].as_u64().unwrap() >= 2,
+        "one line per community: {seen}"
+    );
+    assert!(
+        seen["max"].as_f64().unwrap() >= 2.0,
+        "B and C in the chart: {seen}"
+    );
+    assert!(
+        seen["stats"].as_u64().unwrap() >= 2 && seen["peers"].as_u64().unwrap() >= 2,
+        "{seen}"
+    );
+    assert!(
+        seen["events"].as_u64().unwrap() >= 2,
+        "peer_added events replayed: {seen}"
+    );
     let png = std::fs::read(&screenshot).expect("screenshot written");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a real screenshot"
+    );
 
     state.close();
     let _ = stop.send(());

@@ -56,7 +56,7 @@ try {
     const max = Number(chart.dataset.max || 0);
     const events = document.querySelectorAll("#events li").length;
     const polls = window.ipv8Dashboard ? window.ipv8Dashboard.polls : 0;
-    if (health === "receiving" && points >= 5 && max >= 1 && stats > 0 && peers > 0 && polls >= 2) {
+    if (health === "receiving" && points >= 5 && max >= 1 && stats > 0 && peers > 0 && events > 0 && polls >= 2) {
       return { health, series: Number(chart.dataset.series), points, max, stats, peers, events, polls };
     }
     return false;
