@@ -27,7 +27,8 @@ async fn api_key_missing_wrong_and_right() {
         HistoryConfig::default(),
     );
     let app = router(state);
-    let cases: [(&str, &[(&str, &str)], StatusCode); 8] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], StatusCode);
+    let cases: [Case<'_>; 8] = [
         ("/overlays", &[], StatusCode::UNAUTHORIZED),
         (
             "/overlays",
