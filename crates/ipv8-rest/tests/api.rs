@@ -395,3 +395,30 @@ async fn history_peers_docs_and_dashboard() {
         n.shutdown().await.expect("clean stop");
     }
 }
+
+/// A resource of a later overlay (say, a DHT's).
+#[utoipa::path(get, path = "/dht/statistics", tag = "DHT",
+    responses((status = 200, body = String)))]
+async fn dht_statistics() -> &'static str {
+    "{}"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_overlays_plug_routes_into_the_same_router() {
+    let (tracker, tracker_addr) = tracker(440).await;
+    let a = node(tracker_addr, 441, true);
+    let extra =
+        utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(dht_statistics));
+    let app = ipv8_rest::router_with(RestState::new(a.handle().clone()), extra);
+    let (status, _, body) = request(&app, Method::GET, "/dht/statistics", &[], None).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"{}".as_slice())
+    );
+    let doc = get_json(&app, "/docs/openapi.json").await;
+    assert!(doc["paths"]["/dht/statistics"]["get"].is_object());
+    assert!(doc["paths"]["/overlays"]["get"].is_object());
+    for n in [a, tracker] {
+        n.shutdown().await.expect("clean stop");
+    }
+}
