@@ -4,8 +4,13 @@
 //! With a key configured, every request must carry it in the `X-Api-Key` header or the
 //! `apikey` query parameter; otherwise the answer is 401 `{"error": "Unauthorized access"}`
 //! (py-ipv8's body). Like py-ipv8, `/docs` (the API description) is open; so are the
-//! dashboard's static files (`/` and `/dashboard/*`), which hold no node data: the page asks
-//! for the key and sends it with every request it makes.
+//! dashboard's static files (`/` and `/dashboard/*`), which hold no node data: the page reads
+//! the key from its own address and sends it with every request it makes.
+//!
+//! Without a key the API is loopback-only ([`check_bind`]), and a request must also *name* a
+//! loopback host (`Host: 127.0.0.1:8085`, `localhost`, `[::1]`, or no `Host` at all): a web page
+//! elsewhere that points its own domain at 127.0.0.1 (DNS rebinding) gets 403 instead of the
+//! node's API. No CORS headers are sent, so other origins cannot read answers either.
 
 use std::net::SocketAddr;
 
@@ -96,8 +101,36 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The middleware: 401 unless [`ApiKey::authorizes`] the request.
+/// Whether the `Host` header names a loopback host (or is absent, as in HTTP/1.0).
+pub fn names_loopback(request: &Request) -> bool {
+    let Some(host) = request.headers().get(axum::http::header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The middleware: 401 unless [`ApiKey::authorizes`] the request; without a key, 403 unless
+/// the request [`names_loopback`].
 pub async fn require_key(State(key): State<ApiKey>, request: Request, next: Next) -> Response {
+    if key.0.is_none() && !names_loopback(&request) {
+        let error = crate::error::ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Host: without an API key the API answers only requests to a loopback host \
+             (127.0.0.1, localhost, [::1])",
+        );
+        return error.into_response();
+    }
     if key.authorizes(&request) {
         next.run(request).await
     } else {
@@ -164,6 +197,38 @@ mod tests {
         assert!(key.authorizes(&request("/", None)));
         assert!(!key.authorizes(&request("/metrics", None)));
         assert!(ApiKey(None).authorizes(&request("/overlays", None)));
+    }
+
+    #[test]
+    fn without_a_key_the_host_must_be_loopback() {
+        let with_host = |h: &str| {
+            Request::builder()
+                .uri("/overlays")
+                .header("Host", h)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        for ok in [
+            "127.0.0.1:8085",
+            "localhost:8085",
+            "LOCALHOST",
+            "[::1]:8085",
+            "127.1.2.3",
+        ] {
+            assert!(names_loopback(&with_host(ok)), "{ok}");
+        }
+        for bad in [
+            "evil.example:8085",
+            "192.0.2.1:8085",
+            "[2001:db8::1]:80",
+            "localhost.evil",
+        ] {
+            assert!(!names_loopback(&with_host(bad)), "{bad}");
+        }
+        assert!(
+            names_loopback(&request("/overlays", None)),
+            "no Host (HTTP/1.0)"
+        );
     }
 
     #[test]

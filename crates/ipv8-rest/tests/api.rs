@@ -50,6 +50,24 @@ async fn api_key_missing_wrong_and_right() {
             assert_eq!(body, serde_json::json!({"error": "Unauthorized access"}));
         }
     }
+    // Without a key, only requests naming a loopback host are served (DNS rebinding).
+    let open = router(RestState::new(a.handle().clone()));
+    for (host, expected) in [
+        ("127.0.0.1:8085", StatusCode::OK),
+        ("localhost:8085", StatusCode::OK),
+        ("rebound.example:8085", StatusCode::FORBIDDEN),
+    ] {
+        let (status, _, body) =
+            request(&open, Method::GET, "/health", &[("Host", host)], None).await;
+        assert_eq!(status, expected, "Host: {host}");
+        if status == StatusCode::FORBIDDEN {
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert!(
+                body["error"].as_str().unwrap().starts_with("Host:"),
+                "{body}"
+            );
+        }
+    }
     // POSTs too, before their body is looked at.
     let (status, _, _) = request(
         &app,

@@ -84,18 +84,18 @@ fn stall(rest: SocketAddr) -> Vec<TcpStream> {
     for _ in 0..4 {
         let mut s = TcpStream::connect(rest).unwrap();
         // ~1000 pipelined requests for a ~30 KB document: tens of MB the client never reads.
-        let one = "GET /docs/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+        let one = "GET /docs/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
         let _ = s.write_all(one.repeat(1000).as_bytes());
         stalled.push(s);
     }
     let mut events = TcpStream::connect(rest).unwrap();
     events
-        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .unwrap();
     stalled.push(events);
     let mut slow = TcpStream::connect(rest).unwrap();
-    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         .unwrap();
     stalled.push(slow);
     stalled
@@ -105,7 +105,7 @@ fn stall(rest: SocketAddr) -> Vec<TcpStream> {
 fn health_answers(rest: SocketAddr) -> bool {
     let mut s = TcpStream::connect(rest).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(b"GET /health HTTP/1.0\r\nHost: x\r\n\r\n")
+    s.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
         .unwrap();
     let mut text = String::new();
     let _ = s.read_to_string(&mut text);
