@@ -152,9 +152,11 @@
       badge.className = "badge bad";
       badge.textContent = "deaf since " + (h.last_receive ? fmtTime(h.last_receive) : "start");
     }
+    // From the absolute time: a stopped driver's last snapshot keeps its ages frozen.
+    var age = h.last_receive ? Math.max(0, Date.now() / 1000 - h.last_receive) : null;
     document.getElementById("summary").textContent =
       h.peers + " peers · bound " + (h.bound.join(", ") || "nothing") + " · last datagram " +
-      fmtAge(h.last_receive_age) + " · uptime " + Math.round(h.uptime) + " s";
+      fmtAge(age) + " · uptime " + Math.round(h.uptime) + " s";
     var sum = function (o) { return Object.keys(o).reduce(function (a, k) { return a + o[k]; }, 0); };
     var rows = [
       ["datagrams up / down", h.traffic.datagrams_up + " / " + h.traffic.datagrams_down],

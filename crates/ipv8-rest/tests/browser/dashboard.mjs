@@ -1,19 +1,23 @@
 // Opens the dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core), waits until health, the peer chart, the message table and the peer list
-// are filled from the live node, saves a screenshot, and fails on any console error or warning,
-// uncaught exception or failed request.
+// playwright-core), waits until health, the peer chart, the message table, the peer list and
+// the event log are filled from the live node, saves a screenshot and prints one JSON line with
+// what it saw. Then it waits for a line on stdin (the test stops the node's driver and writes
+// "deaf"), waits for the red "deaf since …" badge, saves DEAF.png and prints a second line.
+// Any console error or warning, uncaught exception or failed request fails it.
 //
-//   node dashboard.mjs URL SCREENSHOT.png
+//   node dashboard.mjs URL SCREENSHOT.png DEAF.png
 //
-// Prints one JSON line with what it saw; exits non-zero with the reason otherwise.
+// Exits non-zero with the reason on stderr otherwise.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const [url, screenshot] = process.argv.slice(2);
-if (!url || !screenshot) {
-  console.error("usage: node dashboard.mjs URL SCREENSHOT.png");
+import { createInterface } from "node:readline";
+
+const [url, screenshot, deafShot] = process.argv.slice(2);
+if (!url || !screenshot || !deafShot) {
+  console.error("usage: node dashboard.mjs URL SCREENSHOT.png DEAF.png");
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -63,11 +67,23 @@ try {
   }, null, { timeout: 30000, polling: 250 });
   const result = await seen.jsonValue();
   await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify(result));
+
+  // Phase two: the node's driver is stopped; the badge must say so.
+  const lines = createInterface({ input: process.stdin });
+  const [line] = await lines[Symbol.asyncIterator]().next().then((r) => [r.value]);
+  lines.close();
+  if (line !== "deaf") throw new Error(`expected "deaf" on stdin, got ${line}`);
+  const deaf = await page.waitForFunction(() => {
+    const badge = document.getElementById("health");
+    return badge.className.includes("bad") && badge.textContent.startsWith("deaf since")
+      ? { health: badge.textContent } : false;
+  }, null, { timeout: 15000, polling: 250 });
+  console.log(JSON.stringify(await deaf.jsonValue()));
+  await page.screenshot({ path: deafShot, fullPage: false });
   if (problems.length) {
     console.error(problems.join("\n"));
     process.exitCode = 1;
-  } else {
-    console.log(JSON.stringify(result));
   }
 } catch (err) {
   console.error(String(err && err.stack || err));
