@@ -5,10 +5,15 @@
 //! `peerdiscovery/churn.py`, `community.py` (`max_peers`) and `bootstrapping/**` that the
 //! sans-IO node needs. Parsing a config file is the job of `ipv8-node`.
 
+use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::Arc;
 use std::time::Duration;
 
+use ipv8_crypto::Mid;
 use ipv8_wire::CommunityId;
+
+use crate::crypto::Identity;
 
 use crate::network::NetworkLimits;
 
@@ -156,8 +161,8 @@ pub enum CommunityKind {
     Plain,
 }
 
-/// One overlay (py-ipv8 overlay block).
-#[derive(Debug, Clone, PartialEq)]
+/// One overlay (py-ipv8 overlay block, plus `CommunitySettings`).
+#[derive(Clone)]
 pub struct CommunityConfig {
     /// The 20-byte community id.
     pub id: CommunityId,
@@ -173,6 +178,41 @@ pub struct CommunityConfig {
     pub use_trackers: bool,
     /// Whether this overlay uses the UDP broadcast beacon bootstrapper.
     pub use_beacon: bool,
+    /// The overlay's own key (py-ipv8 `key` of the overlay block); `None` uses the node's.
+    pub identity: Option<Arc<dyn Identity>>,
+}
+
+impl fmt::Debug for CommunityConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommunityConfig")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("max_peers", &self.max_peers)
+            .field("walkers", &self.walkers)
+            .field("use_trackers", &self.use_trackers)
+            .field("use_beacon", &self.use_beacon)
+            .field(
+                "identity",
+                &self.identity.as_ref().map(|i| Mid::of(i.public_bin())),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for CommunityConfig {
+    /// Equal settings; own keys compare by public key.
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.kind == other.kind
+            && self.name == other.name
+            && self.max_peers == other.max_peers
+            && self.walkers == other.walkers
+            && self.use_trackers == other.use_trackers
+            && self.use_beacon == other.use_beacon
+            && self.identity.as_ref().map(|i| i.public_bin())
+                == other.identity.as_ref().map(|i| i.public_bin())
+    }
 }
 
 impl CommunityConfig {
@@ -201,7 +241,22 @@ impl CommunityConfig {
             ],
             use_trackers: true,
             use_beacon: false,
+            identity: None,
         }
+    }
+
+    /// A community of any type on `id` named `name`, with py-ipv8's defaults for an overlay
+    /// block: RandomWalk (20 peers), `max_peers` 30, the node's trackers.
+    #[must_use]
+    pub fn new(id: CommunityId, name: &str) -> Self {
+        Self::plain(id, name)
+    }
+
+    /// The same settings signed with the overlay's own key.
+    #[must_use]
+    pub fn with_identity(mut self, identity: Arc<dyn Identity>) -> Self {
+        self.identity = Some(identity);
+        self
     }
 
     /// A plain community joined by id, walking with RandomWalk (20 peers) and bootstrapping
@@ -219,6 +274,7 @@ impl CommunityConfig {
             }],
             use_trackers: true,
             use_beacon: false,
+            identity: None,
         }
     }
 }
@@ -365,6 +421,15 @@ pub enum ConfigError {
     /// `max_peers` below -1.
     #[error("max_peers of community {0} must be -1 or >= 0")]
     BadMaxPeers(CommunityId),
+    /// A walker the community's type cannot run (RandomChurn and PeriodicSimilarity need a
+    /// DiscoveryCommunity).
+    #[error("community {community} cannot run the {strategy} strategy")]
+    UnsupportedStrategy {
+        /// The community.
+        community: CommunityId,
+        /// The strategy's py-ipv8 name.
+        strategy: &'static str,
+    },
 }
 
 impl NodeConfig {

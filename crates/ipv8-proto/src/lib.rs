@@ -70,7 +70,6 @@ mod bootstrap;
 pub mod community;
 pub mod config;
 pub mod crypto;
-mod discovery;
 pub mod drops;
 pub mod network;
 mod node;
@@ -78,6 +77,7 @@ pub mod peer;
 pub mod request_cache;
 pub mod rng;
 pub mod stats;
+pub mod strategy;
 pub mod time;
 mod timers;
 mod vecmap;
@@ -85,7 +85,8 @@ mod vecmap;
 pub use address::LocalInterface;
 pub use bootstrap::BootstrapStatus;
 pub use community::{
-    Authenticated, Community, Cx, DiscoveryCommunity, Message, MessageKind, PlainCommunity,
+    Cancelled, Community, Cx, DiscoveryCommunity, HandlerResult, Handlers, NumberCache,
+    PlainCommunity, Reply, Response, TaskError, reply_channel,
 };
 pub use config::{CommunityConfig, NodeConfig};
 pub use crypto::{CryptoProvider, Identity, KeyIdentity, RealCrypto};
@@ -97,4 +98,5 @@ pub use node::outputs::{Event, Output, TimerReason, Transmit};
 pub use node::{Node, OverlayInfo, StrategyInfo};
 pub use peer::Peer;
 pub use stats::Statistics;
+pub use strategy::DiscoveryStrategy;
 pub use time::{Instant, WallClock};

@@ -264,6 +264,12 @@ impl Network {
         }
     }
 
+    /// Whether `mid` is blacklisted (one of our own member ids).
+    #[must_use]
+    pub fn is_own_mid(&self, mid: &Mid) -> bool {
+        self.blacklist_mids.contains_key(mid)
+    }
+
     /// Never accept `mid` as a peer (each community blacklists its own key).
     pub fn blacklist_mid(&mut self, mid: Mid) {
         self.blacklist_mids.insert(mid, ());

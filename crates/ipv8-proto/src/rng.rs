@@ -127,6 +127,11 @@ impl NodeRng {
     }
 
     /// A uniform `u16`.
+    pub fn u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+
+    /// A uniform `u16`.
     pub fn u16(&mut self) -> u16 {
         let b = self.0.next_u32().to_be_bytes();
         u16::from_be_bytes([b[0], b[1]])

@@ -11,8 +11,8 @@ use common::{TEST_COMMUNITY, addr};
 use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::rng::{NodeRng, Stream};
 use ipv8_proto::{
-    Community, CommunityConfig, CommunityId, Cx, DropReason, Instant, KeyIdentity, Message,
-    MessageKind, Node, NodeConfig, Output,
+    Community, CommunityConfig, CommunityId, Cx, DropReason, Handlers, Instant, KeyIdentity, Node,
+    NodeConfig, Output, Peer,
 };
 
 const NOW: Instant = Instant::ZERO;
@@ -110,25 +110,39 @@ fn malformed_and_unknown_datagrams_are_counted_by_reason() {
 
 #[test]
 fn bad_signatures_are_dropped_counted_and_never_reach_the_community() {
+    /// Message 9: any bytes, signed, with a global time (a re-signed 246 body).
+    struct Blob;
+    impl ipv8_wire::Payload for Blob {
+        const NAME: &'static str = "Blob";
+        fn encode(&self, _: &mut ipv8_wire::Writer) {}
+        fn decode(r: &mut ipv8_wire::Reader<'_>) -> Result<Self, ipv8_wire::DecodeError> {
+            r.rest();
+            Ok(Self)
+        }
+    }
+    impl ipv8_wire::MessagePayload for Blob {
+        const MSG_ID: u8 = 9;
+        const MESSAGE_NAME: &'static str = "blob";
+        const SIGNED: bool = true;
+        const STYLE: ipv8_wire::Style = ipv8_wire::Style::None;
+        const HANDLER_NAME: &'static str = "on_blob";
+        const GLOBAL_TIME: bool = true;
+    }
     #[derive(Default)]
     struct Spy {
         calls: usize,
     }
     impl Community for Spy {
-        fn message_kind(&self, msg_id: u8) -> Option<MessageKind> {
-            (msg_id == 9).then_some(MessageKind::Signed)
-        }
-        fn on_message(&mut self, _: &mut Cx<'_>, msg: &Message<'_>) -> Result<(), DropReason> {
-            assert!(msg.auth.is_some());
-            self.calls += 1;
-            Ok(())
+        type Command = ();
+        type Event = ();
+        fn handlers(h: &mut Handlers<Self>) {
+            h.signed(|spy: &mut Self, _: &mut Cx<'_, Self>, _: &Peer, _: Blob| spy.calls += 1);
         }
     }
     let spy_id = CommunityId([0x55; 20]);
     let mut n = target(30);
     let config = CommunityConfig::plain(spy_id, "Spy");
-    n.add_community(NOW, config, Box::new(Spy::default()))
-        .unwrap();
+    n.add_community(NOW, config, Spy::default()).unwrap();
     let from = addr("1.2.3.4:5");
     // A correctly signed message 9 on the spy's prefix: take a 246 and re-sign it as id 9.
     let mut good = request(5, from, addr(ME), spy_id);

@@ -4,9 +4,14 @@
 //! `_ez_unpack_noauth`):
 //!
 //! ```text
-//! signed:   prefix(22) ‖ msg_id ‖ varlenH public key ‖ Q global time ‖ payload ‖ signature
-//! unsigned: prefix(22) ‖ msg_id ‖ Q global time ‖ payload
+//! signed:   prefix(22) ‖ msg_id ‖ varlenH public key ‖ [Q global time] ‖ payload ‖ signature
+//! unsigned: prefix(22) ‖ msg_id ‖ [Q global time] ‖ payload
 //! ```
+//!
+//! The global time (`GlobalTimeDistributionPayload`) is there for the walk and DiscoveryCommunity
+//! messages and absent for messages packed by py-ipv8's `ez_send` (every application overlay's
+//! messages); [`crate::MessagePayload::GLOBAL_TIME`] says which. The `*_with` functions take it
+//! as an `Option`.
 //!
 //! The signature covers every byte before it; its length comes from the key
 //! ([`signature_len`]). This module neither signs nor verifies: callers pass a signing closure
@@ -44,6 +49,12 @@ impl<'a> SignedPacket<'a> {
     /// bytes), or `BadKey` when the key implies no signature length. The payload itself is not
     /// decoded; see [`Self::decode_payload`].
     pub fn parse(data: &'a [u8]) -> Result<Self, DecodeError> {
+        Self::parse_with(data, true)
+    }
+
+    /// Splits a signed datagram that carries a global time after the key (`with_global_time`,
+    /// as [`Self::parse`]) or none (py-ipv8 `ez_send`; `global_time` is then 0).
+    pub fn parse_with(data: &'a [u8], with_global_time: bool) -> Result<Self, DecodeError> {
         let header = Header::parse(data)?;
         let mut r = Reader::with_offset(data.get(HEADER_LEN..).unwrap_or_default(), HEADER_LEN);
         let key_offset = r.offset();
@@ -61,14 +72,18 @@ impl<'a> SignedPacket<'a> {
                     "signature",
                     key_end,
                     DecodeErrorKind::Truncated {
-                        need: GLOBAL_TIME_LEN + sig_len,
+                        need: sig_len,
                         have: data.len().saturating_sub(key_end),
                     },
                 )
             })?;
         let body = data.get(key_end..body_end).unwrap_or_default();
         let mut r = Reader::with_offset(body, key_end);
-        let global_time = r.u64("global_time")?;
+        let global_time = if with_global_time {
+            r.u64("global_time")?
+        } else {
+            0
+        };
         Ok(Self {
             header,
             public_key,
@@ -82,7 +97,7 @@ impl<'a> SignedPacket<'a> {
     /// Absolute offset of the first payload byte.
     #[must_use]
     pub const fn payload_offset(&self) -> usize {
-        HEADER_LEN + 2 + self.public_key.len() + GLOBAL_TIME_LEN
+        self.signed_part.len() - self.payload.len()
     }
 
     /// A reader over the payload with absolute offsets.
@@ -106,6 +121,8 @@ pub struct UnsignedPacket<'a> {
     pub global_time: u64,
     /// Everything after the global time.
     pub payload: &'a [u8],
+    /// Absolute offset of `payload`.
+    offset: usize,
 }
 
 impl<'a> UnsignedPacket<'a> {
@@ -114,25 +131,42 @@ impl<'a> UnsignedPacket<'a> {
 
     /// Splits an unsigned datagram; fails with `Truncated` if header or global time is cut.
     pub fn parse(data: &'a [u8]) -> Result<Self, DecodeError> {
+        Self::parse_with(data, true)
+    }
+
+    /// Splits an unsigned datagram with a global time (`with_global_time`, as [`Self::parse`])
+    /// or without one (py-ipv8 `ez_send(sig=False)`; `global_time` is then 0).
+    pub fn parse_with(data: &'a [u8], with_global_time: bool) -> Result<Self, DecodeError> {
         let header = Header::parse(data)?;
         let mut r = Reader::with_offset(data.get(HEADER_LEN..).unwrap_or_default(), HEADER_LEN);
-        let global_time = r.u64("global_time")?;
+        let global_time = if with_global_time {
+            r.u64("global_time")?
+        } else {
+            0
+        };
         Ok(Self {
             header,
             global_time,
+            offset: r.offset(),
             payload: r.peek_rest(),
         })
+    }
+
+    /// Absolute offset of the first payload byte.
+    #[must_use]
+    pub const fn payload_offset(&self) -> usize {
+        self.offset
     }
 
     /// A reader over the payload with absolute offsets.
     #[must_use]
     pub const fn payload_reader(&self) -> Reader<'a> {
-        Reader::with_offset(self.payload, Self::PAYLOAD_OFFSET)
+        Reader::with_offset(self.payload, self.payload_offset())
     }
 
     /// Decodes the payload as `P`, rejecting leftover bytes.
     pub fn decode_payload<P: Payload>(&self) -> Result<P, DecodeError> {
-        decode_exact(self.payload, Self::PAYLOAD_OFFSET)
+        decode_exact(self.payload, self.payload_offset())
     }
 }
 
@@ -149,11 +183,28 @@ pub fn encode_signed<P: Payload>(
     payload: &P,
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> Vec<u8> {
+    encode_signed_with(prefix, msg_id, key_bin, Some(global_time), payload, sign)
+}
+
+/// [`encode_signed`] with an optional global time (`None`: py-ipv8 `ez_send` layout).
+///
+/// # Panics
+/// If `key_bin` is longer than 65 535 bytes.
+pub fn encode_signed_with<P: Payload>(
+    prefix: &Prefix,
+    msg_id: u8,
+    key_bin: &[u8],
+    global_time: Option<u64>,
+    payload: &P,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Vec<u8> {
     let mut w = Writer::with_capacity(HEADER_LEN + 2 + key_bin.len() + GLOBAL_TIME_LEN + 128);
     w.bytes(prefix.as_bytes());
     w.u8(msg_id);
     w.varlen_h(key_bin);
-    w.u64(global_time);
+    if let Some(t) = global_time {
+        w.u64(t);
+    }
     payload.encode(&mut w);
     let signature = sign(w.as_bytes());
     w.bytes(&signature);
@@ -167,15 +218,28 @@ pub fn encode_unsigned<P: Payload>(
     global_time: u64,
     payload: &P,
 ) -> Vec<u8> {
+    encode_unsigned_with(prefix, msg_id, Some(global_time), payload)
+}
+
+/// [`encode_unsigned`] with an optional global time (`None`: py-ipv8 `ez_send(sig=False)`).
+pub fn encode_unsigned_with<P: Payload>(
+    prefix: &Prefix,
+    msg_id: u8,
+    global_time: Option<u64>,
+    payload: &P,
+) -> Vec<u8> {
     let mut w = Writer::with_capacity(UnsignedPacket::PAYLOAD_OFFSET + 64);
     w.bytes(prefix.as_bytes());
     w.u8(msg_id);
-    w.u64(global_time);
+    if let Some(t) = global_time {
+        w.u64(t);
+    }
     payload.encode(&mut w);
     w.into_bytes()
 }
 
-/// [`encode_signed`] or [`encode_unsigned`] as the message type requires, with its own id.
+/// [`encode_signed`] or [`encode_unsigned`] as the message type requires, with its own id;
+/// `global_time` is written only when the type carries one ([`MessagePayload::GLOBAL_TIME`]).
 /// `key_bin` and `sign` are only used for signed messages.
 ///
 /// # Panics
@@ -187,10 +251,11 @@ pub fn encode_message<P: MessagePayload>(
     payload: &P,
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> Vec<u8> {
+    let global_time = P::GLOBAL_TIME.then_some(global_time);
     if P::SIGNED {
-        encode_signed(prefix, P::MSG_ID, key_bin, global_time, payload, sign)
+        encode_signed_with(prefix, P::MSG_ID, key_bin, global_time, payload, sign)
     } else {
-        encode_unsigned(prefix, P::MSG_ID, global_time, payload)
+        encode_unsigned_with(prefix, P::MSG_ID, global_time, payload)
     }
 }
 

@@ -52,7 +52,10 @@ mod writer;
 
 pub use address::Address;
 pub use dissect::{BEACON_NAME, Decoded, Envelope, Message, decode_any};
-pub use envelope::{SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_unsigned};
+pub use envelope::{
+    SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_signed_with,
+    encode_unsigned, encode_unsigned_with,
+};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use fields::FieldValue;
 pub use header::{CommunityId, HEADER_LEN, Header, PREFIX_LEN, Prefix, VERSION, to_hex};

@@ -7,7 +7,7 @@
 
 use ipv8_wire::{Beacon, Payload};
 
-use crate::community::Cx;
+use crate::community::Base;
 use crate::node::outputs::Output;
 use crate::time::Instant;
 
@@ -19,7 +19,7 @@ pub(crate) struct BeaconBootstrapper {
 }
 
 impl BeaconBootstrapper {
-    fn beacon(cx: &mut Cx<'_>) {
+    fn beacon(cx: &mut Base<'_>) {
         let bytes = Beacon {
             prefix: cx.ov.prefix,
         }
@@ -30,7 +30,7 @@ impl BeaconBootstrapper {
     }
 
     /// py-ipv8 `initialize` + `get_addresses`: beacon at most every `bootstrap_timeout`.
-    pub(crate) fn bootstrap(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn bootstrap(&mut self, cx: &mut Base<'_>) {
         self.initialized = true;
         let timeout = cx.core.trackers.timeout;
         if self
@@ -44,7 +44,7 @@ impl BeaconBootstrapper {
     }
 
     /// py-ipv8 `keep_alive`: beacon.
-    pub(crate) fn keep_alive(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn keep_alive(&mut self, cx: &mut Base<'_>) {
         Self::beacon(cx);
     }
 

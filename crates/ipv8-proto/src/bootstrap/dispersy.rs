@@ -31,8 +31,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::BootstrapStatus;
-use crate::community::Cx;
-use crate::community::overlay::walk_to;
+use crate::community::Base;
+use crate::community::walk::walk_to;
 use crate::node::outputs::Event;
 use crate::time::Instant;
 
@@ -76,7 +76,7 @@ impl DispersyBootstrapper {
     }
 
     /// py-ipv8 `initialize` + `get_addresses`.
-    pub(crate) fn bootstrap(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn bootstrap(&mut self, cx: &mut Base<'_>) {
         let now = cx.now;
         if !self.initialized {
             self.initialized = true;
@@ -116,7 +116,7 @@ impl DispersyBootstrapper {
 
     /// Between rounds: one tracker, if the community has fewer than [`FEW_PEERS`] responsive
     /// peers and the retry spacing has passed (see the module documentation).
-    fn peerless_retry(&mut self, cx: &mut Cx<'_>) {
+    fn peerless_retry(&mut self, cx: &mut Base<'_>) {
         let now = cx.now;
         if cx.core.network.responsive_count_for_service(cx.ov.id, now) >= FEW_PEERS {
             return;
@@ -139,7 +139,7 @@ impl DispersyBootstrapper {
     }
 
     /// py-ipv8 `keep_alive`: one random tracker.
-    pub(crate) fn keep_alive(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn keep_alive(&mut self, cx: &mut Base<'_>) {
         let addrs = cx.core.trackers.addrs.clone();
         if let Some(addr) = cx.core.boot_rng.choose(&addrs).copied() {
             cx.core.network.blacklist_address(addr);
@@ -148,7 +148,7 @@ impl DispersyBootstrapper {
     }
 
     /// A datagram arrived from a tracker.
-    pub(crate) fn on_response(&mut self, cx: &mut Cx<'_>, from: SocketAddr) {
+    pub(crate) fn on_response(&mut self, cx: &mut Base<'_>, from: SocketAddr) {
         let now = cx.now;
         self.last_response = Some(now);
         self.attempts = 0;

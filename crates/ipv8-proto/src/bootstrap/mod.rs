@@ -16,7 +16,7 @@ pub(crate) use beacon::BeaconBootstrapper;
 pub(crate) use dispersy::{DispersyBootstrapper, FEW_PEERS};
 
 use crate::address::canonical;
-use crate::community::Cx;
+use crate::community::Base;
 use crate::config::BootstrapConfig;
 use crate::node::outputs::Output;
 use crate::time::Instant;
@@ -187,7 +187,7 @@ impl Bootstrappers {
     }
 
     /// py-ipv8 `Community.bootstrap`: initialize and `get_addresses` for each bootstrapper.
-    pub(crate) fn bootstrap(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn bootstrap(&mut self, cx: &mut Base<'_>) {
         if let Some(d) = &mut self.dispersy {
             d.bootstrap(cx);
         }
@@ -197,7 +197,7 @@ impl Bootstrappers {
     }
 
     /// py-ipv8 `keep_alive` of every bootstrapper.
-    pub(crate) fn keep_alive(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn keep_alive(&mut self, cx: &mut Base<'_>) {
         if let Some(d) = &mut self.dispersy {
             d.keep_alive(cx);
         }
@@ -207,7 +207,7 @@ impl Bootstrappers {
     }
 
     /// A tracker answered one of this overlay's requests.
-    pub(crate) fn on_tracker_response(&mut self, cx: &mut Cx<'_>, from: SocketAddr) {
+    pub(crate) fn on_tracker_response(&mut self, cx: &mut Base<'_>, from: SocketAddr) {
         if let Some(d) = &mut self.dispersy {
             d.on_response(cx, from);
         }

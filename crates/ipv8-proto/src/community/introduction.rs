@@ -18,8 +18,8 @@ use ipv8_wire::{
     PunctureRequest, SignedPacket, UnsignedPacket, encode_unsigned,
 };
 
-use super::overlay::peer_for_introduction;
-use super::{Community, Cx};
+use super::Base;
+use super::walk::peer_for_introduction;
 use crate::address::{ZERO_V4, as_v4, in_lan_subnets};
 use crate::drops::DropReason;
 use crate::network::AddOutcome;
@@ -85,27 +85,27 @@ pub(crate) fn decode_request(
 }
 
 /// Marks `mid` new-style, both on the local copy and on the stored peer.
-fn mark_new_style(cx: &mut Cx<'_>, peer: &mut Peer) {
+fn mark_new_style(cx: &mut Base<'_>, peer: &mut Peer) {
     peer.set_new_style(true);
     if let Some(known) = cx.core.network.peer_mut(&peer.mid()) {
         known.set_new_style(true);
     }
 }
 
-fn add_peer(cx: &mut Cx<'_>, peer: Peer) {
+fn add_peer(cx: &mut Base<'_>, peer: Peer) {
     if cx.core.network.add_verified_peer(peer) == AddOutcome::TableFull {
         cx.core.drops.record(DropReason::PeerTableFull);
     }
 }
 
 /// Opens a signed introduction-request: parse, refuse for `max_peers`
-/// ([`Cx::refuses_request_from`]) before the (costly) signature check — py-ipv8 verifies first,
+/// ([`Base::refuses_request_from`]) before the (costly) signature check — py-ipv8 verifies first,
 /// with the same outcome — then verify and reject our own packets.
 fn open_request<'d>(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     data: &'d [u8],
 ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-    let (packet, mid) = cx.core.parse_signed(data)?;
+    let (packet, mid) = cx.core.parse_signed(data, true)?;
     if cx.refuses_request_from(&mid) {
         return Err(DropReason::MaxPeers);
     }
@@ -114,13 +114,13 @@ fn open_request<'d>(
 }
 
 /// 246/234 (PROTOCOL.md §6.2, "Receiving 246/234").
+/// Returns the requester and the request's extra bytes for `introduction_request_callback`.
 pub(crate) fn on_introduction_request(
-    cx: &mut Cx<'_>,
-    community: &mut dyn Community,
+    cx: &mut Base<'_>,
     from: SocketAddr,
     data: &[u8],
     style: Style,
-) -> Result<(), DropReason> {
+) -> Result<(Peer, Vec<u8>), DropReason> {
     let (packet, mid) = open_request(cx, data)?;
     let request = decode_request(&packet, style)?;
     let mut peer = cx.authenticated_peer(from, packet.public_key, mid);
@@ -145,15 +145,14 @@ pub(crate) fn on_introduction_request(
         prefix,
         peer.new_style(),
     )?;
-    cx.core.transmit(cx.now, to, response);
-    community.introduction_request_callback(cx, &peer, &request.extra_bytes);
-    Ok(())
+    cx.transmit(to, response);
+    Ok((peer, request.extra_bytes))
 }
 
 /// DiscoveryCommunity's 246 (py-ipv8 `DiscoveryCommunity.on_old_introduction_request`): the
 /// legacy `'Y'` form first, always answered old-style to the UDP source.
 pub(crate) fn on_legacy_introduction_request(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     from: SocketAddr,
     data: &[u8],
 ) -> Result<(), DropReason> {
@@ -164,7 +163,7 @@ pub(crate) fn on_legacy_introduction_request(
             Ok(legacy) => legacy.request,
             Err(_) => packet.decode_payload::<IntroductionRequest>()?,
         };
-    // Heard from now (see `Cx::authenticated_peer`).
+    // Heard from now (see `Base::authenticated_peer`).
     let peer = Peer::new(packet.public_key.into(), mid, from, cx.now, true);
     add_peer(cx, peer);
     let id = cx.ov.id;
@@ -179,7 +178,7 @@ pub(crate) fn on_legacy_introduction_request(
         prefix,
         false,
     )?;
-    cx.core.transmit(cx.now, from, response);
+    cx.transmit(from, response);
     Ok(())
 }
 
@@ -187,7 +186,7 @@ pub(crate) fn on_legacy_introduction_request(
 /// first), py-ipv8 `create_introduction_response`. `lan_socket_address` is the request's
 /// destination address, `socket_address` the requester's address.
 pub(crate) fn create_introduction_response(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     lan_socket_address: SocketAddr,
     socket_address: SocketAddr,
     identifier: u16,
@@ -229,8 +228,12 @@ pub(crate) fn create_introduction_response(
             },
             extra_bytes: Vec::new(),
         };
-        cx.core
-            .encode_signed(&prefix, NEW_INTRODUCTION_RESPONSE, global_time, &payload)
+        cx.encode_signed(
+            &prefix,
+            NEW_INTRODUCTION_RESPONSE,
+            Some(global_time),
+            &payload,
+        )
     } else {
         let count = cx.core.network.count_for_service(cx.ov.id);
         let payload = IntroductionResponse {
@@ -249,8 +252,7 @@ pub(crate) fn create_introduction_response(
             identifier,
             extra_bytes: Vec::new(),
         };
-        cx.core
-            .encode_signed(&prefix, INTRODUCTION_RESPONSE, global_time, &payload)
+        cx.encode_signed(&prefix, INTRODUCTION_RESPONSE, Some(global_time), &payload)
     };
     if let Some(c) = introduction {
         let request = create_puncture_request(
@@ -261,7 +263,7 @@ pub(crate) fn create_introduction_response(
             prefix,
             new_style,
         );
-        cx.core.transmit(cx.now, c.address(), request);
+        cx.transmit(c.address(), request);
     }
     Ok(response)
 }
@@ -269,7 +271,7 @@ pub(crate) fn create_introduction_response(
 /// Builds an unsigned puncture-request (py-ipv8 `create_puncture_request`); new-style when
 /// asked or when an address is not IPv4.
 pub(crate) fn create_puncture_request(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     lan_walker: SocketAddr,
     wan_walker: SocketAddr,
     identifier: u16,
@@ -351,14 +353,15 @@ fn decode_response(packet: &SignedPacket<'_>, style: Style) -> Result<Response, 
 }
 
 /// 245/233 (PROTOCOL.md §6.2, "Receiving 245/233").
+/// Returns the responder and the response's extra bytes for
+/// `introduction_response_callback`.
 pub(crate) fn on_introduction_response(
-    cx: &mut Cx<'_>,
-    community: &mut dyn Community,
+    cx: &mut Base<'_>,
     from: SocketAddr,
     data: &[u8],
     style: Style,
-) -> Result<(), DropReason> {
-    let (packet, mid) = cx.open_peer_signed(data)?;
+) -> Result<(Peer, Vec<u8>), DropReason> {
+    let (packet, mid) = cx.open_peer_signed(data, true)?;
     let resp = decode_response(&packet, style)?;
     let mut peer = cx.authenticated_peer(from, packet.public_key, mid);
     if resp.supports_new_style {
@@ -408,13 +411,12 @@ pub(crate) fn on_introduction_response(
     }
     // 5. Hook.
     let peer = cx.core.network.peer(&mid).cloned().unwrap_or(peer);
-    community.introduction_response_callback(cx, &peer, &resp.extra_bytes);
-    Ok(())
+    Ok((peer, resp.extra_bytes))
 }
 
 /// A new-style responder announced an address of the other family: remember it and ask the
 /// responder to puncture towards our address of that family.
-fn switch_interface(cx: &mut Cx<'_>, peer: &Peer, resp: &Response) {
+fn switch_interface(cx: &mut Base<'_>, peer: &Peer, resp: &Response) {
     let used = peer.address();
     let requested = resp.source_wan;
     if requested.is_ipv4() == used.is_ipv4() || requested == used {
@@ -447,12 +449,12 @@ fn switch_interface(cx: &mut Cx<'_>, peer: &Peer, resp: &Response) {
         prefix,
         true,
     );
-    cx.core.transmit(cx.now, used, request);
+    cx.transmit(used, request);
 }
 
 /// 250/232: puncture towards the walker (py-ipv8 `on_puncture_request`). Unauthenticated.
 pub(crate) fn on_puncture_request(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     data: &[u8],
     style: Style,
 ) -> Result<(), DropReason> {
@@ -479,10 +481,8 @@ pub(crate) fn on_puncture_request(
     };
     let my_lan = cx.lan_estimate();
     let global_time = cx.claim_global_time();
-    let prefix = cx.ov.prefix;
     let bytes = match (style, wan_walker) {
-        (Style::Old, SocketAddr::V4(wan)) => cx.core.encode(
-            &prefix,
+        (Style::Old, SocketAddr::V4(wan)) => cx.encode(
             global_time,
             &Puncture {
                 source_lan_address: my_lan,
@@ -490,8 +490,7 @@ pub(crate) fn on_puncture_request(
                 identifier,
             },
         ),
-        _ => cx.core.encode(
-            &prefix,
+        _ => cx.encode(
             global_time,
             &NewPuncture {
                 source_lan_address: cx.core.source_lan(),
@@ -500,13 +499,13 @@ pub(crate) fn on_puncture_request(
             },
         ),
     };
-    cx.core.transmit(cx.now, target, bytes);
+    cx.transmit(target, bytes);
     Ok(())
 }
 
 /// 249/231: verify, nothing else (py-ipv8 `on_puncture`).
-pub(crate) fn on_puncture(cx: &mut Cx<'_>, data: &[u8], style: Style) -> Result<(), DropReason> {
-    let (packet, _) = cx.open_signed(data)?;
+pub(crate) fn on_puncture(cx: &mut Base<'_>, data: &[u8], style: Style) -> Result<(), DropReason> {
+    let (packet, _) = cx.open_signed(data, true)?;
     match style {
         Style::Old => packet.decode_payload::<Puncture>().map(drop)?,
         Style::New => packet.decode_payload::<NewPuncture>().map(drop)?,

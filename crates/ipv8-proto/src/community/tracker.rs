@@ -23,15 +23,15 @@ use ipv8_wire::{
 };
 
 use super::introduction::{Intro, Style, create_introduction_response, decode_request};
-use super::overlay::create_introduction_request;
-use super::{Cx, OverlayState};
+use super::walk::create_introduction_request;
+use super::{Base, OverlayState};
 use crate::config::TrackerConfig;
-use crate::discovery::silent_for_more_than;
 use crate::drops::DropReason;
 use crate::network::AddOutcome;
 use crate::node::core::Core;
 use crate::peer::{MAX_PING_SAMPLES, Peer};
 use crate::request_cache::RequestCache;
+use crate::strategy::silent_for_more_than;
 use crate::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +79,7 @@ impl Tracker {
         if header.prefix.zero() != 0 || header.prefix.version() != VERSION {
             return Err(DropReason::UnknownPrefix);
         }
-        let mut cx = Cx {
+        let mut cx = Base {
             now,
             core,
             ov: &mut self.state,
@@ -88,7 +88,7 @@ impl Tracker {
             INTRODUCTION_REQUEST => on_request(&mut cx, from, data, header.prefix, Style::Old),
             NEW_INTRODUCTION_REQUEST => on_request(&mut cx, from, data, header.prefix, Style::New),
             INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
-                let (packet, mid) = cx.open_signed(data)?;
+                let (packet, mid) = cx.open_signed(data, true)?;
                 let (identifier, limit) = if header.msg_id == INTRODUCTION_RESPONSE {
                     let p = packet.decode_payload::<IntroductionResponse>()?;
                     (p.identifier, p.flags.peer_limit_reached)
@@ -179,7 +179,7 @@ impl Tracker {
             return;
         };
         let prefix = Prefix::for_community(service);
-        let mut cx = Cx {
+        let mut cx = Base {
             now,
             core,
             ov: &mut self.state,
@@ -199,19 +199,19 @@ impl Tracker {
         {
             cx.core.network.forget_service(evicted.mid, evicted.service);
         }
-        cx.core.transmit(now, peer.address(), bytes);
+        cx.transmit(peer.address(), bytes);
     }
 }
 
 /// py `on_generic_introduction_request`.
 fn on_request(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     from: SocketAddr,
     data: &[u8],
     prefix: Prefix,
     style: Style,
 ) -> Result<(), DropReason> {
-    let (packet, mid) = cx.open_peer_signed(data)?;
+    let (packet, mid) = cx.open_peer_signed(data, true)?;
     let request = decode_request(&packet, style)?;
     let service = prefix.community_id();
     let mut peer = Peer::new(packet.public_key.into(), mid, from, cx.now, true);
@@ -249,6 +249,6 @@ fn on_request(
         prefix,
         new_style,
     )?;
-    cx.core.transmit(cx.now, to, response);
+    cx.transmit(to, response);
     Ok(())
 }

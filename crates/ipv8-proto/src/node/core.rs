@@ -9,9 +9,10 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 
 use ipv8_crypto::Mid;
-use ipv8_wire::{
-    CommunityId, MessagePayload, Payload, Prefix, SignedPacket, encode_signed, encode_unsigned,
-};
+use std::any::Any;
+use std::collections::VecDeque;
+
+use ipv8_wire::{CommunityId, SignedPacket};
 
 use crate::address::LocalAddresses;
 use crate::bootstrap::Trackers;
@@ -43,10 +44,13 @@ pub(crate) struct Core {
     pub(crate) trackers: Trackers,
     /// When any datagram last arrived (evidence that our own network works).
     pub(crate) last_heard: Option<Instant>,
-    pub(crate) walk_rng: NodeRng,
-    pub(crate) churn_rng: NodeRng,
     pub(crate) boot_rng: NodeRng,
+    /// Application events of communities, drained by `Node::poll_community_event`.
+    pub(crate) community_events: VecDeque<(CommunityId, Box<dyn Any + Send>)>,
 }
+
+/// Community events kept undrained at most.
+const COMMUNITY_EVENT_CAP: usize = 4096;
 
 impl Core {
     /// Increments the Lamport clock and returns the new value (py-ipv8 `claim_global_time`).
@@ -100,40 +104,27 @@ impl Core {
         }
     }
 
-    /// Builds a signed message with our key.
-    pub(crate) fn encode_signed<P: Payload>(
-        &self,
-        prefix: &Prefix,
-        msg_id: u8,
-        global_time: u64,
-        payload: &P,
-    ) -> Vec<u8> {
-        let identity = Arc::clone(&self.identity);
-        encode_signed(prefix, msg_id, &self.my_key, global_time, payload, |m| {
-            identity.sign(m)
-        })
-    }
-
-    /// Builds a message with its own id, signed or not as its type says.
-    pub(crate) fn encode<P: MessagePayload>(
-        &self,
-        prefix: &Prefix,
-        global_time: u64,
-        payload: &P,
-    ) -> Vec<u8> {
-        if P::SIGNED {
-            self.encode_signed(prefix, P::MSG_ID, global_time, payload)
-        } else {
-            encode_unsigned(prefix, P::MSG_ID, global_time, payload)
+    /// Queues an application event of community `community` (bounded: the oldest is dropped
+    /// and counted when the application does not drain them).
+    pub(crate) fn push_community_event(
+        &mut self,
+        community: CommunityId,
+        event: Box<dyn Any + Send>,
+    ) {
+        if self.community_events.len() >= COMMUNITY_EVENT_CAP {
+            self.community_events.pop_front();
+            self.drops.record(DropReason::OutputQueueFull);
         }
+        self.community_events.push_back((community, event));
     }
 
     /// Splits a signed datagram and computes the sender's mid (no verification yet).
     pub(crate) fn parse_signed<'d>(
         &self,
         data: &'d [u8],
+        with_global_time: bool,
     ) -> Result<(SignedPacket<'d>, Mid), DropReason> {
-        let packet = SignedPacket::parse(data)?;
+        let packet = SignedPacket::parse_with(data, with_global_time)?;
         let mid = self.crypto.mid(packet.public_key);
         Ok((packet, mid))
     }

@@ -15,8 +15,7 @@ use ipv8_wire::{Beacon, Header};
 use super::Node;
 use super::outputs::TimerReason;
 use crate::address::canonical;
-use crate::community::overlay::walk_to;
-use crate::discovery::walk_round;
+use crate::community::walk::walk_to;
 use crate::drops::DropReason;
 use crate::time::Instant;
 
@@ -43,7 +42,7 @@ impl Node {
         let result = if let Some(overlay) = self
             .overlays
             .iter_mut()
-            .find(|o| o.state.prefix == header.prefix)
+            .find(|o| o.state().prefix == header.prefix)
         {
             self.core.stats.record_in(header, data.len(), now);
             self.core.network.touch_by_address(from, now);
@@ -75,9 +74,9 @@ impl Node {
         };
         let mut walked = false;
         for overlay in &mut self.overlays {
-            if overlay.state.prefix == beacon.prefix && overlay.boot.beacon.is_some() {
+            if overlay.state().prefix == beacon.prefix && overlay.boot().beacon.is_some() {
                 walked = true;
-                overlay.with_cx(&mut self.core, now, |cx, _, _| walk_to(cx, from));
+                overlay.with_base(&mut self.core, now, &mut |cx, _| walk_to(cx, from));
             }
         }
         if !walked {
@@ -97,7 +96,9 @@ impl Node {
             }
             match reason {
                 TimerReason::Walk => {
-                    walk_round(&mut self.core, &mut self.overlays, now);
+                    for overlay in &mut self.overlays {
+                        overlay.walk_round(&mut self.core, now);
+                    }
                     self.timers.set(TimerReason::Walk, now + self.walk_interval);
                 }
                 TimerReason::RequestCache => {
@@ -113,7 +114,7 @@ impl Node {
                     }
                 }
                 TimerReason::Community(id) => {
-                    if let Some(o) = self.overlays.iter_mut().find(|o| o.state.id == id) {
+                    if let Some(o) = self.overlays.iter_mut().find(|o| o.state().id == id) {
                         o.fire_timers(&mut self.core, now);
                     }
                 }
@@ -132,8 +133,8 @@ impl Node {
 
     fn sync_timers(&mut self) {
         for overlay in &self.overlays {
-            let reason = TimerReason::Community(overlay.state.id);
-            match overlay.state.timers.next() {
+            let reason = TimerReason::Community(overlay.state().id);
+            match overlay.state().timers.next() {
                 Some((at, _)) if self.timers.deadline(reason) != Some(at) => {
                     self.timers.set(reason, at);
                 }

@@ -22,17 +22,18 @@ use crate::address::{LocalAddresses, LocalInterface};
 use crate::bootstrap::{
     BeaconBootstrapper, BootstrapStatus, Bootstrappers, DispersyBootstrapper, Trackers,
 };
-use crate::community::overlay::Overlay;
+use crate::community::hosted::{Hosted, Overlay, StrategySlot};
 use crate::community::tracker::Tracker;
-use crate::community::{Community, DiscoveryCommunity, OverlayState, PlainCommunity};
+use crate::community::walk;
+use crate::community::{Community, Cx, DiscoveryCommunity, OverlayState, PlainCommunity};
 use crate::config::{CommunityConfig, CommunityKind, ConfigError, NodeConfig};
 use crate::crypto::{CryptoProvider, Identity, RealCrypto};
-use crate::discovery::StrategySlot;
 use crate::drops::DropCounters;
 use crate::network::{AddOutcome, Network};
 use crate::peer::Peer;
 use crate::rng::{NodeRng, Stream};
 use crate::stats::{Aggregate, Statistics};
+use crate::strategy::DiscoveryStrategy;
 use crate::time::Instant;
 use crate::timers::Timers;
 
@@ -82,7 +83,7 @@ pub struct Node {
     statistics_on: bool,
     seed: u64,
     core: Core,
-    overlays: Vec<Overlay>,
+    overlays: Vec<Box<dyn Overlay>>,
     tracker: Option<Tracker>,
     timers: Timers<TimerReason>,
     send_failures: u64,
@@ -149,9 +150,8 @@ impl Node {
             communities: Vec::new(),
             trackers,
             last_heard: None,
-            walk_rng: NodeRng::child(seed, Stream::Walker),
-            churn_rng: NodeRng::child(seed, Stream::Churn),
             boot_rng: NodeRng::child(seed, Stream::Bootstrap),
+            community_events: std::collections::VecDeque::new(),
         };
         let mut node = Self {
             walk_interval,
@@ -164,11 +164,13 @@ impl Node {
             send_failures: 0,
         };
         for c in &config.communities {
-            let plugin: Box<dyn Community> = match c.kind {
-                CommunityKind::Discovery => Box::new(DiscoveryCommunity::new()),
-                CommunityKind::Plain => Box::new(PlainCommunity),
+            let loaded = match c.kind {
+                CommunityKind::Discovery => {
+                    node.add_community(now, c.clone(), DiscoveryCommunity::new())
+                }
+                CommunityKind::Plain => node.add_community(now, c.clone(), PlainCommunity),
             };
-            if let Err(e) = node.add_community(now, c.clone(), plugin) {
+            if let Err(e) = loaded {
                 tracing::warn!(error = %e, "community skipped");
             }
         }
@@ -177,11 +179,15 @@ impl Node {
             let mut id = [0u8; 20];
             id.copy_from_slice(&rng.bytes32()[..20]);
             let id = CommunityId(id);
+            let identity = Arc::clone(&node.core.identity);
             let state = OverlayState {
                 id,
                 prefix: Prefix::for_community(id),
                 name: "EndpointServer".to_owned(),
                 max_peers: crate::config::DEFAULT_MAX_PEERS,
+                my_key: Arc::clone(&node.core.my_key),
+                my_mid: node.core.my_mid,
+                identity,
                 wan: None,
                 rng,
                 timers: Timers::default(),
@@ -195,29 +201,54 @@ impl Node {
         node
     }
 
-    /// Loads a community plugin with its configuration (`config.kind` is ignored).
+    /// Loads community `community` with its configuration (py-ipv8 `IPv8.overlays.append` plus
+    /// the configured walkers and bootstrappers); `config.kind` is ignored. The walkers are
+    /// built by [`Community::strategy`]; its `started` hook runs at once.
     ///
     /// # Errors
     /// [`ConfigError::DuplicateCommunity`] when the id is already loaded,
-    /// [`ConfigError::BadMaxPeers`] for `max_peers < -1`.
-    pub fn add_community(
+    /// [`ConfigError::BadMaxPeers`] for `max_peers < -1`, [`ConfigError::UnsupportedStrategy`]
+    /// for a walker this community type cannot run.
+    pub fn add_community<C: Community>(
         &mut self,
         now: Instant,
         config: CommunityConfig,
-        community: Box<dyn Community>,
+        community: C,
     ) -> Result<(), ConfigError> {
-        if self.overlays.iter().any(|o| o.state.id == config.id) {
+        if self.overlays.iter().any(|o| o.state().id == config.id) {
             return Err(ConfigError::DuplicateCommunity(config.id));
         }
         if config.max_peers < -1 {
             return Err(ConfigError::BadMaxPeers(config.id));
         }
+        let mut strategies = Vec::with_capacity(config.walkers.len());
+        for walker in &config.walkers {
+            let strategy =
+                C::strategy(&walker.strategy).ok_or(ConfigError::UnsupportedStrategy {
+                    community: config.id,
+                    strategy: walker.strategy.name(),
+                })?;
+            strategies.push(StrategySlot {
+                target_peers: walker.target_peers,
+                strategy,
+            });
+        }
         let prefix = Prefix::for_community(config.id);
+        let identity = config
+            .identity
+            .clone()
+            .unwrap_or_else(|| Arc::clone(&self.core.identity));
+        let my_key: Arc<[u8]> = identity.public_bin().into();
+        let my_mid = self.core.crypto.mid(&my_key);
+        self.core.network.blacklist_mid(my_mid);
         let state = OverlayState {
             id: config.id,
             prefix,
             name: config.name.clone(),
             max_peers: config.max_peers,
+            identity,
+            my_key,
+            my_mid,
             wan: None,
             rng: NodeRng::child(self.seed, Stream::Community(config.id.0)),
             timers: Timers::default(),
@@ -230,18 +261,122 @@ impl Node {
         if self.statistics_on {
             self.core.stats.enable(prefix);
         }
-        // Exact growth: a node runs one or two communities (an `Overlay` is ~600 bytes).
+        // Exact growth: a node runs one or two communities.
         self.core.communities.reserve_exact(1);
         self.core.communities.push(config.id);
         self.overlays.reserve_exact(1);
-        self.overlays.push(Overlay {
-            state,
-            strategies: config.walkers.iter().map(StrategySlot::new).collect(),
-            boot,
-            community,
-        });
+        let mut hosted = Hosted::new(state, boot, community, strategies);
+        hosted.started(&mut self.core, now);
+        self.overlays.push(Box::new(hosted));
         self.after_input(now);
         Ok(())
+    }
+
+    /// Unloads a community (py-ipv8 `unload_overlay`): its `unload` hook runs, then its tasks,
+    /// caches and timers end and its peers leave it. `false` if it is not loaded.
+    pub fn remove_community(&mut self, now: Instant, community: CommunityId) -> bool {
+        let Some(pos) = self.overlays.iter().position(|o| o.state().id == community) else {
+            return false;
+        };
+        let mut overlay = self.overlays.remove(pos);
+        overlay.unload(&mut self.core, now);
+        self.core.communities.retain(|c| *c != community);
+        self.core.stats.disable(&overlay.state().prefix);
+        let mids: Vec<Mid> = self
+            .core
+            .network
+            .peers_for_service(community)
+            .map(Peer::mid)
+            .collect();
+        for mid in mids {
+            self.core.network.forget_service(mid, community);
+        }
+        self.timers.cancel(TimerReason::Community(community));
+        self.core.community_events.retain(|(c, _)| *c != community);
+        self.after_input(now);
+        true
+    }
+
+    /// Adds a strategy to a loaded community of type `C` (py-ipv8 `IPv8.add_strategy`); it
+    /// runs while the community has fewer than `target_peers` peers (`-1` = always). `false`
+    /// if no community of that type is loaded under `community`.
+    pub fn add_strategy<C: Community>(
+        &mut self,
+        community: CommunityId,
+        strategy: Box<dyn DiscoveryStrategy<C>>,
+        target_peers: i32,
+    ) -> bool {
+        let Some(hosted) = self.hosted_mut::<C>(community) else {
+            return false;
+        };
+        hosted.strategies.push(StrategySlot {
+            target_peers,
+            strategy,
+        });
+        true
+    }
+
+    fn hosted_mut<C: Community>(&mut self, community: CommunityId) -> Option<&mut Hosted<C>> {
+        self.overlays
+            .iter_mut()
+            .find(|o| o.state().id == community)?
+            .as_any_mut()
+            .downcast_mut::<Hosted<C>>()
+    }
+
+    /// Runs `f` on the loaded community `C` with its context, as a handler would (py-ipv8:
+    /// calling a method of the community object). Whatever `f` sends or schedules happens as
+    /// usual. `None` if no community of that type is loaded under `community`.
+    pub fn with_community<C: Community, R>(
+        &mut self,
+        now: Instant,
+        community: CommunityId,
+        f: impl FnOnce(&mut C, &mut Cx<'_, C>) -> R,
+    ) -> Option<R> {
+        let hosted = self
+            .overlays
+            .iter_mut()
+            .find(|o| o.state().id == community)?
+            .as_any_mut()
+            .downcast_mut::<Hosted<C>>()?;
+        let result = hosted.run(&mut self.core, now, |c, cx, _, _| f(c, cx));
+        self.after_input(now);
+        Some(result)
+    }
+
+    /// Delivers an application command to a community ([`Community::on_command`]). Gives the
+    /// command back when no community of its type is loaded under `community`.
+    ///
+    /// # Errors
+    /// The command, when no community takes it.
+    pub fn send_command(
+        &mut self,
+        now: Instant,
+        community: CommunityId,
+        command: Box<dyn Any + Send>,
+    ) -> Result<(), Box<dyn Any + Send>> {
+        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state().id == community) else {
+            return Err(command);
+        };
+        let result = overlay.command(&mut self.core, now, command);
+        self.after_input(now);
+        result
+    }
+
+    /// The next application event of any community ([`Cx::emit`]), with the community's id;
+    /// downcast it to that community's `Event` type.
+    pub fn poll_community_event(&mut self) -> Option<(CommunityId, Box<dyn Any + Send>)> {
+        self.core.community_events.pop_front()
+    }
+
+    /// Names of the pending tasks of a community (REST task list).
+    #[must_use]
+    pub fn pending_tasks(&self, community: CommunityId) -> Vec<String> {
+        self.overlays
+            .iter()
+            .find(|o| o.state().id == community)
+            .map(|o| o.pending_tasks())
+            .unwrap_or_default()
     }
 
     // ----- inputs ----------------------------------------------------------------------------
@@ -264,16 +399,14 @@ impl Node {
         self.core.my_v4 = None;
         self.core.trackers.forget_resolution();
         for overlay in &mut self.overlays {
-            overlay.state.wan = None;
-            overlay.boot.reset();
-            for slot in &mut overlay.strategies {
-                slot.strategy.reset();
-            }
-            overlay.with_cx(&mut self.core, now, |cx, boot, _| {
+            overlay.state_mut().wan = None;
+            overlay.boot_mut().reset();
+            overlay.reset_strategies();
+            overlay.with_base(&mut self.core, now, &mut |cx, boot| {
                 let id = cx.ov.id;
                 let peers: Vec<Peer> = cx.core.network.peers_for_service(id).cloned().collect();
                 for peer in &peers {
-                    crate::community::overlay::send_introduction_request(cx, peer);
+                    walk::send_introduction_request(cx, peer);
                 }
                 boot.bootstrap(cx);
             });
@@ -293,14 +426,14 @@ impl Node {
         if !fresh.is_empty() {
             for overlay in &mut self.overlays {
                 let started = overlay
-                    .boot
+                    .boot()
                     .dispersy
                     .as_ref()
                     .is_some_and(|d| d.initialized);
                 if started {
-                    overlay.with_cx(&mut self.core, now, |cx, _, _| {
+                    overlay.with_base(&mut self.core, now, &mut |cx, _| {
                         for addr in &fresh {
-                            crate::community::overlay::walk_to(cx, *addr);
+                            walk::walk_to(cx, *addr);
                         }
                     });
                 }
@@ -322,8 +455,8 @@ impl Node {
     /// Sends an introduction-request to `addr` in every overlay (py-ipv8 `walk_to`).
     pub fn walk_to(&mut self, now: Instant, addr: SocketAddr) {
         for overlay in &mut self.overlays {
-            overlay.with_cx(&mut self.core, now, |cx, _, _| {
-                crate::community::overlay::walk_to(cx, addr);
+            overlay.with_base(&mut self.core, now, &mut |cx, _| {
+                walk::walk_to(cx, addr);
             });
         }
         self.after_input(now);
@@ -331,11 +464,11 @@ impl Node {
 
     /// Sends an introduction-request to `addr` in one overlay; `false` if it is not loaded.
     pub fn walk_to_in(&mut self, now: Instant, community: CommunityId, addr: SocketAddr) -> bool {
-        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state.id == community) else {
+        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state().id == community) else {
             return false;
         };
-        overlay.with_cx(&mut self.core, now, |cx, _, _| {
-            crate::community::overlay::walk_to(cx, addr);
+        overlay.with_base(&mut self.core, now, &mut |cx, _| {
+            walk::walk_to(cx, addr);
         });
         self.after_input(now);
         true
@@ -345,13 +478,13 @@ impl Node {
     /// (REST `POST /overlays/statistics`). Turning off discards the counters.
     pub fn set_statistics(&mut self, community: Option<CommunityId>, on: bool) {
         for overlay in &self.overlays {
-            if community.is_some_and(|c| c != overlay.state.id) {
+            if community.is_some_and(|c| c != overlay.state().id) {
                 continue;
             }
             if on {
-                self.core.stats.enable(overlay.state.prefix);
+                self.core.stats.enable(overlay.state().prefix);
             } else {
-                self.core.stats.disable(&overlay.state.prefix);
+                self.core.stats.disable(&overlay.state().prefix);
             }
         }
         if community.is_none() {
@@ -368,10 +501,10 @@ impl Node {
     /// Pins one community's WAN estimate as if a responder had reported `wan` (py-ipv8:
     /// assigning `my_estimated_wan`); `false` if the community is not loaded.
     pub fn set_wan_estimate(&mut self, community: CommunityId, wan: SocketAddrV4) -> bool {
-        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state.id == community) else {
+        let Some(overlay) = self.overlays.iter_mut().find(|o| o.state().id == community) else {
             return false;
         };
-        overlay.state.wan = Some(wan);
+        overlay.state_mut().wan = Some(wan);
         self.core.my_v4 = Some(wan);
         true
     }
@@ -465,11 +598,11 @@ impl Node {
     /// One community's WAN estimate.
     #[must_use]
     pub fn wan_estimate(&self, community: CommunityId) -> Option<SocketAddrV4> {
-        let overlay = self.overlays.iter().find(|o| o.state.id == community)?;
+        let overlay = self.overlays.iter().find(|o| o.state().id == community)?;
         Some(
             self.core
                 .advertise
-                .or(overlay.state.wan)
+                .or(overlay.state().wan)
                 .unwrap_or_else(|| self.core.lan_estimate()),
         )
     }
@@ -491,7 +624,7 @@ impl Node {
     #[must_use]
     pub fn bootstrap_status(&self) -> BootstrapStatus {
         let statuses: Vec<BootstrapStatus> =
-            self.overlays.iter().map(|o| o.boot.status()).collect();
+            self.overlays.iter().map(|o| o.boot().status()).collect();
         if let Some(reached) = statuses
             .iter()
             .filter(|s| matches!(s, BootstrapStatus::Reached { .. }))
@@ -525,11 +658,11 @@ impl Node {
         self.overlays
             .iter()
             .map(|o| {
-                let id = o.state.id;
+                let id = o.state().id;
                 OverlayInfo {
                     id,
-                    name: o.state.name.clone(),
-                    prefix: o.state.prefix,
+                    name: o.state().name.clone(),
+                    prefix: o.state().prefix,
                     my_public_key: self.core.my_key.to_vec(),
                     global_time: self.core.global_time,
                     peers: self
@@ -538,27 +671,20 @@ impl Node {
                         .peers_for_service(id)
                         .map(|p| (p.mid(), p.address(), p.public_key_bin().to_vec()))
                         .collect(),
-                    max_peers: o.state.max_peers,
+                    max_peers: o.state().max_peers,
                     my_estimated_lan: self.core.lan_estimate(),
                     my_estimated_wan: self
                         .core
                         .advertise
-                        .or(o.state.wan)
+                        .or(o.state().wan)
                         .unwrap_or_else(|| self.core.lan_estimate()),
-                    strategies: o
-                        .strategies
-                        .iter()
-                        .map(|s| StrategyInfo {
-                            name: s.name,
-                            target_peers: s.target_peers,
-                        })
-                        .collect(),
+                    strategies: o.strategies(),
                     statistics: self
                         .core
                         .stats
-                        .prefix(&o.state.prefix)
+                        .prefix(&o.state().prefix)
                         .map(|p| p.aggregate()),
-                    bootstrap: o.boot.status(),
+                    bootstrap: o.boot().status(),
                     walkable_addresses: self.core.network.walkable_addresses(id, false).len(),
                 }
             })
@@ -568,9 +694,9 @@ impl Node {
     /// The loaded plugin of `community`, if it is a `T` (py-ipv8 `get_overlay(cls)`).
     #[must_use]
     pub fn community<T: Community>(&self, community: CommunityId) -> Option<&T> {
-        let overlay = self.overlays.iter().find(|o| o.state.id == community)?;
-        let any: &dyn Any = overlay.community.as_ref();
-        any.downcast_ref::<T>()
+        let overlay = self.overlays.iter().find(|o| o.state().id == community)?;
+        let hosted = overlay.as_any().downcast_ref::<Hosted<T>>()?;
+        Some(&hosted.community)
     }
 
     /// py-ipv8's statistics name of a message, `"<id>:<handler>"` (e.g.
@@ -592,8 +718,8 @@ impl Node {
         let own = self
             .overlays
             .iter()
-            .find(|o| o.state.id == community)
-            .and_then(|o| o.community.handler_name(msg_id));
+            .find(|o| o.state().id == community)
+            .and_then(|o| o.handler_name(msg_id));
         format!("{msg_id}:{}", base.or(own).unwrap_or("unknown"))
     }
 }

@@ -63,7 +63,7 @@ impl Payload for SimilarityRequest {
         })
     }
 }
-message_payload!(SimilarityRequest, 1, "similarity-request", signed: true, style: None);
+message_payload!(SimilarityRequest, 1, "similarity-request", "on_similarity_request", signed: true, style: None);
 
 /// similarity-response (2), signed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -127,7 +127,7 @@ impl Payload for SimilarityResponse {
         })
     }
 }
-message_payload!(SimilarityResponse, 2, "similarity-response", signed: true, style: None);
+message_payload!(SimilarityResponse, 2, "similarity-response", "on_similarity_response", signed: true, style: None);
 
 /// ping (3), unsigned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -149,7 +149,7 @@ impl Payload for Ping {
         })
     }
 }
-message_payload!(Ping, 3, "ping", signed: false, style: None);
+message_payload!(Ping, 3, "ping", "on_ping", signed: false, style: None);
 
 /// pong (4), unsigned: same body as ping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -171,4 +171,4 @@ impl Payload for Pong {
         })
     }
 }
-message_payload!(Pong, 4, "pong", signed: false, style: None);
+message_payload!(Pong, 4, "pong", "on_pong", signed: false, style: None);

@@ -57,7 +57,7 @@ impl Payload for IntroductionRequest {
         })
     }
 }
-message_payload!(IntroductionRequest, 246, "introduction-request", signed: true, style: Old);
+message_payload!(IntroductionRequest, 246, "introduction-request", "on_old_introduction_request", signed: true, style: Old);
 
 /// Smallest 246 body (after the global time) that DiscoveryCommunity parses in the legacy form:
 /// `c20s` (21) + three `ipv4` (18) + flags (1) + identifier (2).
@@ -102,7 +102,7 @@ impl Payload for LegacyIntroductionRequest {
         })
     }
 }
-message_payload!(LegacyIntroductionRequest, 246, "discovery-introduction-request", signed: true, style: Old);
+message_payload!(LegacyIntroductionRequest, 246, "discovery-introduction-request", "on_old_introduction_request", signed: true, style: Old);
 
 /// introduction-response (245), old style.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -152,7 +152,7 @@ impl Payload for IntroductionResponse {
         })
     }
 }
-message_payload!(IntroductionResponse, 245, "introduction-response", signed: true, style: Old);
+message_payload!(IntroductionResponse, 245, "introduction-response", "on_old_introduction_response", signed: true, style: Old);
 
 /// New-style introduction-request (234): tagged addresses, identifier before the flags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -194,7 +194,7 @@ impl Payload for NewIntroductionRequest {
         })
     }
 }
-message_payload!(NewIntroductionRequest, 234, "new-introduction-request", signed: true, style: New);
+message_payload!(NewIntroductionRequest, 234, "new-introduction-request", "on_new_introduction_request", signed: true, style: New);
 
 /// New-style introduction-response (233): tagged addresses, identifier before the flags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -244,4 +244,4 @@ impl Payload for NewIntroductionResponse {
         })
     }
 }
-message_payload!(NewIntroductionResponse, 233, "new-introduction-response", signed: true, style: New);
+message_payload!(NewIntroductionResponse, 233, "new-introduction-response", "on_new_introduction_response", signed: true, style: New);

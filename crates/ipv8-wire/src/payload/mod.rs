@@ -81,6 +81,12 @@ pub trait MessagePayload: Payload {
     const SIGNED: bool;
     /// Old/new base layout.
     const STYLE: Style;
+    /// The py-ipv8 handler name, used in statistics names such as `1:on_similarity_request`.
+    const HANDLER_NAME: &'static str;
+    /// Whether a `GlobalTimeDistributionPayload` (`Q` global time) precedes the payload. The
+    /// walk and DiscoveryCommunity messages carry one; messages sent with py-ipv8's `ez_send`
+    /// (and so every payload of an application overlay) do not.
+    const GLOBAL_TIME: bool = false;
 }
 
 /// Decodes `P` from `buf` (which starts at byte `offset` of its datagram) and rejects leftover
@@ -94,12 +100,14 @@ pub fn decode_exact<P: Payload>(buf: &[u8], offset: usize) -> Result<P, DecodeEr
 
 /// Implements [`MessagePayload`] for a payload type.
 macro_rules! message_payload {
-    ($ty:ty, $id:expr, $name:literal, signed: $signed:expr, style: $style:ident) => {
+    ($ty:ty, $id:expr, $name:literal, $handler:literal, signed: $signed:expr, style: $style:ident) => {
         impl $crate::payload::MessagePayload for $ty {
             const MSG_ID: u8 = $id;
             const MESSAGE_NAME: &'static str = $name;
             const SIGNED: bool = $signed;
             const STYLE: $crate::payload::Style = $crate::payload::Style::$style;
+            const HANDLER_NAME: &'static str = $handler;
+            const GLOBAL_TIME: bool = true;
         }
     };
 }

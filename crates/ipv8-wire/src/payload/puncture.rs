@@ -41,7 +41,7 @@ impl Payload for PunctureRequest {
         })
     }
 }
-message_payload!(PunctureRequest, 250, "puncture-request", signed: false, style: Old);
+message_payload!(PunctureRequest, 250, "puncture-request", "on_old_puncture_request", signed: false, style: Old);
 
 /// puncture (249), signed, old style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,7 +71,7 @@ impl Payload for Puncture {
         })
     }
 }
-message_payload!(Puncture, 249, "puncture", signed: true, style: Old);
+message_payload!(Puncture, 249, "puncture", "on_puncture", signed: true, style: Old);
 
 /// New-style puncture-request (232), unsigned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,7 +101,7 @@ impl Payload for NewPunctureRequest {
         })
     }
 }
-message_payload!(NewPunctureRequest, 232, "new-puncture-request", signed: false, style: New);
+message_payload!(NewPunctureRequest, 232, "new-puncture-request", "on_new_puncture_request", signed: false, style: New);
 
 /// New-style puncture (231), signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,4 +131,4 @@ impl Payload for NewPuncture {
         })
     }
 }
-message_payload!(NewPuncture, 231, "new-puncture", signed: true, style: New);
+message_payload!(NewPuncture, 231, "new-puncture", "on_new_puncture", signed: true, style: New);

@@ -9,9 +9,8 @@ use std::net::SocketAddr;
 
 use ipv8_crypto::Mid;
 
-use crate::bootstrap::Bootstrappers;
-use crate::community::Cx;
-use crate::community::overlay::{get_new_introduction, walk_to};
+use super::DiscoveryStrategy;
+use crate::community::{Community, Cx};
 use crate::config::EdgeWalkConfig;
 use crate::peer::Peer;
 use crate::time::Instant;
@@ -20,7 +19,7 @@ const MAX_COMPLETE_EDGES: usize = 32;
 
 /// EdgeWalk state.
 #[derive(Debug, Clone)]
-pub(crate) struct EdgeWalk {
+pub struct EdgeWalk {
     config: EdgeWalkConfig,
     neighborhood: Vec<Mid>,
     complete_edges: VecDeque<Vec<Mid>>,
@@ -29,7 +28,9 @@ pub(crate) struct EdgeWalk {
 }
 
 impl EdgeWalk {
-    pub(crate) fn new(config: EdgeWalkConfig) -> Self {
+    /// An EdgeWalk with `config`.
+    #[must_use]
+    pub fn new(config: EdgeWalkConfig) -> Self {
         Self {
             config,
             neighborhood: Vec::new(),
@@ -46,22 +47,27 @@ impl EdgeWalk {
         self.complete_edges.push_back(edge);
     }
 
-    pub(crate) fn take_step(&mut self, cx: &mut Cx<'_>, boot: &mut Bootstrappers) {
+    /// Edges completed so far (at most 32, oldest first), as member ids from the root.
+    pub fn complete_edges(&self) -> impl Iterator<Item = &[Mid]> + '_ {
+        self.complete_edges.iter().map(Vec::as_slice)
+    }
+}
+
+impl<C: Community> DiscoveryStrategy<C> for EdgeWalk {
+    fn name(&self) -> &'static str {
+        "EdgeWalk"
+    }
+
+    fn take_step(&mut self, _community: &mut C, cx: &mut Cx<'_, C>) {
         let size = self.config.neighborhood_size;
-        let id = cx.ov.id;
+        let now = cx.now();
         if self.neighborhood.is_empty() || self.neighborhood.len() < size {
             // Wait for the immediate neighbourhood to be discovered.
-            self.neighborhood = cx
-                .core
-                .network
-                .peers_for_service(id)
-                .take(size)
-                .map(Peer::mid)
-                .collect();
-            boot.bootstrap(cx);
-            let walkable: Vec<SocketAddr> = cx.core.network.walkable_addresses(id, false);
+            self.neighborhood = cx.peers().iter().take(size).map(Peer::mid).collect();
+            cx.bootstrap();
+            let walkable: Vec<SocketAddr> = cx.walkable_addresses();
             for addr in walkable.into_iter().take(size) {
-                walk_to(cx, addr);
+                cx.walk_to(addr);
             }
             return;
         }
@@ -71,10 +77,10 @@ impl EdgeWalk {
             .filter(|m| !self.under_construction.contains_key(m))
             .copied()
             .collect();
-        if let Some(root) = cx.core.walk_rng.choose(&roots).copied() {
+        if let Some(root) = cx.rng().choose(&roots).copied() {
             self.under_construction.insert(root, vec![root]);
-            self.last_edge_responses.insert(root, cx.now);
-            get_new_introduction(cx, boot, Some(root));
+            self.last_edge_responses.insert(root, now);
+            cx.get_new_introduction(Some(root));
             return;
         }
         let mut completed = Vec::new();
@@ -88,25 +94,25 @@ impl EdgeWalk {
                 continue;
             };
             let mut introductions = Vec::new();
-            for intro in cx.core.network.introductions_from(&last) {
-                match cx.core.network.mid_by_address(intro) {
+            for intro in cx.network().introductions_from(&last) {
+                match cx.network().mid_by_address(intro) {
                     Some(mid) => introductions.push(mid),
-                    None => walk_to(cx, intro),
+                    None => cx.walk_to(intro),
                 }
             }
-            if let Some(next) = cx.core.walk_rng.choose(&introductions).copied() {
-                self.last_edge_responses.insert(root, cx.now);
+            if let Some(next) = cx.rng().choose(&introductions).copied() {
+                self.last_edge_responses.insert(root, now);
                 let edge = self.under_construction.entry(root).or_default();
                 edge.push(next);
                 if edge.len() >= self.config.edge_length {
                     completed.push((root, true));
-                } else if let Some(addr) = cx.core.network.peer(&next).map(Peer::address) {
-                    walk_to(cx, addr);
+                } else if let Some(addr) = cx.network().peer(&next).map(Peer::address) {
+                    cx.walk_to(addr);
                 }
             } else if self
                 .last_edge_responses
                 .get(&root)
-                .is_none_or(|at| *at + self.config.edge_timeout < cx.now)
+                .is_none_or(|at| *at + self.config.edge_timeout < now)
             {
                 let keep = self
                     .under_construction

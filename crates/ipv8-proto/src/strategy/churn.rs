@@ -17,68 +17,30 @@
 //! which peers left a ping unanswered (`Peer::is_unresponsive`). A peer that changes address
 //! keeps its ping time (py-ipv8 would start the new address afresh).
 
-use std::any::Any;
-
 use ipv8_crypto::Mid;
 
-use crate::community::{Community, Cx, DiscoveryCommunity};
+use super::DiscoveryStrategy;
+use crate::community::{Cx, DiscoveryCommunity};
 use crate::config::ChurnConfig;
 use crate::peer::{MAX_PING_SAMPLES, Peer};
 use crate::time::Instant;
 
 /// RandomChurn state.
 #[derive(Debug, Clone)]
-pub(crate) struct RandomChurn {
+pub struct RandomChurn {
     config: ChurnConfig,
 }
 
 /// py-ipv8 `should_drop` / `is_inactive`: never for peers not heard from since added.
-pub(crate) fn silent_for_more_than(peer: &Peer, now: Instant, limit: std::time::Duration) -> bool {
+pub fn silent_for_more_than(peer: &Peer, now: Instant, limit: std::time::Duration) -> bool {
     peer.last_response().is_some_and(|last| now > last + limit)
 }
 
 impl RandomChurn {
-    pub(crate) fn new(config: ChurnConfig) -> Self {
+    /// A RandomChurn with `config`.
+    #[must_use]
+    pub fn new(config: ChurnConfig) -> Self {
         Self { config }
-    }
-
-    pub(crate) fn take_step(&mut self, cx: &mut Cx<'_>, community: &mut dyn Community) {
-        let now = cx.now;
-        // Drops: every peer is checked each step (py-ipv8 checks only the sample).
-        let doomed: Vec<Mid> = cx
-            .core
-            .network
-            .verified_peers()
-            .filter(|p| self.should_drop(p, now, cx.core.last_heard))
-            .map(Peer::mid)
-            .collect();
-        for mid in doomed {
-            tracing::debug!(%mid, "churn: dropping silent peer");
-            cx.core.network.remove_peer(mid);
-        }
-        // Pings: a sample of `sample_size` peers, as py-ipv8.
-        let all: Vec<Mid> = cx.core.network.verified_peers().map(Peer::mid).collect();
-        let window = cx.core.churn_rng.sample(&all, self.config.sample_size);
-        for mid in window {
-            let Some(peer) = cx.core.network.peer(&mid).cloned() else {
-                continue;
-            };
-            let due = (silent_for_more_than(&peer, now, self.config.inactive_time)
-                || peer.ping_count() < MAX_PING_SAMPLES)
-                && peer
-                    .last_pinged()
-                    .is_none_or(|at| now > at + self.config.ping_interval);
-            if !due {
-                continue;
-            }
-            if let Some(stored) = cx.core.network.peer_mut(&mid) {
-                stored.set_pinged(now);
-            }
-            let any: &mut dyn Any = &mut *community;
-            if let Some(discovery) = any.downcast_mut::<DiscoveryCommunity>() {
-                discovery.send_ping(cx, &peer);
-            }
-        }
     }
 
     /// py-ipv8 `should_drop` for a pinged peer, plus the outage guard: something else was heard
@@ -91,5 +53,50 @@ impl RandomChurn {
         silent_for_more_than(peer, now, self.config.drop_time)
             && peer.last_pinged().is_some()
             && network_works
+    }
+}
+
+impl DiscoveryStrategy<DiscoveryCommunity> for RandomChurn {
+    fn name(&self) -> &'static str {
+        "RandomChurn"
+    }
+
+    fn take_step(
+        &mut self,
+        community: &mut DiscoveryCommunity,
+        cx: &mut Cx<'_, DiscoveryCommunity>,
+    ) {
+        let now = cx.now();
+        // Drops: every peer is checked each step (py-ipv8 checks only the sample).
+        let doomed: Vec<Mid> = cx
+            .network()
+            .verified_peers()
+            .filter(|p| self.should_drop(p, now, cx.last_datagram_at()))
+            .map(Peer::mid)
+            .collect();
+        for mid in doomed {
+            tracing::debug!(%mid, "churn: dropping silent peer");
+            cx.network_mut().remove_peer(mid);
+        }
+        // Pings: a sample of `sample_size` peers, as py-ipv8.
+        let all: Vec<Mid> = cx.network().verified_peers().map(Peer::mid).collect();
+        let window = cx.rng().sample(&all, self.config.sample_size);
+        for mid in window {
+            let Some(peer) = cx.network().peer(&mid).cloned() else {
+                continue;
+            };
+            let due = (silent_for_more_than(&peer, now, self.config.inactive_time)
+                || peer.ping_count() < MAX_PING_SAMPLES)
+                && peer
+                    .last_pinged()
+                    .is_none_or(|at| now > at + self.config.ping_interval);
+            if !due {
+                continue;
+            }
+            if let Some(stored) = cx.network_mut().peer_mut(&mid) {
+                stored.set_pinged(now);
+            }
+            community.send_ping(cx, &peer);
+        }
     }
 }

@@ -5,9 +5,8 @@
 
 use std::net::SocketAddr;
 
-use crate::bootstrap::Bootstrappers;
-use crate::community::Cx;
-use crate::community::overlay::{get_new_introduction, walk_to};
+use super::DiscoveryStrategy;
+use crate::community::{Community, Cx};
 use crate::config::RandomWalkConfig;
 use crate::time::Instant;
 use crate::vecmap::VecMap;
@@ -17,27 +16,35 @@ const UNBOUNDED_WINDOW_CAP: usize = 64;
 
 /// RandomWalk state.
 #[derive(Debug, Clone)]
-pub(crate) struct RandomWalk {
+pub struct RandomWalk {
     config: RandomWalkConfig,
     intro_timeouts: VecMap<SocketAddr, Instant>,
     last_step: Option<Instant>,
 }
 
 impl RandomWalk {
-    pub(crate) fn new(config: RandomWalkConfig) -> Self {
+    /// A RandomWalk with `config`.
+    #[must_use]
+    pub fn new(config: RandomWalkConfig) -> Self {
         Self {
             config,
             intro_timeouts: VecMap::default(),
             last_step: None,
         }
     }
+}
 
-    pub(crate) fn reset(&mut self) {
+impl<C: Community> DiscoveryStrategy<C> for RandomWalk {
+    fn name(&self) -> &'static str {
+        "RandomWalk"
+    }
+
+    fn reset(&mut self) {
         self.intro_timeouts.clear();
     }
 
-    pub(crate) fn take_step(&mut self, cx: &mut Cx<'_>, boot: &mut Bootstrappers) {
-        let now = cx.now;
+    fn take_step(&mut self, _community: &mut C, cx: &mut Cx<'_, C>) {
+        let now = cx.now();
         // 1. Forget walks older than the timeout; unanswered addresses leave the network.
         let timeout = self.config.timeout;
         let expired: Vec<SocketAddr> = self
@@ -48,8 +55,8 @@ impl RandomWalk {
             .collect();
         for addr in expired {
             self.intro_timeouts.remove(&addr);
-            if cx.core.network.mid_by_address(addr).is_none() {
-                cx.core.network.remove_by_address(addr);
+            if cx.network().mid_by_address(addr).is_none() {
+                cx.network_mut().remove_by_address(addr);
             }
         }
         // 2. Slow down to target_interval.
@@ -68,25 +75,22 @@ impl RandomWalk {
             return;
         }
         // 4. Walk to a random candidate, or get a new introduction.
-        let id = cx.ov.id;
         let available: Vec<SocketAddr> = cx
-            .core
-            .network
-            .walkable_addresses(id, false)
+            .walkable_addresses()
             .into_iter()
             .filter(|a| !self.intro_timeouts.contains_key(a))
             .collect();
-        let pick = if !available.is_empty() && cx.core.walk_rng.byte() >= self.config.reset_chance {
-            cx.core.walk_rng.choose(&available).copied()
+        let pick = if !available.is_empty() && cx.rng().byte() >= self.config.reset_chance {
+            cx.rng().choose(&available).copied()
         } else {
             None
         };
         match pick {
             Some(addr) => {
-                walk_to(cx, addr);
+                cx.walk_to(addr);
                 self.intro_timeouts.insert(addr, now);
             }
-            None => get_new_introduction(cx, boot, None),
+            None => cx.get_new_introduction(None),
         }
         self.last_step = Some(now);
     }

@@ -1,5 +1,4 @@
-//! [`Overlay`]: one community's plugin, shared state, strategies and bootstrappers, plus the
-//! routing of its datagrams and the walk operations every strategy uses.
+//! The routing of one overlay's datagrams and the walk operations every strategy uses.
 //!
 //! Ports py-ipv8 `community.py`: `on_packet` (the 256-entry `decode_map` becomes a `match`),
 //! `walk_to`, `send_introduction_request`, `create_introduction_request`,
@@ -19,134 +18,77 @@ use ipv8_wire::{
 };
 
 use super::introduction::{self as intro, Style};
-use super::{Authenticated, Community, Cx, Message, MessageKind, OverlayState};
+use super::{Base, Community, Cx, Handlers};
 use crate::address::{as_v4, canonical};
 use crate::bootstrap::{Bootstrappers, FEW_PEERS};
-use crate::discovery::StrategySlot;
 use crate::drops::DropReason;
-use crate::node::core::Core;
 use crate::peer::Peer;
-use crate::time::Instant;
 
-/// One loaded community.
-pub(crate) struct Overlay {
-    pub(crate) state: OverlayState,
-    pub(crate) strategies: Vec<StrategySlot>,
-    pub(crate) boot: Bootstrappers,
-    pub(crate) community: Box<dyn Community>,
-}
-
-impl Overlay {
-    /// Routes one datagram of this overlay's prefix (py-ipv8 `Community.on_packet`).
-    pub(crate) fn dispatch(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        from: SocketAddr,
-        header: &Header,
-        data: &[u8],
-    ) -> Result<(), DropReason> {
-        self.with_cx(core, now, |cx, boot, community| {
-            if cx.core.trackers.is_tracker(from) {
-                // Any datagram from a tracker is contact (see `bootstrap/dispersy.rs`).
-                boot.on_tracker_response(cx, from);
-            }
-            route(cx, community, from, header, data)
-        })
-    }
-
-    /// Fires this overlay's due community timers.
-    pub(crate) fn fire_timers(&mut self, core: &mut Core, now: Instant) {
-        let Self {
-            state, community, ..
-        } = self;
-        while let Some(key) = state.timers.pop_due(now) {
-            let mut cx = Cx {
-                now,
-                core: &mut *core,
-                ov: &mut *state,
-            };
-            community.on_timer(&mut cx, key);
-        }
-    }
-
-    /// A context for this overlay (walk operations from outside a strategy).
-    pub(crate) fn with_cx<R>(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        f: impl FnOnce(&mut Cx<'_>, &mut Bootstrappers, &mut dyn Community) -> R,
-    ) -> R {
-        let Self {
-            state,
-            boot,
-            community,
-            ..
-        } = self;
-        let mut cx = Cx {
-            now,
-            core,
-            ov: state,
-        };
-        f(&mut cx, boot, community.as_mut())
-    }
-}
-
-/// Hands one datagram to the handler of its message id.
-fn route(
-    cx: &mut Cx<'_>,
-    community: &mut dyn Community,
+/// Hands one datagram to the handler of its message id: the shared walk messages first, then
+/// the community's own handlers.
+pub(crate) fn route<C: Community>(
+    community: &mut C,
+    cx: &mut Cx<'_, C>,
+    handlers: &Handlers<C>,
     from: SocketAddr,
     header: &Header,
     data: &[u8],
 ) -> Result<(), DropReason> {
-    match header.msg_id {
+    let base = &mut cx.base;
+    let callback = match header.msg_id {
         INTRODUCTION_REQUEST if community.legacy_introduction_requests() => {
-            intro::on_legacy_introduction_request(cx, from, data)
+            intro::on_legacy_introduction_request(base, from, data)?;
+            None
         }
-        INTRODUCTION_REQUEST => {
-            intro::on_introduction_request(cx, community, from, data, Style::Old)
+        INTRODUCTION_REQUEST => Some((
+            true,
+            intro::on_introduction_request(base, from, data, Style::Old)?,
+        )),
+        NEW_INTRODUCTION_REQUEST => Some((
+            true,
+            intro::on_introduction_request(base, from, data, Style::New)?,
+        )),
+        INTRODUCTION_RESPONSE => Some((
+            false,
+            intro::on_introduction_response(base, from, data, Style::Old)?,
+        )),
+        NEW_INTRODUCTION_RESPONSE => Some((
+            false,
+            intro::on_introduction_response(base, from, data, Style::New)?,
+        )),
+        PUNCTURE_REQUEST => {
+            intro::on_puncture_request(base, data, Style::Old)?;
+            None
         }
-        NEW_INTRODUCTION_REQUEST => {
-            intro::on_introduction_request(cx, community, from, data, Style::New)
+        NEW_PUNCTURE_REQUEST => {
+            intro::on_puncture_request(base, data, Style::New)?;
+            None
         }
-        INTRODUCTION_RESPONSE | NEW_INTRODUCTION_RESPONSE => {
-            let style = if header.msg_id == INTRODUCTION_RESPONSE {
-                Style::Old
-            } else {
-                Style::New
-            };
-            intro::on_introduction_response(cx, community, from, data, style)
+        PUNCTURE => {
+            intro::on_puncture(base, data, Style::Old)?;
+            None
         }
-        PUNCTURE_REQUEST => intro::on_puncture_request(cx, data, Style::Old),
-        NEW_PUNCTURE_REQUEST => intro::on_puncture_request(cx, data, Style::New),
-        PUNCTURE => intro::on_puncture(cx, data, Style::Old),
-        NEW_PUNCTURE => intro::on_puncture(cx, data, Style::New),
-        id if deprecated_name(id).is_some() => Err(DropReason::Deprecated),
-        id => {
-            let auth = match community.message_kind(id) {
-                None => return Err(DropReason::UnknownMessage),
-                Some(MessageKind::Unsigned) => None,
-                Some(MessageKind::Signed) => {
-                    let (packet, mid) = cx.open_peer_signed(data)?;
-                    Some(Authenticated { packet, mid })
-                }
-            };
-            let msg = Message {
-                from,
-                header: *header,
-                data,
-                auth,
-            };
-            community.on_message(cx, &msg)
+        NEW_PUNCTURE => {
+            intro::on_puncture(base, data, Style::New)?;
+            None
         }
+        id if deprecated_name(id).is_some() => return Err(DropReason::Deprecated),
+        id => return handlers.dispatch(community, cx, id, from, data),
+    };
+    match callback {
+        Some((true, (peer, extra))) => community.introduction_request_callback(cx, &peer, &extra),
+        Some((false, (peer, extra))) => {
+            community.introduction_response_callback(cx, &peer, &extra);
+        }
+        None => {}
     }
+    Ok(())
 }
 
 /// Builds an introduction-request to `addr` (py-ipv8 `create_introduction_request`): 234 when
 /// `new_style` or the destination is IPv6, else 246 with advice set and our WAN estimate.
 pub(crate) fn create_introduction_request(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     addr: SocketAddr,
     new_style: bool,
     prefix: Prefix,
@@ -163,8 +105,12 @@ pub(crate) fn create_introduction_request(
             flags: IntroductionRequestFlags::default(),
             extra_bytes: Vec::new(),
         };
-        cx.core
-            .encode_signed(&prefix, NEW_INTRODUCTION_REQUEST, global_time, &payload)
+        cx.encode_signed(
+            &prefix,
+            NEW_INTRODUCTION_REQUEST,
+            Some(global_time),
+            &payload,
+        )
     } else {
         let payload = IntroductionRequest {
             destination_address: as_v4(addr)?,
@@ -174,28 +120,27 @@ pub(crate) fn create_introduction_request(
             identifier,
             extra_bytes: Vec::new(),
         };
-        cx.core
-            .encode_signed(&prefix, INTRODUCTION_REQUEST, global_time, &payload)
+        cx.encode_signed(&prefix, INTRODUCTION_REQUEST, Some(global_time), &payload)
     };
     Some(bytes)
 }
 
 /// Sends an introduction-request to `addr` in the style the table remembers for it
 /// (py-ipv8 `walk_to`).
-pub(crate) fn walk_to(cx: &mut Cx<'_>, addr: SocketAddr) {
+pub(crate) fn walk_to(cx: &mut Base<'_>, addr: SocketAddr) {
     let new_style = cx.core.network.is_new_style(addr);
     send_request(cx, addr, new_style);
 }
 
-fn send_request(cx: &mut Cx<'_>, addr: SocketAddr, new_style: bool) {
+fn send_request(cx: &mut Base<'_>, addr: SocketAddr, new_style: bool) {
     let prefix = cx.ov.prefix;
     if let Some(bytes) = create_introduction_request(cx, addr, new_style, prefix) {
-        cx.core.transmit(cx.now, addr, bytes);
+        cx.transmit(addr, bytes);
     }
 }
 
 /// Sends an introduction-request to a verified peer (py-ipv8 `send_introduction_request`).
-pub(crate) fn send_introduction_request(cx: &mut Cx<'_>, peer: &Peer) {
+pub(crate) fn send_introduction_request(cx: &mut Base<'_>, peer: &Peer) {
     send_request(cx, peer.address(), peer.new_style());
 }
 
@@ -209,7 +154,7 @@ pub(crate) fn send_introduction_request(cx: &mut Cx<'_>, peer: &Peer) {
 /// are called as well (py-ipv8: only with none); they rate-limit themselves (a tracker round
 /// every `bootstrap_timeout`, a peerless retry every 3 s or more, a beacon every 30 s), see
 /// `bootstrap/dispersy.rs`.
-pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, from: Option<Mid>) {
+pub(crate) fn get_new_introduction(cx: &mut Base<'_>, boot: &mut Bootstrappers, from: Option<Mid>) {
     let peer = match from {
         Some(mid) => cx.core.network.peer(&mid).cloned(),
         None => {
@@ -258,7 +203,7 @@ pub(crate) fn get_new_introduction(cx: &mut Cx<'_>, boot: &mut Bootstrappers, fr
 /// can only carry IPv4 peers (py-ipv8 `get_peer_for_introduction`). Deviation: unresponsive
 /// peers (`Peer::is_unresponsive`) are not introduced; py-ipv8 sends the requester to them.
 pub(crate) fn peer_for_introduction(
-    cx: &mut Cx<'_>,
+    cx: &mut Base<'_>,
     exclude: Option<Mid>,
     new_style: bool,
 ) -> Option<Peer> {
