@@ -2,9 +2,10 @@
 //! shapes:
 //!
 //! * `GET /asyncio/tasks`: the long-running tasks of the node (the driver, the REST layer's
-//!   history sampler, the drift probe, open event streams) plus the request's own task, which
-//!   is the one `"running": true` (py-ipv8 marks the current task). Tokio has no task
-//!   introspection on stable, so this lists what the process registered, not stacks.
+//!   history sampler, event relay, drift probe, open event streams), the pending tasks of every
+//!   community (`Node::pending_tasks`, named `"<overlay>:<task>"` as py-ipv8 names TaskManager
+//!   tasks) plus the request's own task, which is the one `"running": true` (py-ipv8 marks the
+//!   current task). Tokio has no task introspection on stable, so `stack` is empty.
 //! * `GET /asyncio/drift` / `PUT /asyncio/drift {"enable"}`: py-ipv8 measures how late its
 //!   strategy tick runs. The equivalent here is how long a command waits for the driver task:
 //!   while enabled, a probe sends a no-op to the driver every 0.5 s and records
@@ -160,6 +161,34 @@ async fn tasks(State(state): State<RestState>) -> Json<TasksResponse> {
             interval: None,
         });
     }
+    let overlays: Vec<_> = state
+        .snapshot()
+        .overlays
+        .iter()
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
+    let community_tasks = state
+        .handle()
+        .with_node(move |node, _| {
+            overlays
+                .into_iter()
+                .flat_map(|(id, name)| {
+                    node.pending_tasks(id)
+                        .into_iter()
+                        .map(move |task| format!("{name}:{task}"))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+    tasks.extend(community_tasks.into_iter().map(|name| TaskInfo {
+        name,
+        running: false,
+        stack: Vec::new(),
+        taskmanager: None,
+        start_time: None,
+        interval: None,
+    }));
     tasks.extend(lock(&state.tasks().entries).iter().map(|e| TaskInfo {
         name: e.name.clone(),
         running: false,

@@ -107,7 +107,18 @@ async fn control_routes_answer_as_py_ipv8() {
     replay(&app, "isolation_missing_port", port).await;
     replay(&app, "isolation_missing_kind", port).await;
 
-    replay(&app, "asyncio_tasks", port).await;
+    let tasks = replay(&app, "asyncio_tasks", port).await;
+    let names: Vec<&str> = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    println!("tasks: {names:?}");
+    assert!(
+        names.contains(&"driver") && names.contains(&"history sampler"),
+        "{names:?}"
+    );
     replay(&app, "asyncio_drift_disabled", port).await;
     replay(&app, "asyncio_drift_missing_enable", port).await;
     replay(&app, "asyncio_drift_enable", port).await;
