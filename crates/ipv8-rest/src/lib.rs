@@ -38,6 +38,7 @@ pub mod events;
 pub mod health;
 pub mod history;
 pub mod isolation;
+pub mod listener;
 pub mod metrics;
 pub mod network;
 pub mod overlays;
@@ -191,7 +192,8 @@ pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves `router` on `listener` until `shutdown` completes.
+/// Serves `router` on `listener` until `shutdown` completes, at most
+/// [`listener::MAX_CONNECTIONS`] connections at once.
 ///
 /// # Errors
 /// The accept loop failed fatally.
@@ -200,6 +202,20 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    serve_capped(listener, router, shutdown, listener::MAX_CONNECTIONS).await
+}
+
+/// As [`serve`], with at most `max_connections` open connections (more wait to be accepted).
+///
+/// # Errors
+/// The accept loop failed fatally.
+pub async fn serve_capped(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    max_connections: usize,
+) -> io::Result<()> {
+    let listener = listener::CappedListener::new(listener, max_connections);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await

@@ -6,6 +6,8 @@
 //! `/events` stream and a request header that never ends. Every ping must still be answered
 //! and the median round trip must stay within a few milliseconds of the baseline; the server
 //! must keep answering other clients. The round-trip times are printed (`--nocapture`).
+//! Also: connections beyond the server's cap wait for a free slot instead of taking file
+//! descriptors the driver may need to rebind.
 
 mod support;
 
@@ -175,4 +177,61 @@ async fn stalled_http_clients_do_not_delay_pings() {
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     node.shutdown().await.expect("clean stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let (tracker, tracker_addr) = tracker(510).await;
+    let a = node(tracker_addr, 511, true);
+    let listener = ipv8_rest::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .unwrap();
+    let rest = listener.local_addr().unwrap();
+    let app = router(RestState::new(a.handle().clone()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ipv8_rest::serve_capped(
+        listener,
+        app,
+        async move {
+            let _ = stopped.await;
+        },
+        4,
+    ));
+    let (idle, answered) = tokio::task::spawn_blocking(move || {
+        // Four clients that connect and say nothing hold every slot.
+        let mut idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(rest).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut fifth = TcpStream::connect(rest).unwrap();
+        fifth
+            .write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
+        fifth
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let early = fifth.read(&mut byte);
+        assert!(
+            early.is_err(),
+            "no answer while the cap is reached: {early:?}"
+        );
+        idle.pop();
+        fifth
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut text = String::new();
+        let _ = fifth.read_to_string(&mut text);
+        (idle, text)
+    })
+    .await
+    .unwrap();
+    assert!(
+        answered.starts_with("HTTP/1.0 200"),
+        "answered once a slot freed: {answered}"
+    );
+    drop(idle);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    for n in [a, tracker] {
+        n.shutdown().await.expect("clean stop");
+    }
 }
