@@ -123,6 +123,9 @@ fn messages(out: &mut dyn Write, statistics: &Value) -> anyhow::Result<()> {
                 .flatten()
                 .map(|(name, s)| (name, num(&s["num_up"]), num(&s["num_down"])))
                 .collect();
+            if rows.is_empty() {
+                continue;
+            }
             rows.sort_by(|a, b| (b.1 + b.2).total_cmp(&(a.1 + a.2)));
             let (up, down) = rows.iter().fold((0.0, 0.0), |(u, d), r| (u + r.1, d + r.2));
             let top: Vec<String> = rows
