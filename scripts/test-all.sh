@@ -47,8 +47,15 @@ cargo clippy "${win_pkgs[@]}" --target x86_64-pc-windows-gnu --no-default-featur
 step "dependency boundaries (sans-IO core and simulator)"
 "$ROOT/scripts/check-deps.sh"
 
+step "dashboard browser test: Debian chromium and playwright-core (crates/ipv8-rest/tests/browser)"
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
+
 step "tests"
-cargo nextest run --workspace --locked --no-fail-fast
+cargo nextest run --workspace --locked --no-fail-fast --run-ignored all
 
 step "fuzz smoke"
 "$ROOT/scripts/fuzz-smoke.sh" "${FUZZ_SECONDS:-60}"

@@ -374,3 +374,54 @@ fn status_without_a_node_is_a_failure_not_bad_input() {
         outcome.stderr
     );
 }
+
+/// `ipv8 run` with REST on (an OS-picked port) plus `extra`.
+fn run_rest(name: &str, extra: &[&str]) -> Outcome {
+    let dir = temp_dir(name);
+    let dir = dir.to_str().unwrap().to_owned();
+    let mut args = vec![
+        "run",
+        "--no-default-bootstrap",
+        "--no-beacon",
+        "--rest-port",
+        "0",
+        "--port",
+        "0",
+        "--data-dir",
+        &dir,
+    ];
+    args.extend_from_slice(extra);
+    ipv8(&args)
+}
+
+#[test]
+fn rest_open_to_other_hosts_needs_an_api_key() {
+    assert_bad(
+        &run_rest("rest-any", &["--rest-host", "0.0.0.0"]),
+        &["--rest-host", "without an API key", "--api-key"],
+    );
+    assert_bad(
+        &run_rest("rest-any6", &["--rest-host", "::"]),
+        &["--rest-host", "without an API key"],
+    );
+    let dir = temp_dir("rest-cfg-files");
+    let file = dir.join("node.toml");
+    std::fs::write(&file, "[rest]\nhost = \"0.0.0.0\"\n").unwrap();
+    assert_bad(
+        &run_rest("rest-any-cfg", &["--config", file.to_str().unwrap()]),
+        &["rest.host", "without an API key"],
+    );
+    assert_bad(
+        &run_rest("rest-key-space", &["--api-key", "a b"]),
+        &["--api-key", "visible ASCII"],
+    );
+    std::fs::write(&file, "[rest]\napi_key = \"\"\n").unwrap();
+    assert_bad(
+        &run_rest("rest-key-empty", &["--config", file.to_str().unwrap()]),
+        &["rest.api_key", "visible ASCII"],
+    );
+    assert_bad(
+        &run_rest("rest-host-bad", &["--rest-host", "localhost:1"]),
+        &["--rest-host"],
+    );
+}

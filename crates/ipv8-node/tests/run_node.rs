@@ -249,3 +249,33 @@ fn unreachable_tracker_keeps_the_node_running_and_reports_offline() {
     assert_eq!(later["peers"], 0);
     assert_eq!(node.terminate(), Some(0));
 }
+
+#[test]
+fn api_key_guards_the_rest_api_and_status_sends_it() {
+    let dir = temp_dir("api-key");
+    // No tracker behind this port: the node only has to serve REST.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tracker = silent.local_addr().unwrap().to_string();
+    let mut node = Proc::spawn(&node_args(&dir, &tracker, &["--api-key", "s3cret"]));
+    let line = node.wait_for(20, "node status", |v| v["rest"].is_string());
+    let rest = line["rest"].as_str().unwrap().to_owned();
+    let port = rest.rsplit(':').next().unwrap();
+
+    let missing = ipv8_output(&["status", "--rest-port", port]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("--api-key"),
+        "{stderr}"
+    );
+    let wrong = ipv8_output(&["status", "--rest-port", port, "--api-key", "guess"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let right = ipv8_output(&["status", "--rest-port", port, "--api-key", "s3cret"]);
+    let text = String::from_utf8_lossy(&right.stdout);
+    assert!(
+        right.status.success() && text.contains("node: receiving") && text.contains("watchdog:"),
+        "{text}{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    assert_eq!(node.terminate(), Some(0));
+}

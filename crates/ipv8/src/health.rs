@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use crate::counters::Counters;
-use crate::watchdog::RebindReason;
+use crate::watchdog::{RebindReason, WatchdogState};
 
 /// One rebind attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct Health {
     pub last_rebind: Option<RebindRecord>,
     /// Time since the driver started.
     pub uptime: Duration,
+    /// What the liveness watchdog is watching for.
+    pub watchdog: WatchdogState,
 }
 
 impl Health {
@@ -65,6 +67,7 @@ impl Health {
             rebind_pending: false,
             last_rebind: None,
             uptime: Duration::ZERO,
+            watchdog: WatchdogState::default(),
         }
     }
 }

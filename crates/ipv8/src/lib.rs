@@ -56,7 +56,7 @@ pub use overlay::{CommunityError, CommunityHandle, EVENT_CAPACITY};
 pub use rebind::RebindConfig;
 pub use snapshot::{MessageStatistics, OverlayStatistics, Snapshot};
 pub use sockets::{BEACON_BIND, BeaconSocket};
-pub use watchdog::{RebindReason, WatchdogConfig};
+pub use watchdog::{RebindReason, WatchdogConfig, WatchdogState};
 
 /// The sans-IO node crate.
 pub use ipv8_proto as proto;

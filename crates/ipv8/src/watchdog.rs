@@ -119,6 +119,26 @@ impl RebindReason {
     }
 }
 
+/// What the watchdog is watching for right now, for `/health` and status pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WatchdogState {
+    /// The master switch ([`WatchdogConfig::enabled`]).
+    pub enabled: bool,
+    /// Whether silence would trigger a rebind now (the node has peers, or sent something
+    /// since it last heard anything).
+    pub expecting_traffic: bool,
+    /// The silence timeout in force (doubles after each fruitless silence rebind).
+    pub silence_timeout: Duration,
+    /// How long nothing has been received (since the last datagram or rebind).
+    pub silent_for: Duration,
+    /// The send-failure timeout in force.
+    pub send_failure_timeout: Duration,
+    /// How long every send has been failing, if they are.
+    pub failing_for: Option<Duration>,
+    /// A local address changed and a rebind waits for the debounce.
+    pub network_change_pending: bool,
+}
+
 /// A run of failed sends with no success in between.
 #[derive(Clone, Copy, Debug)]
 struct FailStreak {
@@ -324,6 +344,19 @@ impl Watchdog {
                 self.send_failure_rebinds = self.send_failure_rebinds.saturating_add(1);
             }
             _ => {}
+        }
+    }
+
+    /// What the watchdog watches for at `now` (`has_peers` as for [`Watchdog::poll`]).
+    pub(crate) fn state(&self, now: Instant, has_peers: bool) -> WatchdogState {
+        WatchdogState {
+            enabled: self.config.enabled,
+            expecting_traffic: self.expecting_traffic(has_peers),
+            silence_timeout: self.silence_timeout(),
+            silent_for: now.saturating_duration_since(self.quiet_since),
+            send_failure_timeout: self.send_failure_timeout(),
+            failing_for: self.streak.map(|s| now.saturating_duration_since(s.since)),
+            network_change_pending: self.network_change_at.is_some(),
         }
     }
 

@@ -16,7 +16,7 @@ use ipv8_wire::CommunityId;
 use super::bad_input;
 use crate::config::{LogLevel, Overrides, Settings, validate};
 use crate::node::observe::NodeFacts;
-use crate::node::serve::{ServeOptions, serve};
+use crate::node::serve::{RestOptions, ServeOptions, serve};
 use crate::node::{Shutdown, identity, logging, runtime};
 
 /// Flags of `ipv8 run`; each overrides the config file.
@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// Do not send LAN broadcast beacons.
     #[arg(long)]
     pub no_beacon: bool,
-    /// REST API port on 127.0.0.1 (default 8085; 0 = OS pick).
+    /// REST API port (default 8085, py-ipv8's; 0 = OS pick).
     #[arg(
         long,
         value_name = "PORT",
@@ -54,6 +54,12 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub rest_port: Option<u16>,
+    /// REST API address (default 127.0.0.1). Anything but loopback needs --api-key.
+    #[arg(long, value_name = "IP", conflicts_with = "no_rest", value_parser = parse_rest_host)]
+    pub rest_host: Option<IpAddr>,
+    /// Key every REST request must carry (X-Api-Key header or ?apikey=), as in py-ipv8.
+    #[arg(long, value_name = "KEY", conflicts_with = "no_rest", value_parser = parse_api_key)]
+    pub api_key: Option<String>,
     /// No REST API.
     #[arg(long)]
     pub no_rest: bool,
@@ -86,6 +92,16 @@ fn detail(err: &crate::config::ConfigError) -> String {
 /// `--bind`.
 pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
     validate::ip("--bind", text).map_err(|e| detail(&e))
+}
+
+/// `--rest-host`.
+pub fn parse_rest_host(text: &str) -> Result<IpAddr, String> {
+    validate::ip("--rest-host", text).map_err(|e| detail(&e))
+}
+
+/// `--api-key`.
+pub fn parse_api_key(text: &str) -> Result<String, String> {
+    validate::api_key("--api-key", text).map_err(|e| detail(&e))
 }
 
 /// `--bootstrap`.
@@ -128,6 +144,8 @@ impl RunArgs {
             no_beacon: self.no_beacon,
             rest_port: self.rest_port,
             no_rest: self.no_rest,
+            rest_host: self.rest_host,
+            api_key: self.api_key.clone(),
             log_level: self.log_level,
             walk_interval: self.walk_interval,
             data_dir: self.data_dir.clone(),
@@ -150,6 +168,15 @@ impl RunArgs {
             .node
             .validate()
             .map_err(|e| bad_input(format!("configuration: {e}")))?;
+        let host_field = if self.rest_host.is_some() {
+            "--rest-host"
+        } else {
+            "rest.host"
+        };
+        settings
+            .rest
+            .check(host_field)
+            .map_err(|e| bad_input(e.to_string()))?;
         Ok(settings)
     }
 }
@@ -199,7 +226,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let identity = KeyIdentity::new(loaded.key).into_arc();
     let options = ServeOptions {
-        rest_port: settings.rest.enabled.then_some(settings.rest.port),
+        rest: settings.rest.enabled.then(|| RestOptions {
+            addr: settings.rest.addr(),
+            api_key: settings.rest.api_key.clone(),
+        }),
         status_json: args.status_json,
         facts: NodeFacts {
             role: "run",

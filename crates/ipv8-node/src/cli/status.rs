@@ -1,11 +1,11 @@
-//! `ipv8 status`: reads a running node's REST API (`/health`, `/overlays`, `/network` on
-//! 127.0.0.1) and prints a compact human summary, or the raw JSON with `--json`.
+//! `ipv8 status`: reads a running node's REST API (`/health`, `/overlays`, `/network`,
+//! `/overlays/statistics`) and prints a compact human summary, or the raw JSON with `--json`.
 //!
 //! The HTTP client is a few lines over `std::net::TcpStream`: an HTTP/1.0 `GET` makes the server
 //! answer with a plain body and close the connection, so no client crate is needed.
 
 use std::io::{Read as _, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,32 +15,55 @@ use serde_json::{Value, json};
 /// Flags of `ipv8 status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The node's REST port on 127.0.0.1.
+    /// The node's REST port.
     #[arg(long, value_name = "PORT", default_value_t = crate::config::DEFAULT_REST_PORT)]
     pub rest_port: u16,
-    /// Print `{"health": …, "overlays": …, "network": …}` (the raw REST bodies) on one line.
+    /// The node's REST address.
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = super::run::parse_rest_host)]
+    pub rest_host: IpAddr,
+    /// The node's API key (sent as X-Api-Key).
+    #[arg(long, value_name = "KEY", value_parser = super::run::parse_api_key)]
+    pub api_key: Option<String>,
+    /// Print `{"health", "overlays", "network", "statistics"}` (the raw REST bodies) on one line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where the node's REST API is.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its API key.
+    pub api_key: Option<String>,
 }
 
 /// Largest response accepted.
 const MAX_RESPONSE: u64 = 16 << 20;
 
-/// `GET path` on `127.0.0.1:port`, parsed as JSON.
+/// `GET path` on the node, parsed as JSON.
 ///
 /// # Errors
 /// No server, a non-200 status or a body that is not JSON.
-pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+pub fn get_json(target: &Target, path: &str) -> anyhow::Result<Value> {
+    let addr = target.addr;
     let timeout = Duration::from_secs(5);
     let mut stream = TcpStream::connect_timeout(&addr, timeout).with_context(|| {
-        format!("no REST API at {addr} (is `ipv8 run` running with REST on port {port}?)")
+        format!(
+            "no REST API at {addr} (is `ipv8 run` running with REST on port {}?)",
+            addr.port()
+        )
     })?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
+    let key = target
+        .api_key
+        .as_ref()
+        .map(|k| format!("X-Api-Key: {k}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{key}\r\n"
     )?;
     let mut raw = Vec::new();
     stream
@@ -53,8 +76,12 @@ pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
         .with_context(|| format!("GET {path}: malformed HTTP response"))?;
     let head = String::from_utf8_lossy(&raw[..split]);
     let status = head.lines().next().unwrap_or_default();
-    if status.split_whitespace().nth(1) != Some("200") {
-        anyhow::bail!("GET {path}: {status}");
+    match status.split_whitespace().nth(1) {
+        Some("200") => {}
+        Some("401") => anyhow::bail!(
+            "GET {path}: {status}: the node wants an API key (--api-key KEY), or this one is wrong"
+        ),
+        _ => anyhow::bail!("GET {path}: {status}"),
     }
     serde_json::from_slice(&raw[split + 4..])
         .with_context(|| format!("GET {path}: body is not JSON"))
@@ -65,17 +92,53 @@ pub fn get_json(port: u16, path: &str) -> anyhow::Result<Value> {
 /// # Errors
 /// The node cannot be reached.
 pub fn run(args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let health = get_json(args.rest_port, "/health")?;
-    let overlays = get_json(args.rest_port, "/overlays")?;
-    let network = get_json(args.rest_port, "/network")?;
+    let target = Target {
+        addr: SocketAddr::new(args.rest_host, args.rest_port),
+        api_key: args.api_key.clone(),
+    };
+    let health = get_json(&target, "/health")?;
+    let overlays = get_json(&target, "/overlays")?;
+    let network = get_json(&target, "/network")?;
+    let statistics = get_json(&target, "/overlays/statistics")?;
     if args.json {
         writeln!(
             out,
             "{}",
-            json!({ "health": health, "overlays": overlays, "network": network })
+            json!({ "health": health, "overlays": overlays, "network": network, "statistics": statistics })
         )?;
     } else {
         summary(out, &health, &overlays, &network)?;
+        messages(out, &statistics)?;
+    }
+    Ok(())
+}
+
+/// One line per overlay with statistics: message totals and the busiest messages.
+fn messages(out: &mut dyn Write, statistics: &Value) -> anyhow::Result<()> {
+    for entry in statistics["statistics"].as_array().into_iter().flatten() {
+        for (overlay, per_message) in entry.as_object().into_iter().flatten() {
+            let mut rows: Vec<(&String, f64, f64)> = per_message
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, s)| (name, num(&s["num_up"]), num(&s["num_down"])))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            rows.sort_by(|a, b| (b.1 + b.2).total_cmp(&(a.1 + a.2)));
+            let (up, down) = rows.iter().fold((0.0, 0.0), |(u, d), r| (u + r.1, d + r.2));
+            let top: Vec<String> = rows
+                .iter()
+                .take(3)
+                .map(|(name, u, d)| format!("{name} {u}/{d}"))
+                .collect();
+            writeln!(
+                out,
+                "messages {overlay}: {up} up, {down} down; busiest (up/down): {}",
+                top.join(", ")
+            )?;
+        }
     }
     Ok(())
 }
@@ -166,10 +229,34 @@ fn summary(
         counts(&health["beacon"]["send_errors"])
     )?;
     writeln!(out, "drops: {}", counts(&health["drops"]))?;
+    let last = match health["last_rebind"]["reason"].as_str() {
+        Some(reason) => format!(
+            ", last: {reason}{}",
+            if health["last_rebind"]["succeeded"] == false {
+                " (failed)"
+            } else {
+                ""
+            }
+        ),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "rebinds: {} ({} failed)",
+        "rebinds: {} ({} failed{last})",
         health["rebinds"], health["rebind_failures"]
     )?;
+    let w = &health["watchdog"];
+    let watchdog = if w["enabled"] == false {
+        "off".to_owned()
+    } else if w["expecting_traffic"] == true {
+        format!(
+            "watching: silent {:.0} s of {:.0} s allowed",
+            num(&w["silent_for"]),
+            num(&w["silence_timeout"])
+        )
+    } else {
+        "idle (no peers, nothing sent)".to_owned()
+    };
+    writeln!(out, "watchdog: {watchdog}")?;
     Ok(())
 }

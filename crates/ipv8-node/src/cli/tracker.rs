@@ -14,7 +14,7 @@ use ipv8_udp::BindConfig;
 use super::run::{parse_ip, parse_level};
 use crate::config::{KeySource, KeySpec, KeyType, LogLevel};
 use crate::node::observe::NodeFacts;
-use crate::node::serve::{ServeOptions, serve};
+use crate::node::serve::{RestOptions, ServeOptions, serve};
 use crate::node::{Shutdown, identity, logging, runtime};
 
 /// Flags of `ipv8 tracker`.
@@ -76,7 +76,10 @@ pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
         ..DriverConfig::default()
     };
     let options = ServeOptions {
-        rest_port: args.rest_port,
+        rest: args.rest_port.map(|port| RestOptions {
+            addr: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)),
+            api_key: None,
+        }),
         status_json: args.status_json,
         facts: NodeFacts {
             role: "tracker",

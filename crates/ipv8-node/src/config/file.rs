@@ -75,8 +75,12 @@ pub struct LoggerEntry {
 pub struct RestEntry {
     /// Serve the REST API (true).
     pub enabled: Option<bool>,
-    /// TCP port on 127.0.0.1 (8085); 0 lets the OS choose.
+    /// TCP port (8085); 0 lets the OS choose.
     pub port: Option<i64>,
+    /// Address to listen on (`127.0.0.1`); anything but loopback needs `api_key`.
+    pub host: Option<String>,
+    /// API key every request must carry (`X-Api-Key` header or `apikey` query parameter).
+    pub api_key: Option<String>,
 }
 
 /// One `[[overlays]]` entry.

@@ -28,6 +28,8 @@ pub const DEFAULT_KEY_ALIAS: &str = "anonymous id";
 pub const DEFAULT_KEY_FILE: &str = "ec_multichain.pem";
 /// py-ipv8's REST port.
 pub const DEFAULT_REST_PORT: u16 = 8085;
+/// py-ipv8's REST address.
+pub const DEFAULT_REST_HOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 /// A bad config value or flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +110,10 @@ fn expected_form(path: &str) -> Option<&'static str> {
     }
     let last = generic.rsplit('.').next().unwrap_or("");
     Some(match (generic.as_str(), last) {
+        ("--api-key" | "rest.api_key", _) => "1-256 visible ASCII characters, no spaces",
+        ("--rest-host" | "rest.host", _) => {
+            "an IP address; anything but 127.0.0.1 or ::1 needs an API key"
+        }
         ("--port" | "--rest-port" | "rest.port" | "interfaces.port", _) => {
             "an integer port 0-65535"
         }
@@ -222,12 +228,36 @@ impl KeySpec {
 }
 
 /// The REST API settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestSettings {
     /// Serve it.
     pub enabled: bool,
-    /// Port on 127.0.0.1 (0: OS pick).
+    /// Port (0: OS pick).
     pub port: u16,
+    /// Address to listen on (127.0.0.1); anything but loopback needs `api_key`.
+    pub host: IpAddr,
+    /// The API key requests must carry.
+    pub api_key: Option<String>,
+}
+
+impl RestSettings {
+    /// The listen address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// The rule that a non-loopback listener needs a key.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `rest.host` (or the flag) with how to fix it.
+    pub fn check(&self, host_field: &str) -> Result<(), ConfigError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let key = ipv8_rest::ApiKey(self.api_key.clone());
+        ipv8_rest::check_bind(self.addr(), &key)
+            .map_err(|e| ConfigError::new(host_field, e.to_string()))
+    }
 }
 
 /// Everything `ipv8 run` needs, resolved from defaults, file and flags.
@@ -272,6 +302,8 @@ impl Settings {
             rest: RestSettings {
                 enabled: true,
                 port: DEFAULT_REST_PORT,
+                host: DEFAULT_REST_HOST,
+                api_key: None,
             },
             log_level: LogLevel::Info,
             data_dir: None,
@@ -365,6 +397,12 @@ impl Settings {
             self.rest.port = port;
             self.rest.enabled = true;
         }
+        if let Some(host) = o.rest_host {
+            self.rest.host = host;
+        }
+        if let Some(key) = &o.api_key {
+            self.rest.api_key = Some(key.clone());
+        }
         if o.no_rest {
             self.rest.enabled = false;
         }
@@ -435,6 +473,10 @@ pub struct Overrides {
     pub rest_port: Option<u16>,
     /// `--no-rest`.
     pub no_rest: bool,
+    /// `--rest-host`.
+    pub rest_host: Option<IpAddr>,
+    /// `--api-key`.
+    pub api_key: Option<String>,
     /// `--log-level`.
     pub log_level: Option<LogLevel>,
     /// `--walk-interval`.

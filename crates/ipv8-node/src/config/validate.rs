@@ -21,8 +21,8 @@ use super::file::{
     NoInit, OverlayEntry, RandomChurnInit, RandomWalkInit, WalkerEntry,
 };
 use super::{
-    ConfigError, DEFAULT_KEY_FILE, DEFAULT_REST_PORT, KeySource, KeySpec, KeyType, LogLevel,
-    RestSettings, Settings,
+    ConfigError, DEFAULT_KEY_FILE, DEFAULT_REST_HOST, DEFAULT_REST_PORT, KeySource, KeySpec,
+    KeyType, LogLevel, RestSettings, Settings,
 };
 
 /// Checks `file` and builds the settings it describes (py-ipv8 defaults for what is missing).
@@ -541,6 +541,8 @@ fn rest(entry: Option<file::RestEntry>) -> Result<RestSettings, ConfigError> {
     let entry = entry.unwrap_or(file::RestEntry {
         enabled: None,
         port: None,
+        host: None,
+        api_key: None,
     });
     Ok(RestSettings {
         enabled: entry.enabled.unwrap_or(true),
@@ -548,7 +550,33 @@ fn rest(entry: Option<file::RestEntry>) -> Result<RestSettings, ConfigError> {
             Some(p) => port("rest.port", p)?,
             None => DEFAULT_REST_PORT,
         },
+        host: match &entry.host {
+            Some(text) => ip("rest.host", text)?,
+            None => DEFAULT_REST_HOST,
+        },
+        api_key: entry
+            .api_key
+            .as_deref()
+            .map(|k| api_key("rest.api_key", k))
+            .transpose()?,
     })
+}
+
+/// An API key: 1-256 visible ASCII characters (it travels in an HTTP header).
+///
+/// # Errors
+/// A [`ConfigError`] at `path`.
+pub fn api_key(path: &str, text: &str) -> Result<String, ConfigError> {
+    if text.is_empty() || text.len() > 256 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError::new(
+            path,
+            format!(
+                "{} characters, or spaces or non-ASCII characters",
+                text.len()
+            ),
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 fn log_level(text: Option<&str>) -> Result<LogLevel, ConfigError> {

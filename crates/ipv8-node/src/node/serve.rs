@@ -13,11 +13,20 @@ use tokio::sync::oneshot;
 use super::Shutdown;
 use super::observe::{NodeFacts, OfflineNotice, status_line};
 
+/// Where and how to serve the REST API.
+#[derive(Debug, Clone)]
+pub struct RestOptions {
+    /// Listen address (checked: anything but loopback has `api_key`).
+    pub addr: SocketAddr,
+    /// The key requests must carry.
+    pub api_key: Option<String>,
+}
+
 /// How `serve` presents the node.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// REST port on 127.0.0.1 (`None`: no REST).
-    pub rest_port: Option<u16>,
+    /// The REST API (`None`: none).
+    pub rest: Option<RestOptions>,
     /// Print one JSON status line per second on stdout.
     pub status_json: bool,
     /// Role, mid.
@@ -35,29 +44,8 @@ pub async fn serve(
     mut options: ServeOptions,
     mut shutdown: Shutdown,
 ) -> anyhow::Result<()> {
-    let (rest_stop, rest_task) = match options.rest_port {
-        Some(port) => match ipv8_rest::bind(port).await {
-            Ok(listener) => {
-                let local: Option<SocketAddr> = listener.local_addr().ok();
-                options.facts.rest = local;
-                tracing::info!(address = ?local, "REST API listening");
-                let (stop, stopped) = oneshot::channel::<()>();
-                let router = ipv8_rest::router(ipv8_rest::RestState::new(ipv8.watch()));
-                let task = tokio::spawn(async move {
-                    let shutdown = async move {
-                        let _ = stopped.await;
-                    };
-                    if let Err(error) = ipv8_rest::serve(listener, router, shutdown).await {
-                        tracing::warn!(%error, "REST server stopped");
-                    }
-                });
-                (Some(stop), Some(task))
-            }
-            Err(error) => {
-                tracing::warn!(port, %error, "cannot listen for REST on 127.0.0.1; continuing without it");
-                (None, None)
-            }
-        },
+    let (rest_stop, rest_task) = match options.rest.clone() {
+        Some(rest) => start_rest(&ipv8, &rest, &mut options.facts).await?,
         None => (None, None),
     };
 
@@ -92,7 +80,8 @@ pub async fn serve(
         }
     };
     tracing::info!("shutting down");
-    if let Some(stop) = rest_stop {
+    if let Some((stop, state)) = rest_stop {
+        state.close();
         let _ = stop.send(());
     }
     if let Some(task) = rest_task {
@@ -106,6 +95,41 @@ pub async fn serve(
     stopped?;
     tracing::info!("stopped");
     result
+}
+
+type RestStop = (oneshot::Sender<()>, ipv8_rest::RestState);
+
+/// Binds and spawns the REST server. A port that is taken is logged and the node runs without
+/// REST; an address that would be open to other hosts without a key is refused.
+async fn start_rest(
+    ipv8: &Ipv8,
+    rest: &RestOptions,
+    facts: &mut NodeFacts,
+) -> anyhow::Result<(Option<RestStop>, Option<tokio::task::JoinHandle<()>>)> {
+    let key = ipv8_rest::ApiKey(rest.api_key.clone());
+    ipv8_rest::check_bind(rest.addr, &key)?;
+    let listener = match ipv8_rest::bind(rest.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::warn!(address = %rest.addr, %error, "cannot listen for REST; continuing without it");
+            return Ok((None, None));
+        }
+    };
+    let local: Option<SocketAddr> = listener.local_addr().ok();
+    facts.rest = local;
+    tracing::info!(address = ?local, api_key = rest.api_key.is_some(), "REST API and dashboard listening");
+    let state = ipv8_rest::RestState::with_config(ipv8.handle().clone(), key, Default::default());
+    let router = ipv8_rest::router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(error) = ipv8_rest::serve(listener, router, shutdown).await {
+            tracing::warn!(%error, "REST server stopped");
+        }
+    });
+    Ok((Some((stop, state)), Some(task)))
 }
 
 /// One line on stdout; a closed stdout is ignored (the node keeps running).

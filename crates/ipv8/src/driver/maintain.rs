@@ -160,6 +160,7 @@ where
             rebind_pending: self.schedule.is_pending(),
             last_rebind: self.last_rebind,
             uptime: self.clock.uptime(now),
+            watchdog: self.watchdog.state(now, self.has_peers()),
         }
     }
 }
