@@ -1,11 +1,10 @@
 //! `POST /isolation` (py-ipv8 `REST/isolation_endpoint.py`): point the node at an address
 //! on demand, for isolated test networks.
 //!
-//! `{"ip", "port", "bootstrapnode": true}` sends an introduction request to the address in
-//! every overlay now (py-ipv8's `walk_to`), so a node started without trackers joins the
-//! network behind it. py-ipv8 also appends the address to its DispersyBootstrapper list (so
-//! later bootstrap rounds ask it again) and blacklists it as a peer; the sans-IO node has no
-//! public call to add a tracker at run time yet, so that part is not done here.
+//! `{"ip", "port", "bootstrapnode": true}` adds the address to the bootstrap servers (later
+//! bootstrap rounds ask it again; it is blacklisted as a peer, as py-ipv8 does) and sends an
+//! introduction request to it in every overlay now, so a node started without trackers joins
+//! the network behind it (`Node::add_bootstrap_server`).
 //! `{"exitnode": true}` is for tunnel overlays, which ipv8-rs does not have: 412.
 
 use std::net::{IpAddr, SocketAddr};
@@ -78,7 +77,7 @@ async fn isolation(
     let addr = SocketAddr::new(ip, port);
     state
         .handle()
-        .with_node(move |node, now| node.walk_to(now, addr))
+        .with_node(move |node, now| node.add_bootstrap_server(now, addr))
         .await?;
     Ok(DefaultResponse::ok())
 }

@@ -95,6 +95,16 @@ impl Trackers {
         }
     }
 
+    /// Adds a tracker address; `false` if it was known.
+    pub(crate) fn add(&mut self, addr: SocketAddr) -> bool {
+        let addr = canonical(addr);
+        if self.addrs.contains(&addr) {
+            return false;
+        }
+        self.addrs.push(addr);
+        true
+    }
+
     /// Whether anything is configured.
     pub(crate) fn configured(&self) -> bool {
         !self.addrs.is_empty() || !self.names.is_empty()

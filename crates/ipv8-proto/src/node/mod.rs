@@ -456,6 +456,20 @@ impl Node {
         self.after_input(now);
     }
 
+    /// Adds a bootstrap server (py-ipv8 `POST /isolation` with `bootstrapnode`: the address joins
+    /// the DispersyBootstrapper list and is blacklisted as a peer), then walks to it in every
+    /// overlay; every overlay (a tracker aside) asks it again in later bootstrap rounds.
+    pub fn add_bootstrap_server(&mut self, now: Instant, addr: SocketAddr) {
+        self.core.trackers.add(addr);
+        self.core.network.blacklist_address(addr);
+        for overlay in &mut self.overlays {
+            if overlay.boot().dispersy.is_none() && !overlay.serves_any_prefix() {
+                overlay.boot_mut().dispersy = Some(DispersyBootstrapper::default());
+            }
+        }
+        self.walk_to(now, addr);
+    }
+
     /// Sends an introduction-request to `addr` in one overlay; `false` if it is not loaded.
     pub fn walk_to_in(&mut self, now: Instant, community: CommunityId, addr: SocketAddr) -> bool {
         let Some(overlay) = self.overlays.iter_mut().find(|o| o.state().id == community) else {
