@@ -53,16 +53,24 @@
 //!
 //! ## Communities
 //!
-//! A community is a [`Community`] plugin on a 20-byte id. The node handles the shared walk
-//! (introduction, puncture, old and new style) for every community, then gives the plugin its
-//! own message ids through a [`Cx`]. [`DiscoveryCommunity`] and [`PlainCommunity`] are built in
-//! ([`config::CommunityKind`]); others are added with [`Node::add_community`].
-//! With `NodeConfig::tracker_mode` the node also serves as a bootstrap tracker for any prefix.
+//! A community is a [`Community`] on a 20-byte id: its own messages (declared once with
+//! `#[derive(Payload)]`, handled by the [`Handlers`] it registers), tasks, request caches and
+//! discovery strategies ([`DiscoveryStrategy`]), all reached through its typed context [`Cx`].
+//! The node handles the shared walk (introduction, puncture, old and new style) for every
+//! community, verifies signed messages once, and hands each handler the authenticated [`Peer`]
+//! and the decoded payload. Load one with [`Node::add_community`]; talk to it with
+//! [`Node::send_command`], [`Node::with_community`] and [`Node::poll_community_event`].
 //!
-//! Map from py-ipv8: `community.py` → [`community`] (`overlay`, `introduction`),
-//! `peerdiscovery/` → [`network`], [`peer`], `discovery/*`, [`DiscoveryCommunity`],
-//! `bootstrapping/` → `bootstrap/*`, `requestcache.py` → [`community`] (the request cache),
-//! `statistics_endpoint.py` → [`stats`], `scripts/tracker_service.py` → tracker mode.
+//! The built-ins use exactly that API: [`DiscoveryCommunity`] (with the RandomChurn and
+//! PeriodicSimilarity strategies), [`PlainCommunity`], and tracker mode
+//! ([`community::TrackerCommunity`], loaded by `NodeConfig::tracker_mode`), which serves every
+//! unknown prefix.
+//!
+//! Map from py-ipv8: `community.py`, `lazy_community.py`, `taskmanager.py` and
+//! `requestcache.py` → [`community`] (`Community`, `Cx`, `Handlers`, tasks, caches, the walk),
+//! `peerdiscovery/` → [`network`], [`peer`], [`strategy`], [`DiscoveryCommunity`],
+//! `bootstrapping/` → `bootstrap/*`, `statistics_endpoint.py` → [`stats`],
+//! `scripts/tracker_service.py` → [`community::TrackerCommunity`].
 #![warn(missing_docs)]
 
 pub mod address;

@@ -19,7 +19,7 @@ pub(crate) type TaskFn<C> = Box<dyn FnMut(&mut C, &mut Cx<'_, C>) + Send>;
 pub enum TaskError {
     /// A task with this name is still pending (py-ipv8 raises `RuntimeError`).
     AlreadyRegistered(String),
-    /// The community already has [`MAX_TASKS`] pending tasks.
+    /// The community already has the most pending tasks allowed (1024).
     TooMany,
 }
 
