@@ -69,7 +69,7 @@
 //! assert!(net.events::<Greeter>(a).is_empty());
 //! ```
 
-pub use ipv8_sim::LinkModel;
+pub use ipv8_sim::{LinkModel, NetStats, Simulator, TraceDigest};
 pub use ipv8_sim::testing::{
     DELIVER_LIMIT, DELIVER_STEPS, Datagram, QUIET, TEST_LATENCY, TEST_PORT, TestNetwork, TestNode,
 };
