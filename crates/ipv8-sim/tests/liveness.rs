@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{
-    CommunityConfig, CommunityId, DiscoveryCommunity, DropReason, Event, NodeConfig,
-    PlainCommunity,
+    CommunityConfig, CommunityId, DiscoveryCommunity, DropReason, Event, NodeConfig, PlainCommunity,
 };
 use ipv8_sim::LinkModel;
 use ipv8_sim::testing::TestNetwork;
@@ -63,16 +62,8 @@ fn similarity_teaches_the_communities_a_peer_runs() {
         "learned through similarity: {services:?}"
     );
     // Similarity requests and responses flowed both ways.
-    assert!(
-        net.sent_between(a, b)
-            .iter()
-            .any(|s| s.msg_id() == Some(1))
-    );
-    assert!(
-        net.sent_between(b, a)
-            .iter()
-            .any(|s| s.msg_id() == Some(2))
-    );
+    assert!(net.sent_between(a, b).iter().any(|s| s.msg_id() == Some(1)));
+    assert!(net.sent_between(b, a).iter().any(|s| s.msg_id() == Some(2)));
 }
 
 #[test]
@@ -87,17 +78,10 @@ fn ping_pong_records_rtt_samples() {
     let peer_b = net.node(a).network().peer(&mid_b).unwrap();
     assert!(!peer_b.pings().is_empty());
     assert_eq!(peer_b.median_ping(), Some(Duration::from_millis(40)));
-    assert!(
-        net.sent_between(a, b)
-            .iter()
-            .any(|s| s.msg_id() == Some(3))
-    );
-    assert!(
-        net.sent_between(b, a)
-            .iter()
-            .any(|s| s.msg_id() == Some(4))
-    );
-    let pending = net.call::<DiscoveryCommunity, _>(a, |_, cx| DiscoveryCommunity::pending_pings(cx));
+    assert!(net.sent_between(a, b).iter().any(|s| s.msg_id() == Some(3)));
+    assert!(net.sent_between(b, a).iter().any(|s| s.msg_id() == Some(4)));
+    let pending =
+        net.call::<DiscoveryCommunity, _>(a, |_, cx| DiscoveryCommunity::pending_pings(cx));
     assert!(pending <= 1);
     assert_eq!(net.node(a).drops().get(DropReason::UnsolicitedPong), 0);
 }

@@ -7,13 +7,19 @@
 //!
 //! | py-ipv8 `TestBase` | here |
 //! | --- | --- |
-//! | `initialize(MyCommunity, 2)` | [`TestNetwork::new`] then [`TestNetwork::add_node`] per node |
+//! | `initialize(MyCommunity, 2)` | [`TestNetwork::new`], then [`TestNetwork::add_nodes`] or [`TestNetwork::add_node`] |
 //! | `introduce_nodes()` | [`TestNetwork::introduce_nodes`] |
 //! | `deliver_messages()` | [`TestNetwork::deliver_messages`] |
 //! | `overlay(i).method(...)` | [`TestNetwork::call`], [`TestNetwork::send_command`], [`TestNetwork::community`] |
 //! | `my_peer(i)`, `address(i)`, `key_bin(i)` | [`TestNetwork::mid`], [`TestNetwork::address`], [`TestNetwork::public_key`] |
 //! | `asyncio.sleep(t)` | [`TestNetwork::advance`] (tasks fire, request caches time out) |
 //! | `MockIPv8(..., walkers)` | [`TestNetwork::with_walkers`] (off by default) |
+//!
+//! Each node has its own public address (`20.0.0.x:8090`) and key; links are ideal 5 ms links
+//! unless [`TestNetwork::with_link`] says otherwise. Node-level tests can add nodes from a full
+//! [`NodeConfig`](crate::NodeConfig) (trackers, built-in communities with their walkers:
+//! [`TestNetwork::add_node_with`]), record datagrams ([`TestNetwork::with_datagram_log`]),
+//! partition the network and crash or restart nodes.
 //!
 //! Events a community emits ([`Cx::emit`](crate::Cx::emit)) are collected per node:
 //! [`TestNetwork::events`]. Every key and random choice derives from the seed: the same seed
@@ -69,7 +75,7 @@
 //! assert!(net.events::<Greeter>(a).is_empty());
 //! ```
 
-pub use ipv8_sim::{LinkModel, NetStats, Simulator, TraceDigest};
 pub use ipv8_sim::testing::{
     DELIVER_LIMIT, DELIVER_STEPS, Datagram, QUIET, TEST_LATENCY, TEST_PORT, TestNetwork, TestNode,
 };
+pub use ipv8_sim::{LinkModel, NetStats, Simulator, TraceDigest};

@@ -98,7 +98,11 @@ fn signed_and_unsigned_messages_are_delivered() {
     // Drained: a second read is empty.
     assert!(net.events::<Notes>(b).is_empty());
     for i in [a, b, c] {
-        assert_eq!(net.node(i).drops().iter().count(), 0, "node {i} dropped nothing");
+        assert_eq!(
+            net.node(i).drops().iter().count(),
+            0,
+            "node {i} dropped nothing"
+        );
     }
 }
 
@@ -174,12 +178,7 @@ impl Doubler {
         }
     }
 
-    fn on_answer(
-        &mut self,
-        cx: &mut Cx<'_, Self>,
-        _: &Peer,
-        a: Answer,
-    ) -> Result<(), DropReason> {
+    fn on_answer(&mut self, cx: &mut Cx<'_, Self>, _: &Peer, a: Answer) -> Result<(), DropReason> {
         let asked = cx
             .pop_cache::<Asked>(a.number)
             .ok_or(DropReason::UnknownMessage)?;
@@ -309,7 +308,12 @@ fn a_task_faster_than_quiet_ends_delivery_at_its_bound() {
     let (ticker, ticks, _) = Ticker::new();
     let a = net.add_node(config(), ticker);
     net.call::<Ticker, _>(a, |_, cx| {
-        cx.register_task("fast", Duration::ZERO, Some(Duration::from_millis(10)), |_, _| {})
+        cx.register_task(
+            "fast",
+            Duration::ZERO,
+            Some(Duration::from_millis(10)),
+            |_, _| {},
+        )
     })
     .unwrap();
     let start = net.now();
@@ -339,7 +343,10 @@ fn walkers_are_off_unless_asked_for() {
 
     let mut walking = TestNetwork::new(7).with_walkers();
     let w = walking.add_node(config(), Notes);
-    assert_eq!(walking.node(w).overlays()[0].strategies[0].name, "RandomWalk");
+    assert_eq!(
+        walking.node(w).overlays()[0].strategies[0].name,
+        "RandomWalk"
+    );
 }
 
 #[test]
@@ -360,9 +367,7 @@ fn a_walking_network_finds_peers_through_an_introduction() {
 
 fn scenario(seed: u64) -> (Vec<Mid>, Vec<Vec<DoublerEvent>>, TraceDigest) {
     let mut net = TestNetwork::new(seed).with_walkers();
-    let nodes: Vec<usize> = (0..4)
-        .map(|i| net.add_node(config(), Doubler { silent: i == 3 }))
-        .collect();
+    let nodes = net.add_nodes(4, &config(), |i| Doubler { silent: i == 3 });
     net.introduce_nodes();
     for &i in &nodes {
         for peer in net.peers::<Doubler>(i) {

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use ipv8_proto::config::{BootstrapConfig, ConfigError};
 use ipv8_proto::{
-    Community, CommunityConfig, CommunityId, Cx, DiscoveryStrategy, Event, Instant,
-    Mid, Node, NodeConfig, Peer,
+    Community, CommunityConfig, CommunityId, Cx, DiscoveryStrategy, Event, Instant, Mid, Node,
+    NodeConfig, Peer,
 };
 
 pub use self::node::{Datagram, TestNode};
@@ -136,6 +136,22 @@ impl TestNetwork {
         node
     }
 
+    /// Adds `count` nodes running `make(i)` under `config` (py-ipv8 `TestBase.initialize`) and
+    /// returns their indices.
+    ///
+    /// # Panics
+    /// As [`TestNetwork::add_node`].
+    pub fn add_nodes<C: Community>(
+        &mut self,
+        count: usize,
+        config: &CommunityConfig,
+        mut make: impl FnMut(usize) -> C,
+    ) -> Vec<usize> {
+        (0..count)
+            .map(|i| self.add_node(config.clone(), make(i)))
+            .collect()
+    }
+
     /// Adds a node built from a full [`NodeConfig`] as given (built-in communities with their
     /// walkers, trackers, tracker mode) and returns its index.
     pub fn add_node_with(&mut self, config: NodeConfig) -> usize {
@@ -192,7 +208,9 @@ impl TestNetwork {
         target_peers: i32,
     ) {
         let id = self.community_id::<C>(node);
-        self.with_node(node, |n, _| n.add_strategy(id, Box::new(strategy), target_peers));
+        self.with_node(node, |n, _| {
+            n.add_strategy(id, Box::new(strategy), target_peers)
+        });
     }
 
     /// Number of nodes ever added.
@@ -323,8 +341,7 @@ impl TestNetwork {
     /// Names of the pending tasks of node `node`'s community of type `C`.
     #[must_use]
     pub fn pending_tasks<C: Community>(&self, node: usize) -> Vec<String> {
-        self.node(node)
-            .pending_tasks(self.community_id::<C>(node))
+        self.node(node).pending_tasks(self.community_id::<C>(node))
     }
 
     // ----- the nodes -------------------------------------------------------------------------
