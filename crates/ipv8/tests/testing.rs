@@ -398,3 +398,22 @@ fn the_same_seed_gives_the_same_run() {
     assert_ne!(first.0, other.0, "keys derive from the seed");
     assert_ne!(first.2, other.2);
 }
+
+#[test]
+fn delivery_waits_for_datagrams_slower_than_quiet() {
+    let slow = ipv8::testing::LinkModel::ideal(Duration::from_millis(700));
+    let mut net = TestNetwork::new(11).with_link(slow);
+    let a = net.add_node(config(), Notes);
+    let b = net.add_node(config(), Notes);
+    net.introduce_nodes();
+    assert_eq!(net.peers::<Notes>(a).len(), 1);
+    let start = net.now();
+    let to_b = net.address(b);
+    net.call::<Notes, _>(a, |_, cx| cx.send_to(to_b, &UnsignedNote { value: 1 }));
+    assert!(net.deliver_messages());
+    assert_eq!(net.now() - start, Duration::from_millis(700));
+    assert_eq!(
+        net.events::<Notes>(b),
+        vec![Heard::Unsigned(net.address(a), 1)]
+    );
+}

@@ -12,7 +12,24 @@
 //! As in `MockIPv8`, communities added with [`TestNetwork::add_node`] have no walkers and no
 //! bootstrappers unless [`TestNetwork::with_walkers`] asks for them, so a test sees only the
 //! traffic it causes. The `ipv8` crate re-exports this module as `ipv8::testing`, with an
-//! example.
+//! example of a community with its own message.
+//!
+//! ```
+//! use ipv8_proto::{CommunityConfig, CommunityId, PlainCommunity};
+//! use ipv8_sim::testing::TestNetwork;
+//!
+//! let mut net = TestNetwork::new(7);
+//! let config = CommunityConfig::new(CommunityId([1; 20]), "Plain");
+//! let nodes = net.add_nodes(3, &config, |_| PlainCommunity);
+//! net.introduce_nodes();
+//! for &i in &nodes {
+//!     assert_eq!(net.peers::<PlainCommunity>(i).len(), 2);
+//! }
+//! // No walkers: nothing more is sent, however long the test waits.
+//! let sent = net.sim().stats().sent;
+//! net.advance(std::time::Duration::from_secs(60));
+//! assert_eq!(net.sim().stats().sent, sent);
+//! ```
 
 mod node;
 
@@ -244,7 +261,8 @@ impl TestNetwork {
             let Some(next) = self.sim.next_event_at() else {
                 return true;
             };
-            if self.sim.in_flight() == 0 && next > self.sim.now() + QUIET {
+            // Time first: the in-flight count scans the queue.
+            if next > self.sim.now() + QUIET && self.sim.in_flight() == 0 {
                 return true;
             }
             if next > deadline {
