@@ -1,12 +1,12 @@
 //! Bootstrapping paths: wildcard binds behind a loopback tracker, DNS-named trackers, the LAN
-//! beacon, EdgeWalk, and the advertised-address override.
+//! beacon and the advertised-address override (EdgeWalk: `crates/ipv8-sim/tests/strategies.rs`).
 
 mod common;
 
 use std::time::Duration;
 
 use common::{Sim, TEST_COMMUNITY, addr, client_config};
-use ipv8_proto::config::{BootstrapConfig, EdgeWalkConfig, StrategyConfig, WalkerConfig};
+use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{CommunityConfig, DropReason, NodeConfig, Prefix};
 use ipv8_wire::{Beacon, IntroductionRequest, SignedPacket};
 
@@ -124,31 +124,6 @@ fn beacons_are_emitted_and_answered_by_walking_to_the_sender() {
     sim.node_mut(b)
         .handle_datagram(now, addr("127.0.0.1:40001"), &bytes);
     assert_eq!(sim.node(b).drops().get(DropReason::ForeignBeacon), 1);
-}
-
-#[test]
-fn edge_walk_discovers_the_swarm() {
-    let mut sim = Sim::new();
-    sim.add_fast(TRACKER, NodeConfig::tracker(), 1);
-    let mut community = CommunityConfig::plain(TEST_COMMUNITY, "EdgeCommunity");
-    community.walkers = vec![WalkerConfig {
-        strategy: StrategyConfig::EdgeWalk(EdgeWalkConfig::default()),
-        target_peers: 20,
-    }];
-    let config = NodeConfig {
-        communities: vec![community],
-        bootstrap: BootstrapConfig::trackers(&[addr(TRACKER)]),
-        ..NodeConfig::default()
-    };
-    let nodes: Vec<usize> = (0..5)
-        .map(|i| sim.add_fast(&format!("127.0.0.1:{}", 9200 + i), config.clone(), 30 + i))
-        .collect();
-    sim.run_for(Duration::from_secs(180));
-    for &n in &nodes {
-        assert_eq!(sim.peers_of(n, TEST_COMMUNITY).len(), 4, "node {n}");
-    }
-    let info = sim.node(nodes[0]).overlays();
-    assert_eq!(info[0].strategies[0].name, "EdgeWalk");
 }
 
 #[test]

@@ -1,106 +1,15 @@
-//! End-to-end discovery through a tracker, on loopback addresses, with the in-test network.
+//! Discovery through a tracker where the in-test network's addressing matters: every node on
+//! one loopback host, and a network that drops datagrams to dead addresses silently (no ICMP).
+//! The other discovery tests run on the community test harness (`crates/ipv8-sim/tests`).
 
 mod common;
 
 use std::time::Duration;
 
 use common::{Sim, TEST_COMMUNITY, addr, client_config};
-use ipv8_proto::{BootstrapStatus, CommunityId, Event, NodeConfig};
+use ipv8_proto::{BootstrapStatus, CommunityId, NodeConfig};
 
 const TRACKER: &str = "127.0.0.1:6421";
-
-#[test]
-fn two_nodes_find_each_other_through_a_tracker_then_switch_to_new_style() {
-    let mut sim = Sim::new();
-    let t = sim.add(TRACKER, NodeConfig::tracker(), 1);
-    let a = sim.add("127.0.0.1:8001", client_config(addr(TRACKER)), 2);
-    let b = sim.add("127.0.0.1:8002", client_config(addr(TRACKER)), 3);
-    sim.run_for(Duration::from_secs(10));
-
-    let (mid_a, mid_b) = (sim.node(a).my_mid(), sim.node(b).my_mid());
-    for community in [CommunityId::DISCOVERY, TEST_COMMUNITY] {
-        assert_eq!(
-            sim.peers_of(a, community),
-            vec![mid_b],
-            "A's peers in {community}"
-        );
-        assert_eq!(
-            sim.peers_of(b, community),
-            vec![mid_a],
-            "B's peers in {community}"
-        );
-    }
-    // The tracker is never a peer, and knows both clients in both communities.
-    assert!(
-        sim.node(a)
-            .network()
-            .verified_by_address(addr(TRACKER))
-            .is_none()
-    );
-    assert_eq!(
-        sim.node(t)
-            .network()
-            .count_for_service(CommunityId::DISCOVERY),
-        2
-    );
-    assert_eq!(sim.node(t).network().count_for_service(TEST_COMMUNITY), 2);
-    // Old style to the tracker only (requests, similarity-requests from the response callback,
-    // and punctures: on one host py-ipv8's puncture
-    // target is the request's destination); A and B switch to new style after their first
-    // exchange.
-    let (at, bt) = (sim.addr_of(a), sim.addr_of(b));
-    let to_tracker: Vec<u8> = sim
-        .sent_between(at, addr(TRACKER))
-        .iter()
-        .map(|s| s.msg_id())
-        .collect();
-    assert!(
-        to_tracker.iter().all(|id| matches!(id, 246 | 249 | 1)),
-        "{to_tracker:?}"
-    );
-    let a_to_b: Vec<u8> = sim
-        .sent_between(at, bt)
-        .iter()
-        .map(|s| s.msg_id())
-        .collect();
-    let first_intro = a_to_b
-        .iter()
-        .position(|id| *id == 246 || *id == 234)
-        .unwrap();
-    assert_eq!(
-        a_to_b[first_intro], 246,
-        "first request to an unknown address is old-style"
-    );
-    assert!(
-        a_to_b.contains(&234),
-        "later requests are new-style: {a_to_b:?}"
-    );
-    assert!(sim.node(a).bootstrap_status() != BootstrapStatus::Idle);
-    assert!(matches!(
-        sim.node(a).bootstrap_status(),
-        BootstrapStatus::Reached { .. }
-    ));
-    assert!(
-        sim.events.iter().any(
-            |(at_, e)| *at_ == at && matches!(e, Event::PeerAdded { mid, .. } if *mid == mid_b)
-        )
-    );
-    assert!(
-        sim.events
-            .iter()
-            .any(|(at_, e)| *at_ == at && matches!(e, Event::Bootstrapped { .. }))
-    );
-    for i in [a, b, t] {
-        let d = sim.node(i).drops();
-        assert_eq!(d.get(ipv8_proto::DropReason::BadSignature), 0);
-        assert_eq!(
-            d.decode_errors(),
-            0,
-            "node {i}: {:?}",
-            d.iter().collect::<Vec<_>>()
-        );
-    }
-}
 
 #[test]
 fn same_host_swarm_of_five_all_discover_each_other() {
@@ -132,31 +41,6 @@ fn same_host_swarm_of_five_all_discover_each_other() {
                 .unwrap()
         );
     }
-}
-
-#[test]
-fn a_tracker_introduction_makes_the_introduced_peer_puncture() {
-    let mut sim = Sim::new();
-    let t = sim.add(TRACKER, NodeConfig::tracker(), 1);
-    let a = sim.add("127.0.0.1:8001", client_config(addr(TRACKER)), 2);
-    sim.run_for(Duration::from_secs(1));
-    let b = sim.add("127.0.0.1:8002", client_config(addr(TRACKER)), 3);
-    sim.run_for(Duration::from_secs(1));
-    let (tt, at, bt) = (sim.addr_of(t), sim.addr_of(a), sim.addr_of(b));
-    // B asks the tracker; the tracker asks A to puncture towards B (250), then answers B (245).
-    let to_a: Vec<u8> = sim
-        .sent_between(tt, at)
-        .iter()
-        .map(|s| s.msg_id())
-        .collect();
-    assert!(to_a.contains(&250), "tracker -> A: {to_a:?}");
-    // A's 249 goes to the puncture target (on one host: the request's destination, per py-ipv8).
-    assert!(sim.log.iter().any(|s| s.from == at && s.msg_id() == 249));
-    assert!(sim.sent_between(tt, bt).iter().any(|s| s.msg_id() == 245));
-    assert!(
-        sim.peers_of(b, TEST_COMMUNITY)
-            .contains(&sim.node(a).my_mid())
-    );
 }
 
 #[test]
@@ -194,28 +78,4 @@ fn unreachable_tracker_is_retried_with_backoff_forever() {
         sim.node(a).bootstrap_status(),
         BootstrapStatus::Reached { .. }
     ));
-}
-
-#[test]
-fn network_change_rebootstraps_and_reannounces_at_once() {
-    let mut sim = Sim::new();
-    sim.add(TRACKER, NodeConfig::tracker(), 1);
-    let a = sim.add("127.0.0.1:8001", client_config(addr(TRACKER)), 2);
-    let b = sim.add("127.0.0.1:8002", client_config(addr(TRACKER)), 3);
-    sim.run_for(Duration::from_secs(10));
-    let before = sim.log.len();
-    let now = sim.now;
-    sim.node_mut(a).handle_network_change(now);
-    sim.run_for(Duration::from_millis(1));
-    let (at, bt) = (sim.addr_of(a), sim.addr_of(b));
-    let after = &sim.log[before..];
-    assert!(
-        after.iter().any(|s| s.from == at && s.to == addr(TRACKER)),
-        "re-bootstrap"
-    );
-    assert!(
-        after
-            .iter()
-            .any(|s| s.from == at && s.to == bt && matches!(s.msg_id(), 234 | 246))
-    );
 }

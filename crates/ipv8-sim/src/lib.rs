@@ -39,6 +39,7 @@ mod queue;
 pub mod scenario;
 mod seed;
 mod sim;
+pub mod testing;
 mod time;
 pub mod toy;
 mod trace;

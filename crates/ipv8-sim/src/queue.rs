@@ -87,6 +87,11 @@ impl<E> EventQueue<E> {
         self.heap.is_empty()
     }
 
+    /// The queued events, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (SimTime, &E)> + '_ {
+        self.heap.iter().map(|e| (e.at, &e.event))
+    }
+
     /// Total number of events ever scheduled.
     #[must_use]
     pub fn scheduled(&self) -> u64 {

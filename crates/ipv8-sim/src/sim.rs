@@ -510,6 +510,22 @@ impl<N: SimNode> Simulator<N> {
         &self.stats
     }
 
+    /// Datagrams, send-failure notifications and DNS answers on their way (queued events other
+    /// than node wakeups).
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.queue
+            .iter()
+            .filter(|(_, ev)| !matches!(ev, Ev::Wakeup { .. }))
+            .count()
+    }
+
+    /// The time of the next queued event (possibly a stale wakeup).
+    #[must_use]
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
     /// Number of queued events.
     #[must_use]
     pub fn pending_events(&self) -> usize {

@@ -45,6 +45,7 @@ mod ratelog;
 mod rebind;
 mod snapshot;
 mod sockets;
+pub mod testing;
 mod watchdog;
 
 pub use builder::Ipv8Builder;
