@@ -280,11 +280,19 @@ fn bad_flags() {
     );
     assert_bad(
         &run("f-comm", &["--community", "abcd"]),
-        &["--community", "2 bytes", "40 hex digits"],
+        &["--community", "4 hex digits", "expected 40 hex digits"],
     );
     assert_bad(
         &run("f-comm-hex", &["--community", "x".repeat(40).as_str()]),
-        &["--community", "not hex"],
+        &["--community", "not a hex digit"],
+    );
+    // One explanation, in our words: no hex-crate text, no nested parentheses.
+    let odd = run("f-comm-odd", &["--community", "xyz"]);
+    assert_bad(&odd, &["--community", "'x' at position 0, which is not a hex digit"]);
+    assert!(
+        !odd.stderr.contains("Odd number") && !odd.stderr.contains("(a 20-byte"),
+        "{}",
+        odd.stderr
     );
     assert_bad(
         &run(

@@ -40,7 +40,7 @@ pub async fn serve(
             Ok(listener) => {
                 let local: Option<SocketAddr> = listener.local_addr().ok();
                 options.facts.rest = local;
-                tracing::info!(address = ?local, "REST API listening");
+                tracing::info!(address = local.map(tracing::field::display), "REST API listening");
                 let (stop, stopped) = oneshot::channel::<()>();
                 let router = ipv8_rest::router(ipv8_rest::RestState::new(ipv8.watch()));
                 let task = tokio::spawn(async move {
@@ -63,10 +63,10 @@ pub async fn serve(
 
     let first = ipv8.snapshot().await?;
     tracing::info!(
-        role = options.facts.role,
+        role = %options.facts.role,
         mid = %options.facts.mid,
-        bound = ?first.health.bound,
-        overlays = ?first.overlays.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        bound = %addr_list(&first.health.bound),
+        overlays = %first.overlays.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "),
         "node started"
     );
     if options.status_json {
@@ -106,6 +106,15 @@ pub async fn serve(
     stopped?;
     tracing::info!("stopped");
     result
+}
+
+/// Addresses for a log field: `127.0.0.1:8090, [::]:8090`, not Rust's debug form.
+fn addr_list(addrs: &[SocketAddr]) -> String {
+    addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One line on stdout; a closed stdout is ignored (the node keeps running).
