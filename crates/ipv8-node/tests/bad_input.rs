@@ -288,7 +288,10 @@ fn bad_flags() {
     );
     // One explanation, in our words: no hex-crate text, no nested parentheses.
     let odd = run("f-comm-odd", &["--community", "xyz"]);
-    assert_bad(&odd, &["--community", "'x' at position 0, which is not a hex digit"]);
+    assert_bad(
+        &odd,
+        &["--community", "'x' at position 0, which is not a hex digit"],
+    );
     assert!(
         !odd.stderr.contains("Odd number") && !odd.stderr.contains("(a 20-byte"),
         "{}",

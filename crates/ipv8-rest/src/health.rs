@@ -3,6 +3,12 @@
 //! quiet network from a deaf endpoint: time since the last datagram, error counters per class
 //! (receive, send, and the LAN beacon's sends apart), rebinds, bound addresses, traffic, drops
 //! and bootstrap progress.
+//!
+//! `traffic` counts datagrams on the main sockets (LAN beacons included), `beacon.datagrams_down`
+//! those on the beacon socket; `GET /overlays` counts messages routed to each overlay from
+//! either socket. They reconcile as `traffic.datagrams_down + beacon.datagrams_down` = Σ
+//! overlay `statistics.num_down` + `beacon.lan_beacons_received` + `drops.truncated` +
+//! `drops.unknown_prefix` (see `ipv8::counters::Traffic`).
 
 use std::time::{Duration, SystemTime};
 
@@ -119,6 +125,7 @@ pub fn health_json(snapshot: &Snapshot) -> Value {
             "sweeps": c.beacons,
             "datagrams_up": c.beacon_datagrams_up,
             "datagrams_down": c.beacon_datagrams_down,
+            "lan_beacons_received": c.lan_beacons_received,
             "suppressed": c.beacons_suppressed,
             "send_errors": classes_json(&c.beacon_send_errors),
         },

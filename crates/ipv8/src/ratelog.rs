@@ -88,11 +88,15 @@ impl RateLimitedLog {
         };
         let class = class.as_str();
         match class {
-            "bug" => tracing::error!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (ours)"),
+            "bug" => {
+                tracing::error!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (ours)")
+            }
             "environment" => {
                 tracing::warn!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error: network changed?")
             }
-            _ => tracing::debug!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (tolerated)"),
+            _ => {
+                tracing::debug!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (tolerated)")
+            }
         }
     }
 }

@@ -611,7 +611,10 @@ pub fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
 /// A 20-byte community id in 40 hex digits.
 pub fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> {
     let text = text.trim();
-    if let Some((position, bad)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit())
+    if let Some((position, bad)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_hexdigit())
     {
         return Err(ConfigError::new(
             path,
@@ -619,9 +622,8 @@ pub fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> 
         ));
     }
     let mut array = [0u8; 20];
-    hex::decode_to_slice(text, &mut array).map_err(|_| {
-        ConfigError::new(path, format!("{text:?} has {} hex digits", text.len()))
-    })?;
+    hex::decode_to_slice(text, &mut array)
+        .map_err(|_| ConfigError::new(path, format!("{text:?} has {} hex digits", text.len())))?;
     Ok(CommunityId(array))
 }
 

@@ -40,7 +40,10 @@ pub async fn serve(
             Ok(listener) => {
                 let local: Option<SocketAddr> = listener.local_addr().ok();
                 options.facts.rest = local;
-                tracing::info!(address = local.map(tracing::field::display), "REST API listening");
+                tracing::info!(
+                    address = local.map(tracing::field::display),
+                    "REST API listening"
+                );
                 let (stop, stopped) = oneshot::channel::<()>();
                 let router = ipv8_rest::router(ipv8_rest::RestState::new(ipv8.watch()));
                 let task = tokio::spawn(async move {
