@@ -129,7 +129,7 @@ fn beacon(out: &mut dyn Write, beacon: &Value) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "beacon: {sweeps} sweeps, {} datagrams sent, {} received on its socket, {} LAN beacons \
+        "beacon: {sweeps} sweep(s), {} datagrams sent, {} received on its socket, {} LAN beacons \
          heard; send errors {}",
         beacon["datagrams_up"],
         beacon["datagrams_down"],
