@@ -1,9 +1,10 @@
 //! What a newcomer meets on a first run, as separate `ipv8` processes on 127.0.0.1 (never the
-//! default trackers, never the LAN beacon): a second node with the same key file or data
+//! default trackers; the LAN beacon only inside a network namespace the test creates, as root):
+//! a second node with the same key file or data
 //! directory is refused with a message naming `--data-dir` and `--key-file` (and the lock is gone
 //! once the first node ends, also by SIGKILL); `key show` on a file that is not a key says so in
 //! one short line; and the datagram counters of `/health` reconcile with the message counters of
-//! `/overlays` exactly as `ipv8::counters::Traffic` documents.
+//! `/overlays` exactly as `ipv8::counters::Traffic` documents, also with the node's own beacon.
 #![cfg(unix)]
 
 mod support;
