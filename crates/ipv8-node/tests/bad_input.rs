@@ -177,14 +177,14 @@ fn config_bad_values() {
     );
     assert_bad(
         &run_config("hex", "[[overlays]]\nclass = \"Community\"\nid = \"zz\"\n"),
-        &["overlays[0].id", "not hex", "40 hex digits"],
+        &["overlays[0].id", "not a hex digit", "40 hex digits"],
     );
     assert_bad(
         &run_config(
             "hex-len",
             "[[overlays]]\nclass = \"Community\"\nid = \"abcd\"\n",
         ),
-        &["overlays[0].id", "2 bytes"],
+        &["overlays[0].id", "4 hex digits"],
     );
     assert_bad(
         &run_config("no-id", "[[overlays]]\nclass = \"Community\"\n"),

@@ -168,7 +168,7 @@ mod tests {
         assert!(first.lock.is_some());
         let refused = load(&spec, &dir, "keys[0].file", "--key-file FILE").unwrap_err();
         assert!(refused.to_string().contains("--key-file FILE"), "{refused}");
-        drop(first);
+        drop(first.lock);
         let second = load(&spec, &dir, "keys[0].file", "--key-file FILE").unwrap();
         assert!(!second.created);
         assert_eq!(first.key.public_bin(), second.key.public_bin());
