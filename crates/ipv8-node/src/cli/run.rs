@@ -31,9 +31,10 @@ pub struct RunArgs {
     /// Local address to bind (0.0.0.0, ::, or a specific address of that family).
     #[arg(long, value_name = "IP", value_parser = parse_ip)]
     pub bind: Option<IpAddr>,
-    /// Key file: the node's identity (created with a new curve25519 key if missing). Default:
-    /// `ec_multichain.pem` in the data dir, py-ipv8's name; it holds py-ipv8's raw key bin, not
-    /// PEM. One running node per key file (a second is refused).
+    /// Key file: the node's identity (created with a new curve25519 key if missing).
+    ///
+    /// Default: `ec_multichain.pem` in the data dir, py-ipv8's name; it holds py-ipv8's raw key
+    /// bin, not PEM. One running node per key file: a second is refused.
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
     /// An extra bootstrap tracker (repeatable).
@@ -45,10 +46,12 @@ pub struct RunArgs {
     /// Do not use py-ipv8's default trackers (13 IPs, 7 DNS names).
     #[arg(long)]
     pub no_default_bootstrap: bool,
-    /// Do not send LAN broadcast beacons. The beacon is py-ipv8's: each sweep sends one
-    /// datagram to every port (0-65534) of 255.255.255.255, about 65,500 datagrams; on a host
-    /// without a broadcast route, or with a full send queue, many fail. Those failures are
-    /// counted apart (`beacon` in /health and `ipv8 status`) and say nothing about the node.
+    /// Do not send LAN broadcast beacons (py-ipv8's: ~65,500 datagrams per sweep).
+    ///
+    /// The beacon is py-ipv8's: each sweep sends one datagram to every port (0-65534) of
+    /// 255.255.255.255; on a host without a broadcast route, or with a full send queue, many
+    /// fail. Those failures are counted apart (`beacon` in /health and `ipv8 status`) and say
+    /// nothing about the node's own sockets.
     #[arg(long)]
     pub no_beacon: bool,
     /// REST API port on 127.0.0.1 (default 8085; 0 = OS pick).
@@ -71,8 +74,10 @@ pub struct RunArgs {
     /// Print one JSON status line per second on stdout.
     #[arg(long)]
     pub status_json: bool,
-    /// Directory of relative key files (default: the platform data dir + /ipv8-rs, e.g.
-    /// ~/.local/share/ipv8-rs). A second node on one machine needs its own (or --key-file).
+    /// Directory of relative key files (default: the platform data dir + /ipv8-rs).
+    ///
+    /// On Linux the default is ~/.local/share/ipv8-rs. A second node on one machine needs a
+    /// data dir of its own (or --key-file).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Diagnostics, Linux only: turn on IP_RECVERR/IPV6_RECVERR on the node's sockets, so ICMP
