@@ -26,6 +26,8 @@ fi
 step "rust targets and tools"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target list --installed | grep -q x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
+# Into ~/.cargo/bin, once (a few minutes of compiling); cargo-fuzz is installed by fuzz-smoke.sh.
+cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
 
 step "pyipv8 venv"
 IPV8_PYTHON=$("$ROOT/tools/setup-pyipv8.sh")
@@ -55,6 +57,7 @@ fi
 npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
 
 step "tests"
+# Tests marked #[ignore = "needs …"] (root, pyipv8) run here too: nothing is skipped.
 cargo nextest run --workspace --locked --no-fail-fast --run-ignored all
 
 step "fuzz smoke"

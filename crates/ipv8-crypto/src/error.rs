@@ -21,8 +21,10 @@ pub enum KeyError {
         /// The kind that was found.
         found: &'static str,
     },
-    /// OpenSSL could not parse the input as a PEM or DER key.
-    #[error("not a LibNaCL, PEM or DER key: {0}")]
+    /// The input is neither a LibNaCL key nor a PEM or DER key OpenSSL can parse. The string
+    /// is a short reason of our own, empty when OpenSSL only said it could not decode the input
+    /// (its error queue names decoder internals and runs to kilobytes, so it is not kept).
+    #[error("not a LibNaCL, PEM or DER key{}", reason_suffix(.0))]
     Unparsable(String),
     /// OpenSSL parsed the key, but it is of a type IPv8 does not use (e.g. RSA).
     #[error("unsupported key type: {0}")]
@@ -32,9 +34,45 @@ pub enum KeyError {
     Openssl(String),
 }
 
+/// ` (reason)`, or nothing for an empty reason.
+fn reason_suffix(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({reason})")
+    }
+}
+
+/// The first reason in an OpenSSL error queue (`"wrong tag"`), not the whole queue.
+#[cfg(feature = "legacy-ec")]
+fn openssl_reason(err: &openssl::error::ErrorStack) -> String {
+    err.errors()
+        .iter()
+        .find_map(openssl::error::Error::reason)
+        .unwrap_or("unknown error")
+        .to_owned()
+}
+
 #[cfg(feature = "legacy-ec")]
 impl From<openssl::error::ErrorStack> for KeyError {
     fn from(err: openssl::error::ErrorStack) -> Self {
-        Self::Openssl(err.to_string())
+        Self::Openssl(openssl_reason(&err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unparsable_is_one_short_clause() {
+        assert_eq!(
+            KeyError::Unparsable(String::new()).to_string(),
+            "not a LibNaCL, PEM or DER key"
+        );
+        assert_eq!(
+            KeyError::Unparsable("Ed25519 key is not 32 bytes".into()).to_string(),
+            "not a LibNaCL, PEM or DER key (Ed25519 key is not 32 bytes)"
+        );
     }
 }

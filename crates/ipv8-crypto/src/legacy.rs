@@ -135,7 +135,7 @@ impl EcPublicKey {
     /// [`KeyError::Unparsable`] when OpenSSL rejects the input.
     pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         let key =
-            EcKey::public_key_from_der(der).map_err(|e| KeyError::Unparsable(e.to_string()))?;
+            EcKey::public_key_from_der(der).map_err(|_| KeyError::Unparsable(String::new()))?;
         Self::from_ec_key(key)
     }
 
@@ -145,7 +145,7 @@ impl EcPublicKey {
     /// [`KeyError::Unparsable`] when OpenSSL rejects the input.
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
         let key =
-            EcKey::public_key_from_pem(pem).map_err(|e| KeyError::Unparsable(e.to_string()))?;
+            EcKey::public_key_from_pem(pem).map_err(|_| KeyError::Unparsable(String::new()))?;
         Self::from_ec_key(key)
     }
 
@@ -254,7 +254,7 @@ impl EcPrivateKey {
     /// [`KeyError::Unparsable`] when OpenSSL rejects the input.
     pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         let key =
-            EcKey::private_key_from_der(der).map_err(|e| KeyError::Unparsable(e.to_string()))?;
+            EcKey::private_key_from_der(der).map_err(|_| KeyError::Unparsable(String::new()))?;
         Self::from_ec_key(key)
     }
 
@@ -264,7 +264,7 @@ impl EcPrivateKey {
     /// [`KeyError::Unparsable`] when OpenSSL rejects the input.
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
         let key =
-            EcKey::private_key_from_pem(pem).map_err(|e| KeyError::Unparsable(e.to_string()))?;
+            EcKey::private_key_from_pem(pem).map_err(|_| KeyError::Unparsable(String::new()))?;
         Self::from_ec_key(key)
     }
 

@@ -177,14 +177,14 @@ fn config_bad_values() {
     );
     assert_bad(
         &run_config("hex", "[[overlays]]\nclass = \"Community\"\nid = \"zz\"\n"),
-        &["overlays[0].id", "not hex", "40 hex digits"],
+        &["overlays[0].id", "not a hex digit", "40 hex digits"],
     );
     assert_bad(
         &run_config(
             "hex-len",
             "[[overlays]]\nclass = \"Community\"\nid = \"abcd\"\n",
         ),
-        &["overlays[0].id", "2 bytes"],
+        &["overlays[0].id", "4 hex digits"],
     );
     assert_bad(
         &run_config("no-id", "[[overlays]]\nclass = \"Community\"\n"),
@@ -280,11 +280,22 @@ fn bad_flags() {
     );
     assert_bad(
         &run("f-comm", &["--community", "abcd"]),
-        &["--community", "2 bytes", "40 hex digits"],
+        &["--community", "4 hex digits", "expected 40 hex digits"],
     );
     assert_bad(
         &run("f-comm-hex", &["--community", "x".repeat(40).as_str()]),
-        &["--community", "not hex"],
+        &["--community", "not a hex digit"],
+    );
+    // One explanation, in our words: no hex-crate text, no nested parentheses.
+    let odd = run("f-comm-odd", &["--community", "xyz"]);
+    assert_bad(
+        &odd,
+        &["--community", "'x' at position 0, which is not a hex digit"],
+    );
+    assert!(
+        !odd.stderr.contains("Odd number") && !odd.stderr.contains("(a 20-byte"),
+        "{}",
+        odd.stderr
     );
     assert_bad(
         &run(

@@ -3,6 +3,12 @@
 //! quiet network from a deaf endpoint: time since the last datagram, error counters per class
 //! (receive, send, and the LAN beacon's sends apart), rebinds, the watchdog's state, bound
 //! addresses, traffic, drops and bootstrap progress.
+//!
+//! `traffic` counts datagrams on the main sockets (LAN beacons included), `beacon.datagrams_down`
+//! those on the beacon socket; `GET /overlays` counts messages routed to each overlay from
+//! either socket. They reconcile as `traffic.datagrams_down + beacon.datagrams_down` = Σ
+//! overlay `statistics.num_down` + `beacon.lan_beacons_received` + `drops.truncated` +
+//! `drops.unknown_prefix` (see `ipv8::counters::Traffic`).
 
 use std::time::{Duration, SystemTime};
 
@@ -163,6 +169,8 @@ pub struct Beacon {
     pub datagrams_up: u64,
     /// Datagrams received on the beacon socket.
     pub datagrams_down: u64,
+    /// LAN beacons received (on either socket); they reach no overlay.
+    pub lan_beacons_received: u64,
     /// Beacons asked for while the beacon is off.
     pub suppressed: u64,
     /// Beacon send errors per class (a sweep covers 65 534 ports).
@@ -307,6 +315,7 @@ pub fn health_response(snapshot: &Snapshot) -> HealthResponse {
             sweeps: c.beacons,
             datagrams_up: c.beacon_datagrams_up,
             datagrams_down: c.beacon_datagrams_down,
+            lan_beacons_received: c.lan_beacons_received,
             suppressed: c.beacons_suppressed,
             send_errors: class_counts(&c.beacon_send_errors),
         },

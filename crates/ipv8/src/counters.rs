@@ -54,7 +54,15 @@ pub(crate) const fn class_index(class: ErrorClass) -> usize {
     }
 }
 
-/// Datagrams and bytes that crossed the sockets (py-ipv8's `bytes_up`/`bytes_down`).
+/// Datagrams and bytes that crossed the main (unicast) sockets (py-ipv8's
+/// `bytes_up`/`bytes_down`): every datagram, whatever it holds, LAN beacons included; the
+/// beacon socket's are counted apart ([`Counters::beacon_datagrams_down`]).
+///
+/// The overlays' message statistics (`Node` statistics, `GET /overlays`) count something else:
+/// messages routed to an overlay, from either socket. For a node with statistics on for every
+/// overlay the two reconcile exactly:
+/// `datagrams_down + beacon_datagrams_down` = Σ overlay `num_down` + [`Counters::lan_beacons_received`]
+/// \+ drops `truncated` + drops `unknown_prefix`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Traffic {
     /// Datagrams the OS accepted for sending.
@@ -157,7 +165,15 @@ pub struct Counters {
     /// (Linux `IP_RECVERR`, macOS), and the retry succeeded.
     pub stale_send_retries: u64,
     /// Datagrams received on the beacon socket (handed to the node like main-socket ones).
+    /// With the beacon on these include the node's own beacon (the sweep covers the beacon
+    /// socket's port too) and its introduction requests to itself: its own beacon makes it walk
+    /// to its beacon socket, as in py-ipv8; the node drops them as `own_packet`, after the
+    /// overlay's message statistics counted them.
     pub beacon_datagrams_down: u64,
+    /// Received datagrams (either socket) that are LAN beacons (`00 00 "IPv8" 00 ‖ prefix`).
+    /// The node walks to the sender of a beacon for one of its overlays and drops the rest as
+    /// `foreign_beacon`; beacons are never counted in the overlays' message statistics.
+    pub lan_beacons_received: u64,
     /// Beacon datagrams sent (one per target port).
     pub beacon_datagrams_up: u64,
     /// Beacon sweeps started.

@@ -14,6 +14,19 @@ use tokio::time::Instant;
 
 use crate::counters::class_index;
 
+/// Addresses for a log field: `127.0.0.1:8090, [::]:8090` (`none` when empty), not Rust's
+/// `[127.0.0.1:8090]` debug form.
+pub(crate) fn addr_list(addrs: &[SocketAddr]) -> String {
+    if addrs.is_empty() {
+        return "none".to_owned();
+    }
+    addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The default period: one line per class per minute.
 pub const DEFAULT_LOG_PERIOD: Duration = Duration::from_secs(60);
 
@@ -75,11 +88,15 @@ impl RateLimitedLog {
         };
         let class = class.as_str();
         match class {
-            "bug" => tracing::error!(op, class, %error, ?peer, suppressed, "UDP error (ours)"),
-            "environment" => {
-                tracing::warn!(op, class, %error, ?peer, suppressed, "UDP error: network changed?")
+            "bug" => {
+                tracing::error!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (ours)")
             }
-            _ => tracing::debug!(op, class, %error, ?peer, suppressed, "UDP error (tolerated)"),
+            "environment" => {
+                tracing::warn!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error: network changed?")
+            }
+            _ => {
+                tracing::debug!(op = %op, class = %class, %error, peer = peer.map(tracing::field::display), suppressed, "UDP error (tolerated)")
+            }
         }
     }
 }

@@ -196,7 +196,7 @@ impl<R: Rebinder> Sockets<R> {
                     endpoint.stale = false;
                 }
                 Err(error) => {
-                    tracing::warn!(family = ?endpoint.family, %error, "rebind failed; will retry");
+                    tracing::warn!(family = %if endpoint.family == Family::V4 { "IPv4" } else { "IPv6" }, %error, "rebind failed; will retry");
                     first_error.get_or_insert(error);
                 }
             }

@@ -139,6 +139,37 @@ pub struct WatchdogState {
     pub network_change_pending: bool,
 }
 
+/// The reason in plain words with its numbers (`nothing received for 31.0 s`), for logs.
+impl std::fmt::Display for RebindReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NetworkChange => f.write_str("a local address appeared or disappeared"),
+            Self::Silence { silent_for } => {
+                write!(f, "nothing received for {:.1} s", silent_for.as_secs_f64())
+            }
+            Self::SendFailures { failing_for, class } => write!(
+                f,
+                "every send failed for {:.1} s (last error: {class})",
+                failing_for.as_secs_f64()
+            ),
+            Self::ClockJump { skew, forward } => write!(
+                f,
+                "the wall clock jumped {:.1} s {}",
+                skew.as_secs_f64(),
+                if *forward { "forward" } else { "back" }
+            ),
+            Self::SocketError { op, class } => {
+                let op = match op {
+                    Op::Recv => "receive",
+                    Op::Send => "send",
+                };
+                write!(f, "a {op} error of class {class} broke the socket")
+            }
+            Self::Requested => f.write_str("requested by the application"),
+        }
+    }
+}
+
 /// A run of failed sends with no success in between.
 #[derive(Clone, Copy, Debug)]
 struct FailStreak {

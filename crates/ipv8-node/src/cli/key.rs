@@ -96,7 +96,7 @@ pub fn run(command: KeyCommand, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// `curve25519` for LibNaCL keys, the curve name for EC keys.
-fn type_name(key: &PublicKey) -> String {
+pub(crate) fn type_name(key: &PublicKey) -> String {
     match key {
         PublicKey::LibNacl(_) => "curve25519".to_owned(),
         PublicKey::LegacyEc(ec) => ec

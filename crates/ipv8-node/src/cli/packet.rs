@@ -96,7 +96,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
         digits.extend(group.chars());
     }
     if digits.is_empty() {
-        return Err("malformed hex: no packet given".to_owned());
+        return Err("no packet given: pass its hex as arguments or on stdin".to_owned());
     }
     if let Some((position, bad)) = digits
         .iter()
@@ -203,7 +203,7 @@ mod tests {
     fn hex_errors_are_one_line_and_precise() {
         assert_eq!(
             parse_hex("  "),
-            Err("malformed hex: no packet given".to_owned())
+            Err("no packet given: pass its hex as arguments or on stdin".to_owned())
         );
         assert_eq!(
             parse_hex("00zz"),

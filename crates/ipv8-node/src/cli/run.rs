@@ -31,7 +31,10 @@ pub struct RunArgs {
     /// Local address to bind (0.0.0.0, ::, or a specific address of that family).
     #[arg(long, value_name = "IP", value_parser = parse_ip)]
     pub bind: Option<IpAddr>,
-    /// Key file (created with a new curve25519 key if missing).
+    /// Key file: the node's identity (created with a new curve25519 key if missing).
+    ///
+    /// Default: `ec_multichain.pem` in the data dir, py-ipv8's name; it holds py-ipv8's raw key
+    /// bin, not PEM. One running node per key file: a second is refused.
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
     /// An extra bootstrap tracker (repeatable).
@@ -43,7 +46,12 @@ pub struct RunArgs {
     /// Do not use py-ipv8's default trackers (13 IPs, 7 DNS names).
     #[arg(long)]
     pub no_default_bootstrap: bool,
-    /// Do not send LAN broadcast beacons.
+    /// Do not send LAN broadcast beacons (py-ipv8's: ~65,500 datagrams per sweep).
+    ///
+    /// The beacon is py-ipv8's: each sweep sends one datagram to every port (0-65534) of
+    /// 255.255.255.255; on a host without a broadcast route, or with a full send queue, many
+    /// fail. Those failures are counted apart (`beacon` in /health and `ipv8 status`) and say
+    /// nothing about the node's own sockets.
     #[arg(long)]
     pub no_beacon: bool,
     /// REST API port (default 8085, py-ipv8's; 0 = OS pick).
@@ -73,6 +81,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub status_json: bool,
     /// Directory of relative key files (default: the platform data dir + /ipv8-rs).
+    ///
+    /// On Linux the default is ~/.local/share/ipv8-rs. A second node on one machine needs a
+    /// data dir of its own (or --key-file).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Diagnostics, Linux only: turn on IP_RECVERR/IPV6_RECVERR on the node's sockets, so ICMP
@@ -181,6 +192,29 @@ impl RunArgs {
     }
 }
 
+/// How a second node on this machine gets an identity of its own (named when the key is locked).
+const OWN_KEY: &str = "--data-dir DIR (a data directory of its own, where a new key is created) \
+                       or --key-file FILE (a key file of its own)";
+
+/// Says in plain words which key the node uses, and what a newly created file is.
+fn announce_identity(loaded: &identity::LoadedKey, mid: &Mid) {
+    let Some(file) = &loaded.file else {
+        tracing::info!("identity: a new key in memory only (mid {mid}); it is gone at exit");
+        return;
+    };
+    let kind = super::key::type_name(&loaded.key.public());
+    if loaded.created {
+        tracing::info!(
+            "created this node's identity: a new {kind} key in {} (mid {mid}). Keep the file to \
+             keep the identity. It holds py-ipv8's raw key format (not PEM, despite py-ipv8's \
+             file name), so py-ipv8 can use it too; `ipv8 key show` reads it",
+            file.display()
+        );
+    } else {
+        tracing::info!("identity: {kind} key {} (mid {mid})", file.display());
+    }
+}
+
 /// Runs the node until Ctrl-C / SIGTERM.
 ///
 /// # Errors
@@ -210,11 +244,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .unwrap_or(0);
         format!("keys[{index}].file")
     };
-    let loaded = identity::load(spec, &data_dir, &field)?;
-    if let Some(file) = &loaded.file {
-        tracing::info!(file = %file.display(), created = loaded.created, "identity key");
-    }
+    let loaded = identity::load(spec, &data_dir, &field, OWN_KEY)?;
     let mid = Mid::of(loaded.key.public_bin());
+    announce_identity(&loaded, &mid);
+    // Held until the node has stopped: a second node with this key file is refused until then.
+    let _lock = loaded.lock;
     let trackers = settings.node.bootstrap.trackers.len() + settings.node.bootstrap.dns_names.len();
     let driver = DriverConfig {
         beacon: if settings.beacon {

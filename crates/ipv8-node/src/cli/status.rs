@@ -164,6 +164,50 @@ fn counts(v: &Value) -> String {
     }
 }
 
+/// Messages the overlays counted (`GET /overlays` statistics), and why that is not the
+/// datagram count of the traffic line.
+fn overlay_messages(out: &mut dyn Write, overlays: &Value) -> anyhow::Result<()> {
+    let (mut up, mut down) = (0.0, 0.0);
+    for o in overlays["overlays"].as_array().into_iter().flatten() {
+        up += num(&o["statistics"]["num_up"]);
+        down += num(&o["statistics"]["num_down"]);
+    }
+    writeln!(
+        out,
+        "overlay messages: {up} up, {down} down (from both sockets; LAN beacons and datagrams \
+         dropped before reaching an overlay are not messages)"
+    )?;
+    Ok(())
+}
+
+/// The LAN beacon on a line of its own: its send errors are not the node's.
+fn beacon(out: &mut dyn Write, beacon: &Value) -> anyhow::Result<()> {
+    let sweeps = num(&beacon["sweeps"]);
+    if sweeps == 0.0 {
+        writeln!(
+            out,
+            "beacon: no sweep sent (off with --no-beacon, or not due yet)"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "beacon: {sweeps} sweep(s), {} datagrams sent, {} received on its socket, {} LAN beacons \
+         heard; send errors {}",
+        beacon["datagrams_up"],
+        beacon["datagrams_down"],
+        beacon["lan_beacons_received"],
+        counts(&beacon["send_errors"]),
+    )?;
+    writeln!(
+        out,
+        "  (py-ipv8's LAN beacon: one datagram to every port of 255.255.255.255 per sweep; \
+         errors there, often pressure, say nothing about the node's own sockets; \
+         --no-beacon turns it off)"
+    )?;
+    Ok(())
+}
+
 /// The human summary.
 fn summary(
     out: &mut dyn Write,
@@ -218,16 +262,17 @@ fn summary(
     let t = &health["traffic"];
     writeln!(
         out,
-        "traffic: {} datagrams up ({} bytes), {} down ({} bytes)",
+        "traffic: {} datagrams up ({} bytes), {} down ({} bytes) on the main sockets",
         t["datagrams_up"], t["bytes_up"], t["datagrams_down"], t["bytes_down"]
     )?;
+    overlay_messages(out, overlays)?;
     writeln!(
         out,
-        "errors: receive {}; send {}; beacon send {}",
+        "errors: receive {}; send {}",
         counts(&health["errors"]["receive"]),
         counts(&health["errors"]["send"]),
-        counts(&health["beacon"]["send_errors"])
     )?;
+    beacon(out, &health["beacon"])?;
     writeln!(out, "drops: {}", counts(&health["drops"]))?;
     let last = match health["last_rebind"]["reason"].as_str() {
         Some(reason) => format!(

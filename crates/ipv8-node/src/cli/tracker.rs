@@ -58,7 +58,17 @@ pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
                 source: KeySource::Generate(KeyType::VeryLow),
                 file: Some(file.clone()),
             };
-            identity::load(&spec, &std::env::current_dir()?, "--key-file")?.key
+            let loaded = identity::load(
+                &spec,
+                &std::env::current_dir()?,
+                "--key-file",
+                "--key-file FILE (a key file of its own)",
+            )?;
+            // Held until the process exits: a second tracker with this key file is refused.
+            if let Some(lock) = loaded.lock {
+                std::mem::forget(lock);
+            }
+            loaded.key
         }
         None => PrivateKey::generate_legacy(LegacyCurve::Sect163k1)
             .or_else(|_| Ok::<_, anyhow::Error>(PrivateKey::generate()))?,

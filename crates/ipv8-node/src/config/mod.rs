@@ -121,7 +121,7 @@ fn expected_form(path: &str) -> Option<&'static str> {
         ("interfaces.interface", _) => "\"UDPIPv4\" or \"UDPIPv6\"",
         ("--bootstrap", _) | (_, "ip_addresses") => "\"ip:port\", e.g. \"130.161.119.206:6421\"",
         (_, "dns_addresses") => "\"host:port\", e.g. \"dispersy1.tribler.org:6421\"",
-        ("--community" | "overlays.id", _) => "40 hex digits (a 20-byte community id)",
+        ("--community" | "overlays.id", _) => "40 hex digits, a 20-byte community id",
         ("overlays.class", _) => "\"DiscoveryCommunity\" or \"Community\"",
         ("overlays.walkers.strategy", _) => {
             "\"RandomWalk\", \"EdgeWalk\", \"RandomChurn\" or \"PeriodicSimilarity\""

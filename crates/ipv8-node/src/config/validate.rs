@@ -639,14 +639,19 @@ pub fn host_port(path: &str, text: &str) -> Result<(String, u16), ConfigError> {
 /// A 20-byte community id in 40 hex digits.
 pub fn community_id(path: &str, text: &str) -> Result<CommunityId, ConfigError> {
     let text = text.trim();
-    let bytes = hex::decode(text)
-        .map_err(|err| ConfigError::new(path, format!("{text:?} is not hex: {err}")))?;
-    let array: [u8; 20] = bytes.as_slice().try_into().map_err(|_| {
-        ConfigError::new(
+    if let Some((position, bad)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_hexdigit())
+    {
+        return Err(ConfigError::new(
             path,
-            format!("{text:?} is {} bytes; a community id is 20", bytes.len()),
-        )
-    })?;
+            format!("{text:?} has {bad:?} at position {position}, which is not a hex digit"),
+        ));
+    }
+    let mut array = [0u8; 20];
+    hex::decode_to_slice(text, &mut array)
+        .map_err(|_| ConfigError::new(path, format!("{text:?} has {} hex digits", text.len())))?;
     Ok(CommunityId(array))
 }
 

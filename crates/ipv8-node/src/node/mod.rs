@@ -1,8 +1,9 @@
-//! What the long-running subcommands (`run`, `tracker`, `swarm`) share: loading the identity
-//! ([`identity`]), logging ([`logging`]), status lines and the offline notice ([`observe`]) and
+//! What the long-running subcommands (`run`, `tracker`, `swarm`) share: loading and locking the
+//! identity ([`identity`], [`keylock`]), logging ([`logging`]), status lines and the offline notice ([`observe`]) and
 //! waiting for Ctrl-C / SIGTERM ([`Shutdown`]).
 
 pub mod identity;
+pub mod keylock;
 pub mod logging;
 pub mod observe;
 pub mod serve;

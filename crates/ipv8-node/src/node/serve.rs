@@ -51,10 +51,10 @@ pub async fn serve(
 
     let first = ipv8.snapshot().await?;
     tracing::info!(
-        role = options.facts.role,
+        role = %options.facts.role,
         mid = %options.facts.mid,
-        bound = ?first.health.bound,
-        overlays = ?first.overlays.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        bound = %addr_list(&first.health.bound),
+        overlays = %first.overlays.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "),
         "node started"
     );
     if options.status_json {
@@ -117,7 +117,11 @@ async fn start_rest(
     };
     let local: Option<SocketAddr> = listener.local_addr().ok();
     facts.rest = local;
-    tracing::info!(address = ?local, api_key = rest.api_key.is_some(), "REST API and dashboard listening");
+    tracing::info!(
+        address = local.map(tracing::field::display),
+        api_key = rest.api_key.is_some(),
+        "REST API and dashboard listening"
+    );
     let state = ipv8_rest::RestState::with_config(ipv8.handle().clone(), key, Default::default());
     let router = ipv8_rest::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -130,6 +134,15 @@ async fn start_rest(
         }
     });
     Ok((Some((stop, state)), Some(task)))
+}
+
+/// Addresses for a log field: `127.0.0.1:8090, [::]:8090`, not Rust's debug form.
+fn addr_list(addrs: &[SocketAddr]) -> String {
+    addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One line on stdout; a closed stdout is ignored (the node keeps running).

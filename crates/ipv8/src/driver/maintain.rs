@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use super::Driver;
 use crate::health::{Health, RebindRecord};
+use crate::ratelog::addr_list;
 use crate::snapshot::{OverlayStatistics, Snapshot};
 use crate::watchdog::RebindReason;
 
@@ -30,8 +31,8 @@ where
         if let Some(reason) = self.watchdog.poll(now, self.clock.wall(), has_peers) {
             if !self.schedule.is_pending() {
                 tracing::warn!(
-                    reason = reason.as_str(),
-                    detail = ?reason,
+                    reason = %reason.as_str(),
+                    detail = %reason,
                     "rebinding the UDP sockets"
                 );
             }
@@ -65,12 +66,12 @@ where
                 self.rebinds += 1;
                 self.error_batches = 0;
                 self.recv_paused_until = None;
-                tracing::info!(bound = ?self.sockets.bound(), "UDP sockets rebound");
+                tracing::info!(bound = %addr_list(&self.sockets.bound()), "UDP sockets rebound");
             }
             Err(error) => {
                 let retry_in = self.schedule.failed(now);
                 self.rebind_failures += 1;
-                tracing::warn!(%error, ?retry_in, attempts = self.schedule.failures_in_row(), "rebind failed; retrying");
+                tracing::warn!(%error, retry_in_s = retry_in.as_secs_f64(), attempts = self.schedule.failures_in_row(), "rebind failed; retrying");
             }
         }
         let bound = self.sockets.bound();
@@ -111,7 +112,10 @@ where
     /// A local address appeared or disappeared.
     pub(super) fn on_net_event(&mut self, event: NetEvent) {
         let now = self.clock.now();
-        tracing::info!(?event, "local address change");
+        match &event {
+            NetEvent::Up(net) => tracing::info!(address = %net, "local address appeared"),
+            NetEvent::Down(net) => tracing::info!(address = %net, "local address disappeared"),
+        }
         self.refresh_interfaces(now);
         self.watchdog.on_network_change(now);
         self.pacer.mark_dirty();

@@ -37,7 +37,7 @@ use crate::counters::Counters;
 use crate::handle::Command;
 use crate::health::RebindRecord;
 use crate::overlay::EventSink;
-use crate::ratelog::RateLimitedLog;
+use crate::ratelog::{RateLimitedLog, addr_list};
 use crate::rebind::RebindSchedule;
 use crate::snapshot::{Pacer, Snapshot};
 use crate::sockets::Sockets;
@@ -132,7 +132,7 @@ where
         }
         let now = self.clock.now();
         self.announce_sockets(now, false);
-        tracing::info!(bound = ?self.sockets.bound(), "ipv8 driver started");
+        tracing::info!(bound = %addr_list(&self.sockets.bound()), "ipv8 driver started");
         let sleep = tokio::time::sleep_until(now);
         tokio::pin!(sleep);
         loop {

@@ -67,6 +67,10 @@ where
                             self.counters.beacon_datagrams_down.saturating_add(1);
                     }
                 }
+                if ipv8_wire::Beacon::is_beacon(&self.buf[..len]) {
+                    self.counters.lan_beacons_received =
+                        self.counters.lan_beacons_received.saturating_add(1);
+                }
                 self.last_receive = Some(now);
                 self.watchdog.on_datagram(now);
                 let node_now = self.clock.to_node(now);
