@@ -11,6 +11,7 @@
 //! still a verified peer (RandomChurn drops it after `drop_time`, as py-ipv8 does), but the
 //! walkers look for a replacement already and nobody is introduced to it.
 
+use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +62,29 @@ pub struct Peer {
     ping_count: u8,
     ping_head: u8,
     new_style: bool,
+}
+
+impl fmt::Display for Peer {
+    /// py-ipv8's `Peer.__str__`: `Peer<ip:port, base64 mid>`.
+    ///
+    /// ```
+    /// use ipv8_proto::{Instant, KeyIdentity, Mid, Peer};
+    /// use std::sync::Arc;
+    ///
+    /// let key: Arc<[u8]> = KeyIdentity::from_seed(1).private_key().public_bin().into();
+    /// let peer = Peer::new(key.clone(), Mid::of(&key), "1.2.3.4:8090".parse().unwrap(), Instant::ZERO, false);
+    /// assert_eq!(peer.to_string(), format!("Peer<1.2.3.4:8090, {}>", Mid::of(&key).to_base64()));
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let addr = self.address();
+        write!(
+            f,
+            "Peer<{}:{}, {}>",
+            addr.ip(),
+            addr.port(),
+            self.mid.to_base64()
+        )
+    }
 }
 
 impl Peer {

@@ -61,8 +61,10 @@ pub use watchdog::{RebindReason, WatchdogConfig, WatchdogState};
 
 /// The sans-IO node crate.
 pub use ipv8_proto as proto;
-pub use ipv8_proto::community::{NumberCache, Reply, Response, reply_channel};
-pub use ipv8_proto::config::{ChurnConfig, EdgeWalkConfig, RandomWalkConfig, StrategyConfig};
+pub use ipv8_proto::community::{NumberCache, Reply, Response, default_strategy, reply_channel};
+pub use ipv8_proto::config::{
+    ChurnConfig, EdgeWalkConfig, RandomWalkConfig, StrategyConfig, WalkerConfig,
+};
 /// Keys and member ids (`PrivateKey`, `PublicKey`, key files).
 pub use ipv8_proto::keys;
 pub use ipv8_proto::strategy::{EdgeWalk, PeriodicSimilarity, RandomChurn, RandomWalk};

@@ -99,6 +99,27 @@ impl<C: Community> Cx<'_, C> {
         self.base.ov.my_mid
     }
 
+    /// Our own peer in this community (py-ipv8 `my_peer`): our key and member id at our
+    /// preferred address (py-ipv8 `my_preferred_address()`: what the last responder saw, else
+    /// the LAN estimate). Its `Display` is py-ipv8's `Peer<ip:port, base64 mid>`.
+    #[must_use]
+    pub fn my_peer(&self) -> Peer {
+        Peer::new(
+            self.base.ov.my_key.clone(),
+            self.base.ov.my_mid,
+            self.base.core.addresses.preferred_address(),
+            self.base.now,
+            false,
+        )
+    }
+
+    /// Signs `msg` with our key in this community (py-ipv8 `my_peer.key.signature`), for
+    /// messages that carry their own signature instead of the envelope's.
+    #[must_use]
+    pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        self.base.ov.identity.sign(msg)
+    }
+
     /// Increments and returns the node's Lamport clock (py-ipv8 `claim_global_time`).
     pub fn claim_global_time(&mut self) -> u64 {
         self.base.claim_global_time()
