@@ -20,6 +20,9 @@ use serde_json::Value;
 /// How many stderr lines are kept for diagnostics.
 pub const STDERR_KEEP: usize = 60;
 
+/// How many untaken non-JSON stdout lines are kept for [`Proc::take_text`] (the oldest go).
+pub const FRESH_TEXT_KEEP: usize = 100_000;
+
 /// One line read from the child's stdout.
 enum Line {
     Json(Value),
@@ -40,6 +43,8 @@ pub struct Proc {
     latest: BTreeMap<String, Value>,
     /// Stdout lines that were not JSON (kept for diagnostics).
     text: VecDeque<String>,
+    /// Stdout lines that were not JSON and not yet taken by [`Proc::take_text`].
+    fresh_text: VecDeque<String>,
     exit: Option<ExitStatus>,
 }
 
@@ -90,6 +95,7 @@ impl Proc {
             history: Vec::new(),
             latest: BTreeMap::new(),
             text: VecDeque::new(),
+            fresh_text: VecDeque::new(),
             exit: None,
         })
     }
@@ -117,6 +123,10 @@ impl Proc {
                 if self.text.len() == STDERR_KEEP {
                     self.text.pop_front();
                 }
+                if self.fresh_text.len() == FRESH_TEXT_KEEP {
+                    self.fresh_text.pop_front();
+                }
+                self.fresh_text.push_back(text.clone());
                 self.text.push_back(text);
                 None
             }
@@ -186,6 +196,13 @@ impl Proc {
                 }
             }
         }
+    }
+
+    /// Takes in every line printed so far without blocking; returns the non-JSON stdout lines
+    /// not returned before (for programs that print plain text).
+    pub fn take_text(&mut self) -> Vec<String> {
+        self.poll();
+        self.fresh_text.drain(..).collect()
     }
 
     /// Every JSON line taken in so far.
