@@ -40,7 +40,7 @@ impl DiscoveryStrategy<MyCommunity> for MyDiscoveryStrategy {
     }
 
     fn take_step(&mut self, _community: &mut MyCommunity, cx: &mut Cx<'_, MyCommunity>) {
-        // Insert your logic here. For example: ask a random peer for an introduction; with no
+        // Any logic goes here. This one asks a random peer for an introduction; with no
         // peers yet, walk to an address we were introduced to, or else ask the trackers.
         let peers = cx.peers();
         if let Some(peer) = cx.rng().choose(&peers) {

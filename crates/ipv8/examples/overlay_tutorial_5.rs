@@ -31,7 +31,7 @@ impl Community for MyCommunity {
     type Event = ();
 
     fn handlers(h: &mut Handlers<Self>) {
-        // Register the message handler for messages (with the identifier "1").
+        // MyMessage (id 1) goes to on_message.
         h.signed(Self::on_message);
     }
 
@@ -58,10 +58,10 @@ impl Community for MyCommunity {
 
 impl MyCommunity {
     fn on_message(&mut self, cx: &mut Cx<'_, Self>, peer: &Peer, payload: MyMessage) {
-        // Update our Lamport clock.
+        // The Lamport rule: one past the larger of both clocks.
         self.lamport_clock = self.lamport_clock.max(payload.clock).saturating_add(1);
         println!("{} current clock: {}", cx.my_peer(), self.lamport_clock);
-        // Then synchronize with the rest of the network again.
+        // And tell the sender where we are now.
         let clock = self.lamport_clock;
         cx.ez_send(peer, &MyMessage { clock });
     }

@@ -19,7 +19,7 @@ struct MyState {
 impl NumberCache<MyCommunity> for MyState {
     const PREFIX: &'static str = "my-state";
 
-    // We will time out after 3 seconds (default is 10 seconds).
+    // Three seconds instead of the default ten.
     fn timeout_delay(&self) -> Duration {
         Duration::from_secs(3)
     }

@@ -65,13 +65,13 @@ impl Community for MyCommunity {
 
 impl MyCommunity {
     fn send(&mut self, cx: &mut Cx<'_, Self>) {
-        // Wait for our local peers to connect to each other.
+        // Nothing to do until the other node is a peer.
         let peers = cx.peers();
         if peers.is_empty() {
             return;
         }
         cx.cancel_pending_task("wait for peers and send a request");
-        // Then, create and register our cache, and send the request to the other peer.
+        // Remember the request in a cache; its number travels with the request.
         let number = cx.add_cache(MyCache { value: 0 });
         for peer in &peers {
             cx.ez_send(
@@ -85,7 +85,7 @@ impl MyCommunity {
     }
 
     fn on_request(&mut self, cx: &mut Cx<'_, Self>, peer: &Peer, payload: MyRequest) {
-        // Our service is to increment the value of the request and send this in the response.
+        // Answer with the value plus one, under the asker's identifier.
         let value = payload.value.wrapping_add(1);
         cx.ez_send(
             peer,
@@ -109,13 +109,13 @@ impl MyCommunity {
         let (asked, answer) = (cache.value, payload.value);
         println!("{peer} responded to: {asked} with: {answer}");
 
-        // Stop the experiment if both peers reach a value of 10.
+        // At 10 this peer is done counting.
         if payload.value == 10 {
             cx.emit(());
             return Ok(());
         }
 
-        // Otherwise, do the same thing over again and ask for another increment.
+        // Below 10: ask for the next increment.
         let number = cx.add_cache(MyCache {
             value: payload.value,
         });
@@ -125,8 +125,7 @@ impl MyCommunity {
         };
         for p in cx.peers() {
             cx.ez_send(&p, &request);
-            // To spice things up, we'll perform a replay attack.
-            // The cache causes the answer to this duplicate to be ignored.
+            // Send it again, as a replay attack would: the answer to the copy finds no cache.
             cx.ez_send(&p, &request);
         }
         Ok(())

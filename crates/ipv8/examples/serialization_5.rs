@@ -62,7 +62,7 @@ impl MyCommunity {
     fn on_message(&mut self, cx: &mut Cx<'_, Self>, peer: &Peer, message: Message) {
         println!("{peer}");
         println!("{message:?}");
-        // Check d4 here to make sure this is not some magic temporary serialization.
+        // 1337 was set after construction: it must have travelled.
         assert_eq!(message.d4, 1337);
         cx.emit(());
     }
@@ -76,7 +76,7 @@ impl MyCommunity {
                 d3: json!(["i", "j", "k", "l"]),
                 d4: json!(42),
             };
-            // Overwrite 42 here to make sure this is not some magic temporary serialization.
+            // Changed after construction, so the receiver checks what was really sent.
             message.d4 = json!(1337);
             cx.broadcast(&message);
         };

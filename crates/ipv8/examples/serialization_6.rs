@@ -50,7 +50,7 @@ impl MyCommunity {
         source_address: SocketAddr,
         data: &[u8],
     ) -> Result<(), DropReason> {
-        // Strip the IPv8 multiplexing data: the prefix and the 1 byte message id.
+        // The JSON starts after the 22-byte prefix and the message id.
         let received: Value = serde_json::from_slice(data.get(23..).ok_or(DropReason::Truncated)?)
             .map_err(|_| DropReason::Truncated)?;
         let text = |name: &str| received[name].as_str().unwrap_or_default().to_owned();

@@ -74,9 +74,9 @@ fn initialize(n: usize, some_constant: Option<i64>) -> TestNetwork {
 
 /// Create a MyCommunity and check the output of some_constant().
 fn test_call() {
-    // Create 1 MyCommunity
+    // One node with MyCommunity.
     let mut net = initialize(1, None);
-    // Nodes are 0-indexed
+    // The first node is node 0.
     let value = net.call(0, |c: &mut MyCommunity, _| c.some_constant());
     assert_eq!(42, value);
 }
@@ -91,12 +91,12 @@ fn test_call2() {
 /// Check if we got a request from another MyCommunity.
 fn test_intro_called() {
     let mut net = initialize(2, None);
-    // We have the overlay of Peer 0 send a message to Peer 1.
+    // Node 0 sends an introduction request to node 1.
     let to = net.address(1);
     net.call(0, |_: &mut MyCommunity, cx| cx.walk_to(to));
     // Let the virtual network deliver it.
     net.deliver_messages();
-    // Peer 1 should have received the message from Peer 0.
+    // Node 1 remembers node 0 as the last peer that asked.
     let last = net.call(1, |c: &mut MyCommunity, _| {
         c.last_peer.as_ref().map(Peer::mid)
     });
