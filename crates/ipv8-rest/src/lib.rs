@@ -1,4 +1,5 @@
-//! ipv8-rest: the HTTP API of an ipv8-rs node, in py-ipv8 3.2.1's JSON shapes (PROTOCOL §8).
+//! ipv8-rest: the HTTP API of an ipv8-rs node, in py-ipv8 3.2.1's JSON shapes
+//! (docs/spec/PROTOCOL.md §8).
 //!
 //! Ports the read side of py-ipv8's `REST/overlays_endpoint.py` and `REST/network_endpoint.py`
 //! and adds `/health` (what py-ipv8 could not tell: whether the endpoint is still receiving).
@@ -16,9 +17,11 @@
 //! | route | body |
 //! |---|---|
 //! | `GET /overlays` | `{"overlays": [...]}`, hex ids and keys |
-//! | `GET /overlays/statistics` | `{"statistics": [{"<class>": {"<id>:<handler>": NetworkStat}}]}` |
+//! | `GET /overlays/statistics` | `{"statistics": [{"<class>": {"<id>:<handler>": NetworkStat}}]}`
+//! |
 //! | `GET /network` | `{"peers": {"<b64 mid>": {"ip", "port", "public_key", "services"}}}` |
-//! | `GET /health` | receiving, last receive age, error counters per class, rebinds, bound addresses |
+//! | `GET /health` | receiving, last receive age, error counters per class, rebinds, bound
+//! addresses |
 //!
 //! Every `GET` route also answers `HEAD` (axum strips the body).
 #![warn(missing_docs)]

@@ -28,7 +28,7 @@ async fn statistics(State(state): State<RestState>) -> Json<Value> {
     Json(statistics_json(&state.snapshot()))
 }
 
-/// `{"overlays": [Overlay...]}`, one element per overlay (PROTOCOL §8).
+/// `{"overlays": [Overlay...]}`, one element per overlay (docs/spec/PROTOCOL.md §8).
 pub fn overlays_json(snapshot: &Snapshot) -> Value {
     let overlays: Vec<Value> = snapshot.overlays.iter().map(overlay_json).collect();
     json!({ "overlays": overlays })
