@@ -1,4 +1,5 @@
-//! The network fault matrix (Linux, root, run by CI): two `ipv8 run` nodes A and B in their
+//! The network fault matrix (Linux, root; `#[ignore]`d for plain `cargo test`, run by the full
+//! test command `bash scripts/test-all.sh`): two `ipv8 run` nodes A and B in their
 //! own network namespaces behind a router R, introduced to each other by an `ipv8 tracker` in
 //! a fourth namespace, go through every fault of docs/design/UDP-FAILURES.md §5 that this kernel
 //! can make (ICMP rejects, local unreachable/prohibit/blackhole routes, firewall drop, full qdisc,
@@ -48,6 +49,7 @@ const RECOVERY_WATCH: Duration = Duration::from_secs(12);
 const IN_FLIGHT: Duration = Duration::from_millis(500);
 
 #[test]
+#[ignore = "needs root, network namespaces and nftables"]
 fn netns_fault_matrix() {
     if faults::blast_requested() {
         // Re-run of this binary inside A's namespace: only the burst for the tbf fault.

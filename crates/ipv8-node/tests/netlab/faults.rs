@@ -222,7 +222,13 @@ impl Fault {
                 let child = lab
                     .a
                     .command(&exe)
-                    .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+                    .args([
+                        "--exact",
+                        TEST_NAME,
+                        "--include-ignored",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
                     .env(BLAST_ENV, format!("{GW_A}:{DISCARD_PORT}"))
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
