@@ -3,7 +3,7 @@
 //! Each top-level subcommand lives in its own module of `cli/` with a clap `Subcommand` (or
 //! `Args`) type and a `run` function: `key`, `packet`, `run` (the node), `tracker`, `swarm`,
 //! `status`, and `completions`/`man` (in `install`). Adding one means a new module, a variant of
-//! [`Command`] and an arm in [`run`].
+//! [`Command`] and an arm in [`run()`].
 //!
 //! Exit codes: 0 success, 1 failure while doing the work (I/O and the like), 2 bad input
 //! (clap usage errors, malformed hex or packets, unusable files). Errors are one line on
