@@ -114,7 +114,7 @@ cargo test --workspace --doc --locked
 # ---------------------------------------------------------------------------- 4. features, supply chain
 
 step "feature powerset (cargo hack)"
-cargo hack check --workspace --feature-powerset --no-dev-deps --locked
+cargo hack check --workspace --feature-powerset --locked
 
 step "supply chain (cargo deny: advisories, bans, licenses, sources)"
 "$ROOT/scripts/deny.sh"
