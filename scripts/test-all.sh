@@ -62,7 +62,7 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "missing packages ${need[*]}: run as root or install them" >&2; exit 1
   fi
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
 
 step "rust components, Windows target and cargo tools"

@@ -54,7 +54,13 @@ fn version_names_crate_version_and_commit() {
         // Built from this git checkout: the build script saw the same HEAD.
         None => match head_commit() {
             Some(head) => assert_eq!(commit, head, "rebuild after committing"),
-            None => assert_eq!(commit, "unknown"),
+            // git is missing here or refuses this checkout (another user's): the build script
+            // may still have seen it, so only the form is checked.
+            None => assert!(
+                commit == "unknown"
+                    || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+                "{commit}"
+            ),
         },
     }
     // Subcommands report the same version.
