@@ -165,7 +165,23 @@ impl WineDir {
             prefix,
         };
         this.start_wineserver();
+        this.warm_up();
         this
+    }
+
+    /// Runs `ipv8.exe --version` once, so that creating or updating the Wine prefix (tens of
+    /// seconds the first time) happens before any test starts its clock, and a .exe that cannot
+    /// load at all fails here with Wine's message.
+    fn warm_up(&self) {
+        let started = Instant::now();
+        let done = self.run(&["--version"]);
+        assert!(
+            done.status.success(),
+            "ipv8.exe does not start under Wine ({}; status c0000135 means a missing DLL):\n{}",
+            done.status,
+            done.stderr
+        );
+        eprintln!("wine: ipv8.exe started in {:?}", started.elapsed());
     }
 
     fn env(&self, command: &mut Command) {
