@@ -30,4 +30,7 @@ GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date \
   git -C "$db" -c user.name=snapshot -c user.email=snapshot@localhost \
   commit -q -m "RustSec advisories snapshot ($(sed -n 's/^commit: //p' "$snapshot/SNAPSHOT"))"
 echo "advisories: snapshot of $date ($(sed -n 's/^advisories: //p' "$snapshot/SNAPSHOT") advisories for crates in Cargo.lock)"
+# Offline below, so first fetch every crate of the graph for every platform deny.toml names
+# (builds fetch only the host's and the Windows target's).
+cargo fetch --locked
 IPV8_ADVISORY_DB_PATH=$root cargo deny --offline --locked check
