@@ -1,18 +1,61 @@
 #!/usr/bin/env bash
-# Runs the whole ipv8-rs test suite on a fresh Debian machine (as root, as CI does):
-# installs what the tests need, then format, lints (host + Windows target), dependency
-# boundaries, every test (unit, vectors, simulator, real sockets, netns fault matrix,
-# py-ipv8 interop) and a bounded fuzz run. Exits non-zero on the first failure.
+# The full test run (the README's test command; `.ci/run` calls it): installs what the tests
+# need on a fresh Debian machine (as root, as CI does), then runs every tier and exits non-zero
+# on the first failure:
+#
+#   1. format, repository self-containment, dependency boundaries
+#   2. clippy -D warnings: host (all targets) and x86_64-pc-windows-gnu (default features)
+#   3. rustdoc: `cargo doc --no-deps` with warnings denied, and the doctests
+#   4. feature powerset (cargo hack) and supply chain (cargo deny: advisories, bans, licenses,
+#      sources; policy in deny.toml)
+#   5. Windows: cross-build ipv8.exe (OpenSSL built from source, cached in target/) and run it
+#      under Wine against real py-ipv8 peers
+#   6. every test through nextest with `--run-ignored all`: the suites `cargo test` leaves out
+#      (`#[ignore = "needs …"]`: root and network namespaces, pyipv8, Chromium) run here, none
+#      is skipped; then every example in crates/ipv8/examples
+#   7. a bounded fuzz run
+#
+# Plain `cargo test` on a fresh clone (no root, no venv, no Wine) runs the rest and lists what
+# it ignored. Timings per step are printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+WINDOWS_TARGET=x86_64-pc-windows-gnu
 
-step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+TIMINGS=()
+STEP_NAME=""
+STEP_START=0
+RUN_START=$(date +%s)
+finish_step() {
+  if [ -n "$STEP_NAME" ]; then
+    TIMINGS+=("$(printf '%5ss  %s' "$(($(date +%s) - STEP_START))" "$STEP_NAME")")
+  fi
+}
+step() {
+  finish_step
+  STEP_NAME="$*"
+  STEP_START=$(date +%s)
+  printf '\n==> %s (%s)\n' "$*" "$(date +%T)"
+}
+report_timings() {
+  finish_step
+  STEP_NAME=""
+  printf '\n==> timings\n'
+  printf '%s\n' "${TIMINGS[@]}"
+  printf '%5ss  total\n' "$(($(date +%s) - RUN_START))"
+}
+trap report_timings EXIT
+
+# ---------------------------------------------------------------------------- setup
 
 step "system packages"
+# libssl-dev/pkg-config: legacy EC keys on Linux; perl/make: OpenSSL built from source for
+# Windows; gcc-mingw-w64-x86-64: the Windows linker and the Wine test's stand-in DLL; wine64:
+# runs ipv8.exe; nftables/iproute2: the netns fault matrix; python3-venv: the pyipv8 venv.
 need=()
-for pkg in libssl-dev pkg-config nftables iproute2 python3-venv; do
+for pkg in libssl-dev pkg-config perl make nftables iproute2 python3-venv \
+           gcc-mingw-w64-x86-64 wine64; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -23,42 +66,87 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
 
-step "rust targets and tools"
+step "rust components, Windows target and cargo tools"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
-rustup target list --installed | grep -q x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
-# Into ~/.cargo/bin, once (a few minutes of compiling); cargo-fuzz is installed by fuzz-smoke.sh.
-cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
+rustup target list --installed | grep -qx "$WINDOWS_TARGET" || rustup target add "$WINDOWS_TARGET"
+# Cargo subcommands from crates.io, built once (skipped when present).
+for tool in cargo-nextest cargo-hack cargo-deny; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    cargo install --locked "$tool"
+  fi
+done
 
 step "pyipv8 venv"
-IPV8_PYTHON=$("$ROOT/tools/setup-pyipv8.sh")
+IPV8_PYTHON=$("$ROOT/tools/setup-pyipv8.sh" | tail -n 1)
 export IPV8_PYTHON
 echo "using $IPV8_PYTHON"
+
+step "dashboard browser test: Debian chromium and playwright-core (crates/ipv8-rest/tests/browser)"
+browser_need=()
+command -v chromium >/dev/null 2>&1 || browser_need+=(chromium)
+command -v npm >/dev/null 2>&1 || browser_need+=(npm)
+if [ ${#browser_need[@]} -gt 0 ]; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${browser_need[@]}"
+fi
+npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
+
+# ---------------------------------------------------------------------------- 1. static checks
 
 step "cargo fmt"
 cargo fmt --all -- --check
 
-step "cargo clippy (host)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-step "cargo clippy (x86_64-pc-windows-gnu: platform crate and driver)"
-win_pkgs=()
-for p in ipv8-udp ipv8; do [ -d "crates/$p" ] && win_pkgs+=(-p "$p"); done
-# OpenSSL (legacy EC tracker keys) cannot be cross-built here: check without `legacy-ec`.
-cargo clippy "${win_pkgs[@]}" --target x86_64-pc-windows-gnu --no-default-features --locked -- -D warnings
+step "references stay inside the repository"
+"$ROOT/scripts/check-repo-refs.sh"
 
 step "dependency boundaries (sans-IO core and simulator)"
 "$ROOT/scripts/check-deps.sh"
 
-step "dashboard browser test: Debian chromium and playwright-core (crates/ipv8-rest/tests/browser)"
-if ! command -v chromium >/dev/null 2>&1; then
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
-fi
-npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
+# ---------------------------------------------------------------------------- 2. lints
 
-step "tests"
-# Tests marked #[ignore = "needs …"] (root, pyipv8) run here too: nothing is skipped.
-cargo nextest run --workspace --locked --no-fail-fast --run-ignored all
+step "cargo clippy (host, all targets)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo clippy ($WINDOWS_TARGET, default features)"
+# Release profile, like the cross-build below, so both share one OpenSSL build in target/.
+cargo clippy -p ipv8-udp -p ipv8-crypto -p ipv8 -p ipv8-rest -p ipv8-node \
+  --target "$WINDOWS_TARGET" --release --locked -- -D warnings
+
+# ---------------------------------------------------------------------------- 3. rustdoc
+
+step "cargo doc --no-deps (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "doctests"
+cargo test --workspace --doc --locked
+
+# ---------------------------------------------------------------------------- 4. features, supply chain
+
+step "feature powerset (cargo hack)"
+cargo hack check --workspace --feature-powerset --locked
+
+step "supply chain (cargo deny: advisories, bans, licenses, sources)"
+"$ROOT/scripts/deny.sh"
+
+# ---------------------------------------------------------------------------- 5. Windows
+
+step "Windows: cross-build ipv8.exe ($WINDOWS_TARGET, release, default features)"
+cargo build --release --target "$WINDOWS_TARGET" --bin ipv8 --locked
+ls -l "target/$WINDOWS_TARGET/release/ipv8.exe"
+
+step "Windows: ipv8.exe under Wine (decode, keys, run against py-ipv8)"
+cargo nextest run -p ipv8-node --test windows_wine --locked --run-ignored all --no-fail-fast
+
+# ---------------------------------------------------------------------------- 6. tests
+
+step "tests (nextest, ignored ones included)"
+cargo nextest run --workspace --locked --no-fail-fast --run-ignored all \
+  -E 'not binary(windows_wine)'
+
+step "examples (crates/ipv8/examples, each run to its end)"
+"$ROOT/scripts/run-examples.sh"
+
+# ---------------------------------------------------------------------------- 7. fuzz
 
 step "fuzz smoke"
 "$ROOT/scripts/fuzz-smoke.sh" "${FUZZ_SECONDS:-60}"

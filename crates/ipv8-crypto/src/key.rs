@@ -2,8 +2,9 @@
 //! `ECCrypto.key_from_private_bin` / `key_from_public_bin` (`ipv8/keyvault/crypto.py`).
 //!
 //! Input starting with a LibNaCL tag is a LibNaCL key; anything else is handed to OpenSSL as PEM
-//! (when it starts with `-----`) or DER (PROTOCOL.md §4.2). A DER/PEM Ed25519 public key becomes
-//! a LibNaCL key whose X25519 half repeats the verify key, as py-ipv8 3.2.1 re-serializes it.
+//! (when it starts with `-----`) or DER (docs/spec/PROTOCOL.md §4.2). A DER/PEM Ed25519 public key
+//! becomes a LibNaCL key whose X25519 half repeats the verify key, as py-ipv8 3.2.1 re-serializes
+//! it.
 
 #[cfg(feature = "legacy-ec")]
 use openssl::pkey::{Id, PKey, Private, Public};

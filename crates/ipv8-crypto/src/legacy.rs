@@ -1,7 +1,7 @@
 //! Legacy ("M2Crypto" compatible) EC keys: DER keys on named curves, ECDSA-SHA1 signatures.
 //!
 //! Ports `ipv8/keyvault/private/m2crypto.py` and `public/m2crypto.py` of older py-ipv8 releases
-//! (PROTOCOL.md §4.2). Public bin = DER SubjectPublicKeyInfo, private bin = DER SEC1
+//! (docs/spec/PROTOCOL.md §4.2). Public bin = DER SubjectPublicKeyInfo, private bin = DER SEC1
 //! `ECPrivateKey`; signatures are ECDSA over `SHA1(msg)` encoded as `r ‖ s`, each left-padded to
 //! `ceil(field_bits / 8)` bytes (42 bytes on sect163k1, the bootstrap trackers' curve).
 //! All curve arithmetic is OpenSSL's, so every named curve OpenSSL parses is accepted.

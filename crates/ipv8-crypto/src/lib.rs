@@ -1,7 +1,7 @@
 //! Identity for ipv8-rs: the keys, member ids and signatures of py-ipv8 3.2.1.
 //!
 //! Ports `ipv8/keyvault/` of py-ipv8 (and the key half of `ipv8-rust-tunnels`, which 3.2.1 uses
-//! underneath). Two key families exist on the wire (PROTOCOL.md §4):
+//! underneath). Two key families exist on the wire (docs/spec/PROTOCOL.md §4):
 //!
 //! * **LibNaCL** keys ([`LibNaclPrivateKey`], [`LibNaclPublicKey`]): an X25519 pair for encryption
 //!   plus an unrelated Ed25519 pair for signing, serialized as 74-byte `LibNaCLSK:` / `LibNaCLPK:`

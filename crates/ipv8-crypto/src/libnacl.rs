@@ -1,7 +1,7 @@
 //! LibNaCL ("curve25519") keys: an X25519 pair plus an independent Ed25519 pair.
 //!
 //! Ports `ipv8/keyvault/private/libnaclkey.py` and `public/libnaclkey.py` of older py-ipv8 releases
-//! (3.2.1 does the same inside `ipv8-rust-tunnels`). PROTOCOL.md §4.1: the private bin is
+//! (3.2.1 does the same inside `ipv8-rust-tunnels`). docs/spec/PROTOCOL.md §4.1: the private bin is
 //! `"LibNaCLSK:" ‖ x25519 secret ‖ ed25519 seed`, the public bin
 //! `"LibNaCLPK:" ‖ x25519 public ‖ ed25519 verify key`, 74 bytes each; parsers accept longer
 //! inputs and ignore the excess. Signing uses only the Ed25519 half (pure Ed25519, RFC 8032).

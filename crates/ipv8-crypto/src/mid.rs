@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha1::{Digest, Sha1};
 
-/// A member id: `SHA1(public key bin)`, 20 bytes (PROTOCOL.md §4.1).
+/// A member id: `SHA1(public key bin)`, 20 bytes (docs/spec/PROTOCOL.md §4.1).
 ///
 /// py-ipv8 shows it in hex in most places and in base64 in `/network` and peer strings.
 /// `Display` and `FromStr` use lowercase hex.

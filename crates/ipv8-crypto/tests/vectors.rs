@@ -1,4 +1,4 @@
-//! Golden vectors of py-ipv8 3.2.1 (`tests/vectors/vectors.json`, PROTOCOL.md §10): keys,
+//! Golden vectors of py-ipv8 3.2.1 (`tests/vectors/vectors.json`, docs/spec/PROTOCOL.md §10): keys,
 //! signatures and the signatures of every signed message, including the tracker-style ECDSA one.
 
 mod common;

@@ -16,7 +16,7 @@ pub const ZERO_V4: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
 pub struct LocalInterface {
     /// The interface's IP address.
     pub ip: IpAddr,
-    /// Its netmask; interfaces with an all-zero netmask are ignored (py-ipv8 §6.9).
+    /// Its netmask; interfaces with an all-zero netmask are ignored (docs/spec/PROTOCOL.md §6.9).
     pub netmask: IpAddr,
 }
 
@@ -31,7 +31,7 @@ impl LocalInterface {
 /// `true` for the RFC 1918 ranges py-ipv8 calls "LAN subnets" (10/8, 172.16/12, 192.168/16).
 ///
 /// Loopback, CGNAT and link-local addresses are *not* LAN here, so they are accepted as WAN
-/// estimates (PROTOCOL.md §6.4) — which is what makes same-host (127.0.0.1) swarms work.
+/// estimates (docs/spec/PROTOCOL.md §6.4) — which is what makes same-host (127.0.0.1) swarms work.
 #[must_use]
 pub fn in_lan_subnets(ip: Ipv4Addr) -> bool {
     ip.is_private()

@@ -70,7 +70,7 @@ impl NetworkStat {
 }
 
 /// Which id groups the filtered totals include (py-ipv8's `include_*` flags, all `false` by
-/// default). The new-style ids 231–234 are never excluded (PROTOCOL.md §11.12).
+/// default). The new-style ids 231–234 are never excluded (docs/spec/PROTOCOL.md §11.12).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatFilter {
     /// Count 245/246.

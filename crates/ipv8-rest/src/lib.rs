@@ -1,5 +1,5 @@
 //! ipv8-rest: the HTTP API of an ipv8-rs node: py-ipv8 3.2.1's routes in its JSON shapes
-//! (PROTOCOL §8), what py-ipv8 could not tell (`/health`, `/metrics`, `/events`) and a live
+//! (docs/spec/PROTOCOL.md §8), what py-ipv8 could not tell (`/health`, `/metrics`, `/events`) and a live
 //! dashboard at `/`.
 //!
 //! Every handler reads the driver's latest [`Snapshot`] from its `watch` channel (an `Arc`

@@ -69,8 +69,8 @@ pub trait DatagramSocket {
     /// Empties the socket's ICMP error queue, if it has one, and returns how many entries were
     /// removed. Only Linux sockets with `IP_RECVERR` (off unless [`crate::BindConfig::ip_recverr`]
     /// asks for it) have one: undrained, it eats the receive buffer and fails later sends
-    /// (UDP-FAILURES §2.1). The driver calls this after every [`ErrorClass::StaleReport`] and
-    /// every failed send. Default: nothing to drain.
+    /// (docs/design/UDP-FAILURES.md §2.1). The driver calls this after every
+    /// [`ErrorClass::StaleReport`] and every failed send. Default: nothing to drain.
     ///
     /// (Added by the driver crate's author: the generic driver has no file descriptor to pass to
     /// [`crate::drain_error_queue`].)

@@ -1,4 +1,4 @@
-//! Destination checks before `sendto` (UDP-FAILURES §0 item 6).
+//! Destination checks before `sendto` (docs/design/UDP-FAILURES.md §0 item 6).
 //!
 //! Peers hand us addresses (introduction responses, puncture requests), so a destination is
 //! hostile input. The ones rejected here can only produce an error (`EINVAL`, `EACCES`,

@@ -3,8 +3,9 @@
 //! Wine does not reproduce Windows' ICMP error semantics and CI has no Windows host, so the
 //! Windows failure class is tested by replaying its raw codes (10054, 10052, 10040, IOCP 1234,
 //! 1232, 1231, 1214) through [`FaultySocket`] on Linux, with [`FaultySocket::with_error_os`]
-//! set to [`Os::Windows`] so they are classified as Windows would (UDP-FAILURES §6, §7 test 2).
-//! [`FlakyRebinder`] scripts failing rebinds (the net-tools#200 / iroh#4289 regression).
+//! set to [`Os::Windows`] so they are classified as Windows would (docs/design/UDP-FAILURES.md §6,
+//! §7 test 2). [`FlakyRebinder`] scripts failing rebinds (the net-tools#200 / iroh#4289
+//! regression).
 
 use std::collections::{HashMap, VecDeque};
 use std::io;

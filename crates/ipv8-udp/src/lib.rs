@@ -4,7 +4,7 @@
 //! port fallback) and `messaging/interfaces/lan_addresses/**` (interface discovery). The receive
 //! and send *loops* live in the driver crate (`ipv8`); this crate gives it the pieces it needs
 //! to make those loops immune to the failure that killed py-ipv8's endpoint on Windows (see
-//! `shared/design/UDP-FAILURES.md`):
+//! `docs/design/UDP-FAILURES.md`):
 //!
 //! 1. [`bind`] creates a wildcard-bound, unconnected, non-blocking socket with py-ipv8's buffer
 //!    sizes and port fallback. On Windows it turns off `SIO_UDP_CONNRESET`/`SIO_UDP_NETRESET`.
@@ -16,8 +16,8 @@
 //!    `sendto`.
 //! 4. [`local_interfaces`] and [`NetWatcher`] report local addresses and their changes.
 //! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over; with the
-//!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on Linux)
-//!    into the driver's real loop.
+//!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on
+//!    Linux) into the driver's real loop.
 //!
 //! This is the only crate of the workspace allowed to contain `unsafe` code, and only the
 //! Windows ioctl call in `sys/windows.rs` uses it.

@@ -1,5 +1,5 @@
 //! The socket factory: py-ipv8's `UDPEndpoint.open` (`messaging/interfaces/udp/endpoint.py`)
-//! plus the hardening of UDP-FAILURES §7.
+//! plus the hardening of docs/design/UDP-FAILURES.md §7.
 //!
 //! Every socket is bound to the wildcard address of its family (unless the config names an
 //! address), never connected and never bound to a device, because each of those goes stale after
@@ -79,8 +79,8 @@ pub struct BindConfig {
     /// errors about earlier datagrams (stale reports) and a full qdisc's `ENOBUFS` (pressure)
     /// show up as errors instead of staying invisible. Only for a reader that drains the error
     /// queue after errors, as the `ipv8` driver does; undrained, the queue eats the receive
-    /// buffer (UDP-FAILURES §2.1). Where [`IP_RECVERR_SUPPORTED`] is false, [`bind`] fails with
-    /// `Unsupported`.
+    /// buffer (docs/design/UDP-FAILURES.md §2.1). Where [`IP_RECVERR_SUPPORTED`] is false, [`bind`]
+    /// fails with `Unsupported`.
     pub ip_recverr: bool,
 }
 

@@ -14,7 +14,7 @@
 //! Having one source of truth (the listing) means events never disagree with
 //! [`crate::local_interfaces`]. The driver reacts to any event by re-reading the interfaces for
 //! the node and letting its watchdog decide about a rebind; a wildcard-bound socket usually
-//! survives address changes (UDP-FAILURES §2.1).
+//! survives address changes (docs/design/UDP-FAILURES.md §2.1).
 
 use std::collections::{BTreeSet, VecDeque};
 use std::future::poll_fn;

@@ -164,7 +164,8 @@ async fn within_limit<T>(what: &str, fut: impl Future<Output = T>) -> T {
 async fn plain_ipv4_socket_survives_dead_ports() {
     let seen = within_limit("plain IPv4", run(Family::V4, false)).await;
     if cfg!(target_os = "linux") {
-        // Unconnected, no IP_RECVERR: Linux reports nothing, ever (UDP-FAILURES §2.1).
+        // Unconnected, no IP_RECVERR: Linux reports nothing, ever (docs/design/UDP-FAILURES.md
+        // §2.1).
         assert_eq!(seen.total(), 0, "{seen:?}");
     }
 }

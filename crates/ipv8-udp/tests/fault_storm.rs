@@ -1,9 +1,9 @@
 //! Fault injection through a driver-shaped loop: Windows (and Linux/macOS) error codes replayed
 //! on this host, 10 000 at a time, must never stop datagrams from arriving or being sent.
 //!
-//! The loop below is the shape the driver's receive task should have (UDP-FAILURES §7): poll,
-//! classify every error with the socket's `error_os`, count it, never return on an error, yield
-//! after a budget of consecutive errors so a storm cannot starve other tasks, and hand
+//! The loop below is the shape the driver's receive task should have (docs/design/UDP-FAILURES.md
+//! §7): poll, classify every error with the socket's `error_os`, count it, never return on an
+//! error, yield after a budget of consecutive errors so a storm cannot starve other tasks, and hand
 //! rebind triggers to a `Rebinder` that is retried until it succeeds.
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! (Linux, root, iproute2). The test re-runs itself inside the namespace (`ip netns exec`), adds
 //! and removes an address on its loopback interface, and expects the Up and Down events from
 //! rtnetlink, long before the (one hour) periodic resync could report them. No traffic is sent.
+//! Needs root, so it is `#[ignore]`d for plain `cargo test`; `bash scripts/test-all.sh` runs it.
 
 #![cfg(target_os = "linux")]
 
@@ -36,6 +37,7 @@ impl Drop for Namespace {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces"]
 fn watcher_reports_address_changes_in_a_namespace() {
     if std::env::var_os(CHILD_ENV).is_some() {
         child();
@@ -48,7 +50,13 @@ fn watcher_reports_address_changes_in_a_namespace() {
     let out = Command::new("ip")
         .args(["netns", "exec", &name])
         .arg(exe)
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            TEST_NAME,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("run the test again inside the namespace");

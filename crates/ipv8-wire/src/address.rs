@@ -1,5 +1,5 @@
 //! Address formats: `ipv4` (untagged 6 bytes), `ip_address` (tagged IPv4/IPv6) and `address`
-//! (tagged IPv4/host name/IPv6), PROTOCOL.md §2.
+//! (tagged IPv4/host name/IPv6), docs/spec/PROTOCOL.md §2.
 //!
 //! Ports `Address`/`IPv4Packer`-style packers of upstream `ipv8/messaging/serialization.py`.
 //! Type bytes: `0x01` IPv4 (4 bytes), `0x02` host name (`u16` length ‖ UTF-8, `address` only),

@@ -1,4 +1,4 @@
-//! Signed and unsigned message envelopes (PROTOCOL.md §3.2–3.4).
+//! Signed and unsigned message envelopes (docs/spec/PROTOCOL.md §3.2–3.4).
 //!
 //! Ports the framing of upstream `ipv8/lazy_community.py` (`_ez_pack`, `_ez_unpack_auth`,
 //! `_ez_unpack_noauth`):

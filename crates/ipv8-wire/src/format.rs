@@ -2,7 +2,7 @@
 //! [`Format<T>`] for the Rust value types it can carry.
 //!
 //! Ports the packers that py-ipv8 3.2.1's `Serializer` registers by default (upstream
-//! `ipv8/messaging/serialization.py`, PROTOCOL.md §2). `#[derive(Payload)]` turns
+//! `ipv8/messaging/serialization.py`, docs/spec/PROTOCOL.md §2). `#[derive(Payload)]` turns
 //! `#[payload(format = "H")]` into [`U16`], a field without a format into the type's default
 //! [`Field::Format`](crate::Field::Format), and `#[payload(with = T)]` into `T`. Encoding is
 //! infallible (an over-long length-prefixed value is a programming error and panics, as

@@ -1,5 +1,5 @@
 //! The fixed datagram header: 22-byte prefix (`0x00 ‖ version ‖ community id`) and the message
-//! id byte, PROTOCOL.md §1.1–1.2.
+//! id byte, docs/spec/PROTOCOL.md §1.1–1.2.
 //!
 //! Ports the prefix handling of upstream `ipv8/community.py` (`_prefix`, `get_prefix`).
 

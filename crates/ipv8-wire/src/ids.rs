@@ -1,5 +1,5 @@
 //! Message ids of the base `Community` and DiscoveryCommunity, and the names of the deprecated
-//! Dispersy ids (PROTOCOL.md §5, §5.9).
+//! Dispersy ids (docs/spec/PROTOCOL.md §5, §5.9).
 //!
 //! Ports the id table of upstream `ipv8/community.py` (`CommunityMessageType`-style constants and
 //! the `deprecated_messages` list). The ids of typed messages are their payloads'

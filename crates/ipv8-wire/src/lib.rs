@@ -1,5 +1,5 @@
 //! `ipv8-wire`: the py-ipv8 3.2.1 wire format, bytes ↔ typed values, byte-compatible with
-//! pyipv8 (see `shared/ipv8-spec/PROTOCOL.md` §1–3, §5, §11).
+//! pyipv8 (see `docs/spec/PROTOCOL.md` §1–3, §5, §11).
 //!
 //! * [`Reader`] / [`Writer`]: every serialization primitive of §2 (`ipv4`, `ip_address`,
 //!   `address`, `bits`, `varlen*`, `arrayH-*`, nested `payload`/`payload-list`, ...).

@@ -1,11 +1,11 @@
 //! `Reader`: a checked cursor over received bytes, one method per py-ipv8 packer format.
 //!
-//! Ports the *unpack* half of upstream `ipv8/messaging/serialization.py` (§2 of PROTOCOL.md).
-//! Every read takes the py-ipv8 field name and either returns the value and advances, or returns
-//! a [`DecodeError`] naming that field and its absolute offset, leaving the cursor unchanged.
-//! Nothing here panics or indexes out of bounds, and every length read from the wire is checked
-//! against the remaining bytes before anything is allocated. Address formats (`ipv4`,
-//! `ip_address`, `address`) live in [`crate::address`].
+//! Ports the *unpack* half of upstream `ipv8/messaging/serialization.py` (§2 of
+//! docs/spec/PROTOCOL.md). Every read takes the py-ipv8 field name and either returns the value and
+//! advances, or returns a [`DecodeError`] naming that field and its absolute offset, leaving the
+//! cursor unchanged. Nothing here panics or indexes out of bounds, and every length read from the
+//! wire is checked against the remaining bytes before anything is allocated. Address formats
+//! (`ipv4`, `ip_address`, `address`) live in [`crate::address`].
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::payload::Payload;

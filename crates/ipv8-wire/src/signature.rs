@@ -1,4 +1,4 @@
-//! Signature length from a serialized public key (PROTOCOL.md §3.2, §4).
+//! Signature length from a serialized public key (docs/spec/PROTOCOL.md §3.2, §4).
 //!
 //! The signature length is not on the wire: it is implied by the key. `LibNaCLPK:` keys sign with
 //! Ed25519 (64 bytes); legacy EC keys are DER SubjectPublicKeyInfo with a named-curve OID and sign

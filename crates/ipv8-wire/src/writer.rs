@@ -1,9 +1,10 @@
 //! `Writer`: an infallible appender over `Vec<u8>`, one method per py-ipv8 packer format.
 //!
-//! Ports the *pack* half of upstream `ipv8/messaging/serialization.py` (§2 of PROTOCOL.md), with
-//! the same vocabulary as [`Reader`](crate::Reader). Writing cannot fail; the only contract is
-//! that length-prefixed content fits its prefix (e.g. at most 65 535 bytes for `varlenH`), which
-//! typed payloads guarantee by construction. Address formats live in [`crate::address`].
+//! Ports the *pack* half of upstream `ipv8/messaging/serialization.py` (§2 of
+//! docs/spec/PROTOCOL.md), with the same vocabulary as [`Reader`](crate::Reader). Writing cannot
+//! fail; the only contract is that length-prefixed content fits its prefix (e.g. at most 65 535
+//! bytes for `varlenH`), which typed payloads guarantee by construction. Address formats live in
+//! [`crate::address`].
 
 use crate::payload::Payload;
 

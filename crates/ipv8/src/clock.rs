@@ -2,9 +2,10 @@
 //! node's `ipv8_proto::time::Instant` (microseconds since the driver started), and a wall clock
 //! read through an injectable function.
 //!
-//! The node never reads a clock (ARCHITECTURE-STUDY §7.5); this is where its `now` comes from.
-//! The wall clock is injectable because the watchdog compares it with the monotonic clock to
-//! detect suspend/resume: under tokio's paused test clock the two would otherwise disagree.
+//! The node never reads a clock (docs/design/ARCHITECTURE-STUDY.md §7.5); this is where its `now`
+//! comes from. The wall clock is injectable because the watchdog compares it with the monotonic
+//! clock to detect suspend/resume: under tokio's paused test clock the two would otherwise
+//! disagree.
 
 use std::fmt;
 use std::sync::Arc;

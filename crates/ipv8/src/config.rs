@@ -9,7 +9,7 @@ use crate::ratelog::DEFAULT_LOG_PERIOD;
 use crate::rebind::RebindConfig;
 use crate::watchdog::WatchdogConfig;
 
-/// Where the LAN beacon (PROTOCOL.md §5.8) goes.
+/// Where the LAN beacon (docs/spec/PROTOCOL.md §5.8) goes.
 ///
 /// py-ipv8's `UDPBroadcastBootstrapper` sends the 29-byte beacon from a separate `SO_BROADCAST`
 /// socket to `255.255.255.255` on every port. The node decides *when* (only overlays configured

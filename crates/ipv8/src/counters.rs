@@ -3,8 +3,8 @@
 //! before reaching the socket.
 //!
 //! Ports the byte counters of py-ipv8's `messaging/interfaces/statistics_endpoint.py`
-//! (`bytes_up`/`bytes_down`) to the driver, as ARCHITECTURE-STUDY §7.4 asks: they are updated
-//! after the syscall result is known and never touch the packet. Message statistics per
+//! (`bytes_up`/`bytes_down`) to the driver, as docs/design/ARCHITECTURE-STUDY.md §7.4 asks: they
+//! are updated after the syscall result is known and never touch the packet. Message statistics per
 //! community stay in the node (`ipv8_proto`'s `Statistics`). Every add saturates.
 
 use ipv8_udp::{DestinationError, ErrorClass};

@@ -7,7 +7,7 @@
 //!
 //! It replaces py-ipv8's `IPv8` service object and `UDPEndpoint`. The reason it exists: py-ipv8's
 //! receive loop silently died after one ICMP-caused error on Windows' Proactor loop (WinError
-//! 1234/1231/1214) and every peer then timed out (`shared/design/UDP-FAILURES.md`). Here:
+//! 1234/1231/1214) and every peer then timed out (`docs/design/UDP-FAILURES.md`). Here:
 //!
 //! * the receive loop has **no exit but shutdown**: every error is classified
 //!   ([`ipv8_udp::classify_io_for`]), counted per class, logged at most once per class per

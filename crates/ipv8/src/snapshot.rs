@@ -2,8 +2,8 @@
 //! `tokio::sync::watch` channel at most every `snapshot_interval` (250 ms).
 //!
 //! REST, status pages and tests read snapshots and never touch the driver task's state, so a
-//! slow reader cannot stall the node (ARCHITECTURE-STUDY §7.3 step 4). Timestamps of the node are
-//! its own `Instant`s; [`Snapshot::wall_clock`] renders them as py-ipv8's Unix floats.
+//! slow reader cannot stall the node (docs/design/ARCHITECTURE-STUDY.md §7.3 step 4). Timestamps of
+//! the node are its own `Instant`s; [`Snapshot::wall_clock`] renders them as py-ipv8's Unix floats.
 //!
 //! Anything a reader needs from the node itself (not just from its data) is computed here, when
 //! the snapshot is taken (at most every 250 ms, never per packet): e.g. the py-ipv8 names of

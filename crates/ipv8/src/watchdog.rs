@@ -1,5 +1,5 @@
-//! The liveness watchdog: decides *when* the sockets must be rebuilt (UDP-FAILURES §0 item 7,
-//! §7 "Watchdog").
+//! The liveness watchdog: decides *when* the sockets must be rebuilt (docs/design/UDP-FAILURES.md
+//! §0 item 7, §7 "Watchdog").
 //!
 //! A pure state machine over the driver's monotonic clock (tokio's `Instant`) and a wall-clock
 //! sample (`SystemTime`) passed in by the caller, so every rule is unit-tested without sleeping.

@@ -1,8 +1,8 @@
 //! The LAN beacon end to end, aimed at loopback only (never at 255.255.255.255 in tests): A's
 //! driver sends its beacon from the broadcast socket to B's port on 127.0.0.1; B walks to the
 //! beacon socket; A hands that request to its node, answers from its main socket, and the two
-//! verify each other without any tracker (PROTOCOL.md §5.8). And a beacon socket whose every
-//! send fails (a host with no broadcast route) is counted apart and never triggers a rebind.
+//! verify each other without any tracker (docs/spec/PROTOCOL.md §5.8). And a beacon socket whose
+//! every send fails (a host with no broadcast route) is counted apart and never triggers a rebind.
 
 mod common;
 

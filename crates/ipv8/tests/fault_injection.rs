@@ -1,7 +1,8 @@
 //! The driver's real receive loop fed scripted OS errors through `FaultySocket`: the Windows
-//! codes that killed py-ipv8's Proactor loop and the Linux errnos of UDP-FAILURES §2.1. Each
-//! storm of 10 000 consecutive errors must be counted in its class and followed by delivery of
-//! the next datagram; a longer storm must not starve the node's timers or the command channel.
+//! codes that killed py-ipv8's Proactor loop and the Linux errnos of docs/design/UDP-FAILURES.md
+//! §2.1. Each storm of 10 000 consecutive errors must be counted in its class and followed by
+//! delivery of the next datagram; a longer storm must not starve the node's timers or the command
+//! channel.
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! Real sockets on `[::1]`: a tracker and two IPv6-only nodes find each other and talk in the
-//! new-style messages (PROTOCOL §5.5: an introduction-request to an IPv6 destination is 234,
-//! answered with 233), and a dual-stack node reaches an IPv4-only and an IPv6-only peer through
-//! the dispatcher, each over its own family (§6.1: one address per class).
+//! new-style messages (docs/spec/PROTOCOL.md §5.5: an introduction-request to an IPv6 destination
+//! is 234, answered with 233), and a dual-stack node reaches an IPv4-only and an IPv6-only peer
+//! through the dispatcher, each over its own family (§6.1: one address per class).
 
 mod common;
 

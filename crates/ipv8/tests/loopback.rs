@@ -1,7 +1,7 @@
 //! Real sockets on 127.0.0.1: nodes find each other through a tracker, and an endpoint that
 //! keeps sending to just-closed ports (ICMP port unreachable on loopback) still delivers every
 //! datagram of a live peer, both ways — also when a user enabled `IP_RECVERR` on its socket,
-//! which turns those ICMP messages into receive and send errors (UDP-FAILURES §2.1).
+//! which turns those ICMP messages into receive and send errors (docs/design/UDP-FAILURES.md §2.1).
 
 mod common;
 

@@ -2,12 +2,14 @@
 //!
 //! Each top-level subcommand lives in its own module of `cli/` with a clap `Subcommand` (or
 //! `Args`) type and a `run` function: `key`, `packet`, `run` (the node), `tracker`, `swarm`,
-//! `status`. Adding one means a new module, a variant of [`Command`] and an arm in [`run`].
+//! `status`, and `completions`/`man` (in `install`). Adding one means a new module, a variant of
+//! [`Command`] and an arm in [`run()`].
 //!
 //! Exit codes: 0 success, 1 failure while doing the work (I/O and the like), 2 bad input
 //! (clap usage errors, malformed hex or packets, unusable files). Errors are one line on
 //! stderr, never a panic.
 
+pub mod install;
 pub mod key;
 pub mod packet;
 pub mod run;
@@ -28,7 +30,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// `ipv8`: a py-ipv8 compatible overlay node and its tools.
 #[derive(Debug, Parser)]
-#[command(name = "ipv8", version, propagate_version = true)]
+#[command(name = "ipv8", version = install::VERSION, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -52,6 +54,10 @@ pub enum Command {
     Swarm(swarm::SwarmArgs),
     /// Print the status of a running node (its REST API).
     Status(status::StatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(install::CompletionsArgs),
+    /// Print the man page, or write all pages into a directory (`--out-dir`).
+    Man(install::ManArgs),
 }
 
 /// An error caused by the user's input rather than by the environment; exits with code 2.
@@ -100,6 +106,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Tracker(args) => tracker::run(&args),
         Command::Swarm(args) => swarm::run(&args, out),
         Command::Status(args) => status::run(&args, out),
+        Command::Completions(args) => install::completions(&args, out),
+        Command::Man(args) => install::man(&args, out),
     }
 }
 

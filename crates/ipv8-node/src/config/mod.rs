@@ -1,7 +1,7 @@
 //! Configuration of `ipv8 run`: the embedded default, the TOML file (`--config`, parsed in
 //! `file.rs`, checked in `validate.rs`) and the command-line overrides, resolved into one
-//! [`Settings`]. Mirrors py-ipv8's configuration dict (`ipv8/configuration.py`, PROTOCOL §9);
-//! every key is documented in `docs/CONFIG.md`.
+//! [`Settings`]. Mirrors py-ipv8's configuration dict (`ipv8/configuration.py`,
+//! docs/spec/PROTOCOL.md §9); every key is documented in `docs/CONFIG.md`.
 //!
 //! Every error is a [`ConfigError`] naming the key (dotted path, or the flag) and the expected
 //! form; the CLI maps it to exit code 2.

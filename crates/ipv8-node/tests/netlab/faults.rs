@@ -1,7 +1,7 @@
-//! The fault recipes of the matrix (UDP-FAILURES §5, the ones that work on this kernel; netem
-//! is not available): each [`Fault`] knows how to apply and clear itself in a [`Lab`] and which
-//! traffic it is expected to stop, so the test can check that the fault really bit before it
-//! checks that the node recovered.
+//! The fault recipes of the matrix (docs/design/UDP-FAILURES.md §5, the ones that work on this
+//! kernel; netem is not available): each [`Fault`] knows how to apply and clear itself in a [`Lab`]
+//! and which traffic it is expected to stop, so the test can check that the fault really bit before
+//! it checks that the node recovered.
 //!
 //! The tbf fault needs a traffic burst from A's namespace; [`blast`] is that burst: the test
 //! binary re-runs itself inside the namespace with [`BLAST_ENV`] set.
@@ -222,7 +222,13 @@ impl Fault {
                 let child = lab
                     .a
                     .command(&exe)
-                    .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+                    .args([
+                        "--exact",
+                        TEST_NAME,
+                        "--include-ignored",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
                     .env(BLAST_ENV, format!("{GW_A}:{DISCARD_PORT}"))
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())

@@ -10,9 +10,9 @@
 //!   B 10.231.2.2 (b0) ── (rb) 10.231.2.1 ┘
 //! ```
 //!
-//! R forwards; every namespace has its ICMP rate limits switched off (UDP-FAILURES §5: the
-//! per-netns limits hide most ICMP errors). Nothing global is touched (`route.error_cost` is
-//! global, which is why faults use local routes and end-host `reject` instead of router-made
+//! R forwards; every namespace has its ICMP rate limits switched off (docs/design/UDP-FAILURES.md
+//! §5: the per-netns limits hide most ICMP errors). Nothing global is touched (`route.error_cost`
+//! is global, which is why faults use local routes and end-host `reject` instead of router-made
 //! unreachables). Submodules: [`node`] runs `ipv8` inside a namespace and reads its status
 //! lines, [`faults`] holds the fault recipes, [`report`] the table.
 
@@ -294,7 +294,7 @@ impl Lab {
         }
         for n in lab.all() {
             n.ip(&["link", "set", "lo", "up"]);
-            // ICMP errors must not be hidden by rate limits (UDP-FAILURES §5).
+            // ICMP errors must not be hidden by rate limits (docs/design/UDP-FAILURES.md §5).
             n.sysctl("net.ipv4.icmp_ratelimit", "0");
             n.sysctl("net.ipv4.icmp_msgs_per_sec", "100000");
             n.sysctl("net.ipv4.icmp_msgs_burst", "10000");

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::procs::Proc;
 use super::{deadline_in, free_udp_port, repo_root};
 
-/// DiscoveryCommunity's community id (PROTOCOL.md §5.9).
+/// DiscoveryCommunity's community id (docs/spec/PROTOCOL.md §5.9).
 pub const DISCOVERY_ID: &str = "7e313685c1912a141279f8248fc8db5899c5df5a";
 
 /// How long a node may take to print its first line.

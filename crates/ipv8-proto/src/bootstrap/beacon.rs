@@ -1,4 +1,4 @@
-//! [`BeaconBootstrapper`]: the UDP broadcast beacon (PROTOCOL.md §5.8).
+//! [`BeaconBootstrapper`]: the UDP broadcast beacon (docs/spec/PROTOCOL.md §5.8).
 //!
 //! Ports py-ipv8 `bootstrapping/udpbroadcast/bootstrapper.py`. The node only decides *when* to
 //! beacon and builds the 29 bytes (`Output::Beacon`); the driver owns the broadcast socket and

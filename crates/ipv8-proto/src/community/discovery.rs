@@ -3,7 +3,7 @@
 //!
 //! Ports py-ipv8 `peerdiscovery/community.py` (`DiscoveryCommunity`, `PingRequestCache`).
 //! Its legacy 246 handling is `on_legacy_introduction_request` in `community/introduction.rs`,
-//! selected by [`Community::legacy_introduction_requests`]. PROTOCOL.md §5.9 and §6.2.
+//! selected by [`Community::legacy_introduction_requests`]. docs/spec/PROTOCOL.md §5.9 and §6.2.
 //!
 //! One difference: pending pings are keyed by the 16-bit identifier the pong echoes, so pongs
 //! keep matching after the Lamport clock passes 65 535 (py-ipv8 keys them by the full clock).

@@ -4,7 +4,7 @@
 //! Ports py-ipv8 `community.py`: `on_introduction_request`, `on_introduction_response`,
 //! `on_puncture_request`, `on_puncture`, `create_introduction_response`,
 //! `create_puncture_request`, `create_puncture`, and DiscoveryCommunity's
-//! `on_old_introduction_request` (`peerdiscovery/community.py`). PROTOCOL.md §6.2–§6.4.
+//! `on_old_introduction_request` (`peerdiscovery/community.py`). docs/spec/PROTOCOL.md §6.2–§6.4.
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
@@ -113,7 +113,7 @@ fn open_request<'d>(
     Ok((packet, mid))
 }
 
-/// 246/234 (PROTOCOL.md §6.2, "Receiving 246/234").
+/// 246/234 (docs/spec/PROTOCOL.md §6.2, "Receiving 246/234").
 /// Returns the requester and the request's extra bytes for `introduction_request_callback`.
 pub(crate) fn on_introduction_request(
     cx: &mut Base<'_>,
@@ -352,7 +352,7 @@ fn decode_response(packet: &SignedPacket<'_>, style: Style) -> Result<Response, 
     })
 }
 
-/// 245/233 (PROTOCOL.md §6.2, "Receiving 245/233").
+/// 245/233 (docs/spec/PROTOCOL.md §6.2, "Receiving 245/233").
 /// Returns the responder and the response's extra bytes for
 /// `introduction_response_callback`.
 pub(crate) fn on_introduction_response(

@@ -2,8 +2,8 @@
 //! on the public community API.
 //!
 //! Ports upstream `scripts/tracker_service.py` (`EndpointServer`, `TrackerChurn`,
-//! `TrackerPing`), PROTOCOL.md §6.7 "Reference tracker behaviour": introduction-requests on
-//! *any* prefix of version 2 register the requester for that community id, and are answered
+//! `TrackerPing`), docs/spec/PROTOCOL.md §6.7 "Reference tracker behaviour": introduction-requests
+//! on *any* prefix of version 2 register the requester for that community id, and are answered
 //! (with the request's own prefix) by introducing a random other peer of the same community,
 //! puncture-request first. Every 10 s the RandomChurn rule runs on a sample of 8 peers, pinging
 //! with an introduction-request on one of the peer's communities; no answer within 5 s, or an

@@ -2,7 +2,7 @@
 //!
 //! Ports py-ipv8 `peerdiscovery/churn.py` (sample 8, ping interval 10 s, inactive 27.5 s,
 //! drop 57.5 s). Pings are DiscoveryCommunity's unsigned ping (id 3); on any other community
-//! the strategy only drops. PROTOCOL.md §6.5.
+//! the strategy only drops. docs/spec/PROTOCOL.md §6.5.
 //!
 //! One addition, so an outage of our own network does not cost us every peer: a silent peer is
 //! only dropped if *some* datagram arrived after it went inactive (its `last_response` plus

@@ -1,7 +1,7 @@
 //! [`RandomWalk`]: walk to a random known address, or ask a random peer for an introduction.
 //!
 //! Ports py-ipv8 `peerdiscovery/discovery.py` `RandomWalk` (timeout 3 s, window 5, reset
-//! chance 50, target interval 0). PROTOCOL.md §6.5.
+//! chance 50, target interval 0). docs/spec/PROTOCOL.md §6.5.
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,7 @@
 //! [`ErrorClass`], [`Os`], [`Op`] and the pure [`classify`] dispatcher over the per-OS tables.
 //!
-//! The rule the classes serve (UDP-FAILURES §0): *no I/O error ever ends the receive or send
-//! loop*. A class only says what the loop does next; none of them means "stop".
+//! The rule the classes serve (docs/design/UDP-FAILURES.md §0): *no I/O error ever ends the receive
+//! or send loop*. A class only says what the loop does next; none of them means "stop".
 
 use std::io;
 
@@ -52,7 +52,7 @@ pub enum Op {
 }
 
 /// What a failed receive or send means for the socket, and so what the loop does next
-/// (UDP-FAILURES §2.4).
+/// (docs/design/UDP-FAILURES.md §2.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorClass {
     /// Nothing to read or write right now (`EAGAIN`, `WSAEWOULDBLOCK`, `EINTR`, a receive timeout).

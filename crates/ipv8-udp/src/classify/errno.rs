@@ -1,5 +1,5 @@
 //! The classification shared by the errno-numbered systems (Linux, macOS and the BSDs): one
-//! table over a per-OS [`Errno`] set of numbers (UDP-FAILURES §2.1, §2.3 and §2.4).
+//! table over a per-OS [`Errno`] set of numbers (docs/design/UDP-FAILURES.md §2.1, §2.3 and §2.4).
 //!
 //! Both kernels report the same conditions under the same errno names and the policy is the
 //! same; only the numbers differ, plus the few codes that only Linux's ICMP conversion

@@ -1,5 +1,5 @@
 //! Linux errno numbers (the asm-generic numbering of x86, x86-64, ARM and RISC-V) and the Linux
-//! classification table (UDP-FAILURES §2.1 and §2.4).
+//! classification table (docs/design/UDP-FAILURES.md §2.1 and §2.4).
 //!
 //! Unconnected sockets without `IP_RECVERR` see no ICMP errors at all on Linux; the receive-side
 //! rows exist for connected sockets and for a user who enabled `IP_RECVERR` anyway. The ICMP to
@@ -88,7 +88,8 @@ mod tests {
     use super::*;
     use ErrorClass as C;
 
-    /// Every Linux code named in UDP-FAILURES §2.1 / §2.4, with its class per operation.
+    /// Every Linux code named in docs/design/UDP-FAILURES.md §2.1 / §2.4, with its class per
+    /// operation.
     const ROWS: &[(i32, &str, ErrorClass, ErrorClass)] = &[
         // (code, name, on recv, on send)
         (EAGAIN, "EAGAIN", C::NoData, C::Pressure),

@@ -1,5 +1,5 @@
 //! macOS / iOS errno numbers (xnu `sys/errno.h`) and the macOS classification table
-//! (UDP-FAILURES §2.3 and §2.4).
+//! (docs/design/UDP-FAILURES.md §2.3 and §2.4).
 //!
 //! Unconnected sockets normally get no ICMP errors on macOS, but `sendto` has been seen to return
 //! `ECONNREFUSED` anyway, so it is a stale report here too. After sleep or a network change,
@@ -88,7 +88,8 @@ mod tests {
     use super::*;
     use ErrorClass as C;
 
-    /// Every macOS code named in UDP-FAILURES §2.3 / §2.4, with its class per operation.
+    /// Every macOS code named in docs/design/UDP-FAILURES.md §2.3 / §2.4, with its class per
+    /// operation.
     const ROWS: &[(i32, &str, ErrorClass, ErrorClass)] = &[
         // (code, name, on recv, on send)
         (EAGAIN, "EAGAIN", C::NoData, C::Pressure),
@@ -148,7 +149,7 @@ mod tests {
 
     #[test]
     fn macos_numbers_differ_from_linux() {
-        // The numbers the brief calls out: a host-libc based table would get these wrong.
+        // Numbers that differ from Linux: a table built on the host's libc would get these wrong.
         let pairs = [
             (ENOBUFS, 55, super::super::linux::ENOBUFS),
             (ENETUNREACH, 51, super::super::linux::ENETUNREACH),

@@ -1,4 +1,5 @@
-//! Windows error numbers and the Windows classification table (UDP-FAILURES §1, §2.2, §2.4).
+//! Windows error numbers and the Windows classification table (docs/design/UDP-FAILURES.md §1,
+//! §2.2, §2.4).
 //!
 //! Two numberings reach a Windows program. Non-blocking `recvfrom`/`sendto` (what mio and tokio
 //! use) report Winsock `WSAE*` codes. Overlapped (IOCP) operations report the Win32 code that
@@ -157,7 +158,8 @@ mod tests {
     use super::*;
     use ErrorClass as C;
 
-    /// Every Windows code named in UDP-FAILURES §1 / §2.2 / §2.4, with its class per operation.
+    /// Every Windows code named in docs/design/UDP-FAILURES.md §1 / §2.2 / §2.4, with its class per
+    /// operation.
     const ROWS: &[(i32, &str, ErrorClass, ErrorClass)] = &[
         // (code, name, on recv, on send)
         (WSAEWOULDBLOCK, "WSAEWOULDBLOCK", C::NoData, C::Pressure),

@@ -2,8 +2,8 @@
 //!
 //! Unconnected UDP sockets on Linux and macOS do not report ICMP errors unless asked to, so
 //! there is nothing to switch off. `IP_RECVERR` stays off by default: an undrained error queue
-//! eats the receive buffer and makes sends to healthy peers fail (UDP-FAILURES §2.1).
-//! [`enable_ip_recverr`] turns it on for the diagnostic option `BindConfig::ip_recverr`
+//! eats the receive buffer and makes sends to healthy peers fail (docs/design/UDP-FAILURES.md
+//! §2.1). [`enable_ip_recverr`] turns it on for the diagnostic option `BindConfig::ip_recverr`
 //! (`ipv8 run --ip-recverr`) and for tests, and [`drain_error_queue`] is the defence the driver
 //! applies after errors on Linux, in every build.
 
@@ -21,9 +21,9 @@ pub(crate) fn configure(_socket: &Socket) -> PlatformSetup {
 /// The error queue only fills when `IP_RECVERR`/`IPV6_RECVERR` is on (off unless asked for);
 /// draining an empty queue costs one syscall returning `EAGAIN`. A driver on Linux calls this
 /// after a [`crate::ErrorClass::StaleReport`] and after a failed send, so that `IP_RECVERR`
-/// cannot starve the receive buffer or fail later sends (UDP-FAILURES §2.1). Emptying the queue
-/// also clears the pending socket error it set. Reading the queue never blocks. At most 4096
-/// entries are removed per call so a storm cannot pin the caller.
+/// cannot starve the receive buffer or fail later sends (docs/design/UDP-FAILURES.md §2.1).
+/// Emptying the queue also clears the pending socket error it set. Reading the queue never blocks.
+/// At most 4096 entries are removed per call so a storm cannot pin the caller.
 #[cfg(target_os = "linux")]
 pub fn drain_error_queue(socket: &impl std::os::fd::AsFd) -> std::io::Result<usize> {
     use std::mem::MaybeUninit;
@@ -45,8 +45,9 @@ pub fn drain_error_queue(socket: &impl std::os::fd::AsFd) -> std::io::Result<usi
 
 /// Linux: turns on `IP_RECVERR` (IPv4 socket) or `IPV6_RECVERR` (IPv6 socket) on a bound
 /// socket. Every ICMP error about an earlier datagram, and a full qdisc's `ENOBUFS`, are then
-/// reported (UDP-FAILURES §2.1). Only with a reader that drains the queue after errors, as the
-/// driver does: [`crate::BindConfig::ip_recverr`] is the supported way to ask for it.
+/// reported (docs/design/UDP-FAILURES.md §2.1). Only with a reader that drains the queue after
+/// errors, as the driver does: [`crate::BindConfig::ip_recverr`] is the supported way to ask for
+/// it.
 #[cfg(target_os = "linux")]
 pub fn enable_ip_recverr(socket: &impl std::os::fd::AsFd) -> std::io::Result<()> {
     use nix::sys::socket::{setsockopt, sockopt};

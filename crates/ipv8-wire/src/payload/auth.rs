@@ -1,4 +1,4 @@
-//! Header payloads of the signed/unsigned envelopes (PROTOCOL.md §3.1).
+//! Header payloads of the signed/unsigned envelopes (docs/spec/PROTOCOL.md §3.1).
 //!
 //! Ports upstream `ipv8/messaging/payload_headers.py`.
 

@@ -1,4 +1,4 @@
-//! The UDP broadcast bootstrap beacon (PROTOCOL.md §5.8): `00 00 ‖ "IPv8" ‖ 00 ‖ prefix(22)`.
+//! The UDP broadcast bootstrap beacon (docs/spec/PROTOCOL.md §5.8): `00 00 ‖ "IPv8" ‖ 00 ‖ prefix(22)`.
 //!
 //! Ports `HDR_ANNOUNCE` of upstream `ipv8/bootstrapping/udpbroadcast/bootstrapper.py`. Not a
 //! community message: it has no message id and no envelope.

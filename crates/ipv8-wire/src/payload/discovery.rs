@@ -1,5 +1,5 @@
 //! DiscoveryCommunity's own messages: similarity-request (1), similarity-response (2), ping (3)
-//! and pong (4) (PROTOCOL.md §5.9).
+//! and pong (4) (docs/spec/PROTOCOL.md §5.9).
 //!
 //! Ports upstream `ipv8/peerdiscovery/payload.py`. These ids mean these messages only on the
 //! DiscoveryCommunity prefix (community id `7e313685…5a`).

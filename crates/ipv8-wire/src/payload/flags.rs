@@ -1,5 +1,5 @@
 //! Flag bytes (`bits`) of the walk and similarity messages, and the 2-bit connection type
-//! (PROTOCOL.md §5.1, §5.2, §5.5, §5.6, §5.9).
+//! (docs/spec/PROTOCOL.md §5.1, §5.2, §5.5, §5.6, §5.9).
 //!
 //! Every struct covers all eight bits: the bits py-ipv8 gives a meaning become named booleans,
 //! the rest (py-ipv8's `dflagN`/`flagN`) are kept verbatim in `unused_bits`, so

@@ -1,5 +1,5 @@
 //! Introduction request/response bodies: 246, 245 (old style), 234, 233 (new style) and
-//! DiscoveryCommunity's legacy `'Y'` form of 246 (PROTOCOL.md §5.1, §5.2, §5.5, §5.9).
+//! DiscoveryCommunity's legacy `'Y'` form of 246 (docs/spec/PROTOCOL.md §5.1, §5.2, §5.5, §5.9).
 //!
 //! Ports `IntroductionRequestPayload`, `IntroductionResponsePayload`,
 //! `NewIntroductionRequestPayload`, `NewIntroductionResponsePayload` (upstream

@@ -1,4 +1,5 @@
-//! Typed payloads: the [`Payload`] trait and every message body of PROTOCOL.md §3.1 and §5.
+//! Typed payloads: the [`Payload`] trait and every message body of docs/spec/PROTOCOL.md §3.1 and
+//! §5.
 //!
 //! Ports upstream `ipv8/messaging/payload.py`, `ipv8/messaging/payload_headers.py` and
 //! `ipv8/peerdiscovery/payload.py`. Field names follow py-ipv8. Decoding a payload reads its

@@ -1,5 +1,5 @@
 //! Puncture-request and puncture bodies: 250, 249 (old style), 232, 231 (new style)
-//! (PROTOCOL.md §5.3–5.5).
+//! (docs/spec/PROTOCOL.md §5.3–5.5).
 //!
 //! Ports `PunctureRequestPayload`, `PuncturePayload`, `NewPunctureRequestPayload` and
 //! `NewPuncturePayload` of upstream `ipv8/messaging/payload.py`. Puncture-requests travel

@@ -1,9 +1,9 @@
-//! The driver task (ARCHITECTURE-STUDY §7.3): one tokio task owns the `Node`, the sockets and
-//! one timer; there is no lock around protocol state.
+//! The driver task (docs/design/ARCHITECTURE-STUDY.md §7.3): one tokio task owns the `Node`, the
+//! sockets and one timer; there is no lock around protocol state.
 //!
 //! Replaces py-ipv8's `UDPEndpoint` + asyncio event loop, whose receive loop died silently after
-//! one ICMP-caused error on Windows (UDP-FAILURES §1). Here the loop has **no exit but
-//! shutdown**. Each turn:
+//! one ICMP-caused error on Windows (docs/design/UDP-FAILURES.md §1). Here the loop has **no exit
+//! but shutdown**. Each turn:
 //!
 //! 1. `turn()`: run the node's due timers, the watchdog and a due rebind, drain the node's
 //!    outputs (transmits, beacons, DNS look-ups, events), advance a beacon sweep, publish a

@@ -2,7 +2,7 @@
 //! a rate limit, and followed by the next read. Nothing here can end the loop.
 //!
 //! This is the part py-ipv8's Proactor transport got wrong (`_loop_reading` posted no new
-//! receive after an error completion). UDP-FAILURES §7: `StaleReport | PerDatagram | Unknown`
+//! receive after an error completion). docs/design/UDP-FAILURES.md §7: `StaleReport | PerDatagram | Unknown`
 //! → count and read again; `Environment | Bug` → also ask the watchdog for a rebind.
 
 use std::task::{Context, Poll, Waker};

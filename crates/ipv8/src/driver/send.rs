@@ -4,7 +4,7 @@
 //! Also the LAN beacon sweep.
 //!
 //! Ports py-ipv8's `UDPEndpoint.send` (which logged and dropped on any error) with the rules of
-//! UDP-FAILURES §0 items 5–6 and §7.
+//! docs/design/UDP-FAILURES.md §0 items 5–6 and §7.
 
 use std::io;
 use std::net::SocketAddr;
@@ -127,7 +127,7 @@ where
 /// [`ErrorClass::PerDestination`]) are when the queue held reports: the socket error the send
 /// returned came with them, and blaming this destination would be wrong. Draining after every
 /// failed send also keeps an `IP_RECVERR` queue from growing until it starves receiving
-/// (UDP-FAILURES §2.1).
+/// (docs/design/UDP-FAILURES.md §2.1).
 fn consumed_a_report<S: DatagramSocket>(socket: &S, os: Os, error: &io::Error) -> bool {
     let drained = socket.drain_error_queue();
     match ipv8_udp::classify_io_for(os, Op::Send, error) {
