@@ -10,9 +10,9 @@
 //! * [`routing`]: node ids, Kademlia buckets with splits, node status and the per-node query
 //!   rate limit;
 //! * [`storage`]: the key-value store, bounded in values and bytes, with expiry by age;
-//! * `DhtCommunity`: ping, store, find (values and nodes), store tokens, iterative crawls
-//!   with py-ipv8's limits, and `DhtDiscoveryCommunity`'s store-peer / connect-peer;
-//!   `PingChurn` keeps the routing table fresh.
+//! * [`DhtCommunity`]: ping, store, find (values and nodes), store tokens, iterative crawls
+//!   with py-ipv8's limits, and [`DhtDiscoveryCommunity`]'s store-peer / connect-peer;
+//!   [`PingChurn`] keeps the routing table fresh.
 //!
 //! What is implemented and what is not yet is listed in `docs/DHT.md`.
 //!
@@ -26,7 +26,14 @@
 //! ```
 #![warn(missing_docs)]
 
+mod churn;
+mod community;
+mod crawl;
+mod discovery;
+mod handlers;
+mod ops;
 pub mod payload;
+mod requests;
 pub mod routing;
 pub mod storage;
 pub mod value;
@@ -34,6 +41,13 @@ pub mod value;
 use std::time::Duration;
 
 use ipv8::CommunityId;
+
+pub use churn::PingChurn;
+pub use community::{
+    DhtCommunity, DhtError, DhtOverlay, DhtResponse, DhtStats, DhtValue, MAX_CRAWLS, MAX_STRANGERS,
+    MAX_TOKENS,
+};
+pub use discovery::{DhtDiscoveryCommunity, MAX_STORED_PEERS, PeerLookup, STORED_PEER_TIMEOUT};
 
 /// py-ipv8 `DHTCommunity.community_id`.
 pub const COMMUNITY_ID: CommunityId = CommunityId([
