@@ -44,7 +44,7 @@ for p in ipv8-udp ipv8; do [ -d "crates/$p" ] && win_pkgs+=(-p "$p"); done
 # OpenSSL (legacy EC tracker keys) cannot be cross-built here: check without `legacy-ec`.
 cargo clippy "${win_pkgs[@]}" --target x86_64-pc-windows-gnu --no-default-features --locked -- -D warnings
 
-step "dependency boundaries (sans-IO core and simulator)"
+step "dependency boundaries (sans-IO core, simulator, overlays on the public API)"
 "$ROOT/scripts/check-deps.sh"
 
 step "dashboard browser test: Debian chromium and playwright-core (crates/ipv8-rest/tests/browser)"
