@@ -290,6 +290,18 @@ async fn hostile_requests_are_counted_drops() {
         .unwrap();
     assert_eq!(values, [entry], "only the honest value");
 
+    // A response nobody asked for.
+    raw.send(
+        to,
+        &FindResponse {
+            identifier: 999,
+            token,
+            values: Vec::new(),
+            nodes: Vec::new(),
+        },
+    )
+    .await;
+
     // A flood of pings: after 10 queries in 5 s the node is rate limited.
     for identifier in 0..20 {
         raw.send(to, &PingRequest { identifier }).await;
@@ -303,10 +315,76 @@ async fn hostile_requests_are_counted_drops() {
         "dht_too_many_values",
         "dht_value_too_large",
         "dht_value_bad_signature",
+        "dht_unknown_identifier",
     ] {
         assert_eq!(drops.get(refused(reason)), 1, "{reason}: {drops:?}");
     }
     // 5 queries so far (4 stores, a find) and 5 pings pass; 15 pings are refused.
     assert_eq!(drops.get(refused("dht_rate_limited")), 15, "{drops:?}");
+    ipv8.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_node_times_out_and_counts_a_failure() {
+    let (ipv8, dht) = spawn_dht(300, &[]).await;
+    // A peer that pings once and then stays silent: the first query makes the routing table.
+    let raw = RawPeer::new(11).await;
+    raw.send(address_of(&ipv8).await, &PingRequest { identifier: 1 })
+        .await;
+    // A DHT peer at a port nobody listens on: PingChurn puts it in the routing table.
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let key = ipv8::keys::PrivateKey::from_seeds([7; 32], [7; 32]);
+    let public: Vec<u8> = key.public_bin().to_vec();
+    dht.call(move |_, cx| {
+        let mid = Mid::of(&public);
+        let now = cx.now();
+        let peer = ipv8::Peer::new(public.into(), mid, dead, now, false);
+        cx.network_mut().add_verified_peer(peer);
+        cx.network_mut().discover_services(mid, &[COMMUNITY_ID]);
+    })
+    .await
+    .unwrap();
+    wait_until(
+        "the dead node is in the table",
+        Duration::from_secs(10),
+        async || routing_len(&dht).await == 2,
+    )
+    .await;
+    let started = tokio::time::Instant::now();
+    let found = dht
+        .call(|c, cx| c.find_values(cx, [1; 20]))
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .expect("a crawl that only timed out still answers");
+    assert!(found.is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "find-requests time out after 2 s: {waited:?}"
+    );
+    let (failed, stats) = dht
+        .call(|c, _| {
+            let failed = c
+                .dht()
+                .routing_table()
+                .unwrap()
+                .nodes()
+                .map(|n| n.failed)
+                .sum::<u32>();
+            (failed, c.dht().stats())
+        })
+        .await
+        .unwrap();
+    assert!(
+        failed >= 2,
+        "the timeouts count against the nodes: {failed} {stats:?}"
+    );
+    assert_eq!(stats.crawls, 1);
+    assert_eq!(stats.find_requests_sent, 2);
     ipv8.shutdown().await.unwrap();
 }
