@@ -28,7 +28,7 @@ use ipv8::prelude::*;
 use ipv8::proto::Instant;
 use sha1::{Digest, Sha1};
 
-use crate::crawl::Crawl;
+use crate::crawl::{Crawl, CrawlReport};
 use crate::discovery::PeerLookup;
 use crate::routing::{Node, NodeId, RoutingTable, calc_node_id};
 use crate::storage::Storage;
@@ -98,6 +98,8 @@ pub type DhtResponse<T> = Response<Result<T, DhtError>>;
 pub(crate) enum Then {
     /// Answer with the values (none for a bucket refresh).
     Values(Option<Reply<Result<Vec<DhtValue>, DhtError>>>),
+    /// Answer with the values and what the crawl did.
+    Report(Reply<Result<(Vec<DhtValue>, CrawlReport), DhtError>>),
     /// Answer with the nodes.
     Nodes(Reply<Result<Vec<Node>, DhtError>>),
     /// Store the value on the closest nodes.
@@ -111,6 +113,9 @@ impl Then {
     pub(crate) fn fail(self, error: DhtError) {
         match self {
             Self::Values(Some(reply)) => {
+                let _ = reply.send(Err(error));
+            }
+            Self::Report(reply) => {
                 let _ = reply.send(Err(error));
             }
             Self::Nodes(reply) | Self::Store(_, reply) => {
@@ -239,6 +244,12 @@ impl DhtCommunity {
         self.stats
     }
 
+    /// Store tokens other nodes gave us (py-ipv8 `len(tokens)`).
+    #[must_use]
+    pub fn token_count(&self) -> usize {
+        self.tokens.len()
+    }
+
     /// Crawls running.
     #[must_use]
     pub fn running_crawls(&self) -> usize {
@@ -354,6 +365,35 @@ pub trait DhtOverlay: Community {
         let (reply, response) = reply_channel();
         ops::start_crawl(self, cx, key, false, 0, Then::Values(Some(reply)));
         response
+    }
+
+    /// [`DhtOverlay::find_values`], also answering what the crawl did (py-ipv8
+    /// `find_values(debug=True)`).
+    fn find_values_report(
+        &mut self,
+        cx: &mut Cx<'_, Self>,
+        key: [u8; 20],
+    ) -> DhtResponse<(Vec<DhtValue>, CrawlReport)> {
+        let (reply, response) = reply_channel();
+        ops::start_crawl(self, cx, key, false, 0, Then::Report(reply));
+        response
+    }
+
+    /// Starts a lookup of a random id inside the bucket with this prefix (py-ipv8's REST
+    /// bucket refresh); `false` when there is no such bucket.
+    fn refresh_bucket(&mut self, cx: &mut Cx<'_, Self>, prefix: &str) -> bool {
+        let Some(bucket) = self
+            .dht_mut()
+            .routing
+            .as_mut()
+            .and_then(|t| t.bucket_by_prefix_mut(prefix))
+        else {
+            return false;
+        };
+        let bucket = bucket.clone();
+        let target = bucket.generate_id(|| cx.rng().byte());
+        ops::start_crawl(self, cx, target, false, 0, Then::Values(None));
+        true
     }
 
     /// Finds the nodes closest to `key` (py-ipv8 `find_nodes`): the contacted nodes, closest

@@ -21,6 +21,19 @@ pub(crate) enum Answer {
     Nodes(Vec<Node>),
 }
 
+/// What one value lookup did (py-ipv8's `GET /dht/values/{key}` `debug` block).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrawlReport {
+    /// Nodes sent a find-request (punctures excluded).
+    pub requests: usize,
+    /// Answers received.
+    pub responses: usize,
+    /// Answers with nodes.
+    pub responses_with_nodes: usize,
+    /// Answers with values.
+    pub responses_with_values: usize,
+}
+
 /// A node still to contact, and the node to ask for a puncture first.
 #[derive(Debug, Clone)]
 pub(crate) struct Todo {
@@ -157,6 +170,21 @@ impl Crawl {
             }
         }
         out
+    }
+
+    /// What the crawl did (py-ipv8's REST `debug` block).
+    pub(crate) fn report(&self) -> CrawlReport {
+        let with_values = self
+            .responses
+            .iter()
+            .filter(|(_, a)| matches!(a, Answer::Values(_)))
+            .count();
+        CrawlReport {
+            requests: self.tried.len(),
+            responses: self.responses.len(),
+            responses_with_nodes: self.responses.len() - with_values,
+            responses_with_values: with_values,
+        }
     }
 
     /// The contacted nodes, closest first (py-ipv8 `Crawl.nodes`).

@@ -47,7 +47,9 @@ pub use community::{
     DhtCommunity, DhtError, DhtOverlay, DhtResponse, DhtStats, DhtValue, MAX_CRAWLS, MAX_STRANGERS,
     MAX_TOKENS,
 };
+pub use crawl::CrawlReport;
 pub use discovery::{DhtDiscoveryCommunity, MAX_STORED_PEERS, PeerLookup, STORED_PEER_TIMEOUT};
+pub use ops::post_process_values;
 
 /// py-ipv8 `DHTCommunity.community_id`.
 pub const COMMUNITY_ID: CommunityId = CommunityId([

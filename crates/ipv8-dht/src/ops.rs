@@ -202,16 +202,15 @@ fn finish<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, id: u64) {
         return;
     };
     match then {
+        Then::Report(reply) => {
+            let report = crawl.report();
+            let values = finish_values(c, cx, &crawl);
+            let _ = reply.send(Ok((values, report)));
+        }
         Then::Values(reply) => {
-            let values = crawl.values();
-            if let Some(candidate) = crawl.cache_candidate()
-                && !values.is_empty()
-            {
-                // Cache the pair on the closest node that did not have it.
-                store_on_nodes(c, cx, crawl.target, values.clone(), vec![candidate], None);
-            }
+            let values = finish_values(c, cx, &crawl);
             if let Some(reply) = reply {
-                let _ = reply.send(Ok(post_process_values(&values)));
+                let _ = reply.send(Ok(values));
             }
         }
         Then::Nodes(reply) => {
@@ -224,6 +223,18 @@ fn finish<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, id: u64) {
         }
         Then::Peer(lookup) => c.on_peer_lookup(cx, lookup, crawl.nodes()),
     }
+}
+
+/// The values of a finished value crawl, after caching them on the closest node that did not
+/// have them.
+fn finish_values<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, crawl: &Crawl) -> Vec<DhtValue> {
+    let values = crawl.values();
+    if let Some(candidate) = crawl.cache_candidate()
+        && !values.is_empty()
+    {
+        store_on_nodes(c, cx, crawl.target, values.clone(), vec![candidate], None);
+    }
+    post_process_values(&values)
 }
 
 /// Stores a serialized value in our own storage (py-ipv8 `add_value`).
@@ -357,9 +368,10 @@ pub(crate) fn resolve<C: DhtOverlay>(c: &mut C, op: u64, result: Option<Vec<Node
     }
 }
 
-/// py-ipv8 `post_process_values`: valid entries only; per signer the newest version; signed
+/// py-ipv8 `post_process_values`: decodes serialized entries, keeping valid ones only; per signer the newest version; signed
 /// values first (in order of first appearance), then unsigned ones.
-pub(crate) fn post_process_values(values: &[Vec<u8>]) -> Vec<DhtValue> {
+#[must_use]
+pub fn post_process_values(values: &[Vec<u8>]) -> Vec<DhtValue> {
     let mut signed: Vec<(Vec<u8>, u32, Vec<u8>)> = Vec::new();
     let mut unsigned = Vec::new();
     for v in values {
