@@ -2,12 +2,13 @@
 //!
 //! Each top-level subcommand lives in its own module of `cli/` with a clap `Subcommand` (or
 //! `Args`) type and a `run` function: `key`, `packet`, `run` (the node), `tracker`, `swarm`,
-//! `status`. Adding one means a new module, a variant of [`Command`] and an arm in [`run`].
+//! `status`, `dht`. Adding one means a new module, a variant of [`Command`] and an arm in [`run`].
 //!
 //! Exit codes: 0 success, 1 failure while doing the work (I/O and the like), 2 bad input
 //! (clap usage errors, malformed hex or packets, unusable files). Errors are one line on
 //! stderr, never a panic.
 
+pub mod dht;
 pub mod key;
 pub mod packet;
 pub mod run;
@@ -52,6 +53,9 @@ pub enum Command {
     Swarm(swarm::SwarmArgs),
     /// Print the status of a running node (its REST API).
     Status(status::StatusArgs),
+    /// Store and look up values, find peers: the DHT of a running node (its REST API).
+    #[command(subcommand)]
+    Dht(dht::DhtCommand),
 }
 
 /// An error caused by the user's input rather than by the environment; exits with code 2.
@@ -100,6 +104,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Tracker(args) => tracker::run(&args),
         Command::Swarm(args) => swarm::run(&args, out),
         Command::Status(args) => status::run(&args, out),
+        Command::Dht(command) => dht::run(command, out),
     }
 }
 
