@@ -99,7 +99,7 @@ cargo fmt --all -- --check
 step "references stay inside the repository"
 "$ROOT/scripts/check-repo-refs.sh"
 
-step "dependency boundaries (sans-IO core and simulator)"
+step "dependency boundaries (sans-IO core, simulator, overlays on the public API)"
 "$ROOT/scripts/check-deps.sh"
 
 # ---------------------------------------------------------------------------- 2. lints

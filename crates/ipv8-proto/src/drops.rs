@@ -51,6 +51,13 @@ pub enum DropReason {
     OwnPacket,
     /// The output queue was full (the driver is not draining `poll_output`).
     OutputQueueFull,
+    /// A community's handler refused the message for the reason it names (a short stable
+    /// `snake_case` name prefixed by the community, e.g. `dht_bad_token`), which is also the
+    /// counter's [`DropReason::name`].
+    Refused {
+        /// The community's reason.
+        reason: &'static str,
+    },
 }
 
 impl DropReason {
@@ -72,6 +79,7 @@ impl DropReason {
             Self::UnsupportedAddress => "unsupported_address",
             Self::OwnPacket => "own_packet",
             Self::OutputQueueFull => "output_queue_full",
+            Self::Refused { reason } => reason,
         }
     }
 }
@@ -80,6 +88,7 @@ impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Decode { field } => write!(f, "decode error at field '{field}'"),
+            Self::Refused { reason } => write!(f, "refused: {reason}"),
             other => f.write_str(other.name()),
         }
     }
@@ -158,5 +167,12 @@ mod tests {
             "decode error at field 'flags'"
         );
         assert_eq!(d.iter().count(), 3);
+        let refused = DropReason::Refused {
+            reason: "dht_bad_token",
+        };
+        d.record(refused);
+        assert_eq!(d.get(refused), 1);
+        assert_eq!(refused.name(), "dht_bad_token");
+        assert_eq!(refused.to_string(), "refused: dht_bad_token");
     }
 }

@@ -15,6 +15,7 @@
 //! | `GET /network` | `{"peers": {"<b64 mid>": {"ip", "port", "public_key", "services"}}}` (py-ipv8) |
 //! | `POST /isolation` | `{"ip", "port", "bootstrapnode" \| "exitnode"}` (py-ipv8) |
 //! | `GET /asyncio/tasks`, `GET`/`PUT /asyncio/drift` | the runtime's tasks; driver latency (py-ipv8's asyncio routes) |
+//! | `GET /dht/statistics`, `/dht/values`, `GET`/`PUT /dht/values/{key}`, `/dht/peers/{mid}`, `/dht/buckets`, `/dht/buckets/{prefix}/refresh` | the DHT (py-ipv8), mounted with [`dht::routes`] through [`router_with`] |
 //! | `GET /health` | receiving, last receive age, errors per class, rebinds, watchdog, bound addresses |
 //! | `GET /metrics` | Prometheus / OpenMetrics text |
 //! | `GET /events` | server-sent events: peers added/removed, errors, rebinds |
@@ -32,6 +33,7 @@
 pub mod asyncio;
 pub mod auth;
 pub mod dashboard;
+pub mod dht;
 pub mod docs;
 pub mod error;
 pub mod events;

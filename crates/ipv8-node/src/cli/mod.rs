@@ -2,13 +2,14 @@
 //!
 //! Each top-level subcommand lives in its own module of `cli/` with a clap `Subcommand` (or
 //! `Args`) type and a `run` function: `key`, `packet`, `run` (the node), `tracker`, `swarm`,
-//! `status`, and `completions`/`man` (in `install`). Adding one means a new module, a variant of
-//! [`Command`] and an arm in [`run()`].
+//! `status`, `dht`, and `completions`/`man` (in `install`). Adding one means a new module, a
+//! variant of [`Command`] and an arm in [`run()`].
 //!
 //! Exit codes: 0 success, 1 failure while doing the work (I/O and the like), 2 bad input
 //! (clap usage errors, malformed hex or packets, unusable files). Errors are one line on
 //! stderr, never a panic.
 
+pub mod dht;
 pub mod install;
 pub mod key;
 pub mod packet;
@@ -58,6 +59,9 @@ pub enum Command {
     Completions(install::CompletionsArgs),
     /// Print the man page, or write all pages into a directory (`--out-dir`).
     Man(install::ManArgs),
+    /// Store and look up values, find peers: the DHT of a running node (its REST API).
+    #[command(subcommand)]
+    Dht(dht::DhtCommand),
 }
 
 /// An error caused by the user's input rather than by the environment; exits with code 2.
@@ -108,6 +112,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Status(args) => status::run(&args, out),
         Command::Completions(args) => install::completions(&args, out),
         Command::Man(args) => install::man(&args, out),
+        Command::Dht(command) => dht::run(command, out),
     }
 }
 

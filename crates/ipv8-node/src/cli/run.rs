@@ -11,6 +11,7 @@ use clap::Args;
 use ipv8::proto::{KeyIdentity, Mid};
 use ipv8::udp::BindConfig;
 use ipv8::{BEACON_BIND, BeaconConfig, DriverConfig, Ipv8Builder};
+use ipv8_dht::{DhtDiscoveryCommunity, PingChurn};
 use ipv8_wire::CommunityId;
 
 use super::bad_input;
@@ -71,6 +72,9 @@ pub struct RunArgs {
     /// No REST API.
     #[arg(long)]
     pub no_rest: bool,
+    /// Do not load the DHT (DHTDiscoveryCommunity, loaded by default as in py-ipv8).
+    #[arg(long)]
+    pub no_dht: bool,
     /// DEBUG, INFO, WARNING, ERROR or CRITICAL.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub log_level: Option<LogLevel>,
@@ -142,6 +146,7 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
 impl RunArgs {
     fn overrides(&self) -> Overrides {
         Overrides {
+            no_dht: self.no_dht,
             port: self.port,
             bind: self.bind,
             // Relative to the working directory, not to the data directory.
@@ -271,6 +276,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             rest: None,
         },
         trackers,
+        dht: None,
     };
     runtime()?.block_on(async move {
         // Before anything can be printed: a SIGTERM from then on shuts down cleanly.
@@ -286,9 +292,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             builder = builder.bind_v4(first);
         }
         builder = builder.bind_v6(interfaces.next());
+        let dht = settings.dht.as_ref().map(|dht| {
+            let handle = builder.community(dht.community.clone(), DhtDiscoveryCommunity::new());
+            (handle, dht.ping_churn)
+        });
         let ipv8 = builder.spawn().map_err(|e| {
             anyhow::anyhow!("binding the UDP socket ({:?}): {e}", settings.interfaces)
         })?;
+        let mut options = options;
+        if let Some((handle, ping_churn)) = dht {
+            if let Some((target, interval)) = ping_churn {
+                handle
+                    .add_strategy(PingChurn::new(interval), target)
+                    .await?;
+            }
+            options.dht = Some(std::sync::Arc::new(handle));
+        }
         serve(ipv8, options, shutdown).await
     })
 }

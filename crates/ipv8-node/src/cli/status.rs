@@ -46,14 +46,37 @@ const MAX_RESPONSE: u64 = 16 << 20;
 /// # Errors
 /// No server, a non-200 status or a body that is not JSON.
 pub fn get_json(target: &Target, path: &str) -> anyhow::Result<Value> {
+    let (status, line, body) = request(target, "GET", path, None)?;
+    match status {
+        200 => {}
+        401 => anyhow::bail!(
+            "GET {path}: {line}: the node wants an API key (--api-key KEY), or this one is wrong"
+        ),
+        _ => anyhow::bail!("GET {path}: {line}"),
+    }
+    serde_json::from_slice(&body).with_context(|| format!("GET {path}: body is not JSON"))
+}
+
+/// `method path` with an optional JSON body on the node: the status code, the status line and
+/// the body. HTTP/1.0, so the server answers with a plain body and closes the connection.
+///
+/// # Errors
+/// No server or a malformed response.
+pub fn request(
+    target: &Target,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> anyhow::Result<(u16, String, Vec<u8>)> {
     let addr = target.addr;
-    let timeout = Duration::from_secs(5);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).with_context(|| {
-        format!(
-            "no REST API at {addr} (is `ipv8 run` running with REST on port {}?)",
-            addr.port()
-        )
-    })?;
+    let timeout = Duration::from_secs(30);
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).with_context(|| {
+            format!(
+                "no REST API at {addr} (is `ipv8 run` running with REST on port {}?)",
+                addr.port()
+            )
+        })?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     let key = target
@@ -61,30 +84,36 @@ pub fn get_json(target: &Target, path: &str) -> anyhow::Result<Value> {
         .as_ref()
         .map(|k| format!("X-Api-Key: {k}\r\n"))
         .unwrap_or_default();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{key}\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{key}{content}\r\n{body}"
     )?;
     let mut raw = Vec::new();
     stream
         .take(MAX_RESPONSE)
         .read_to_end(&mut raw)
-        .with_context(|| format!("reading GET {path} from {addr}"))?;
+        .with_context(|| format!("reading {method} {path} from {addr}"))?;
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .with_context(|| format!("GET {path}: malformed HTTP response"))?;
+        .with_context(|| format!("{method} {path}: malformed HTTP response"))?;
     let head = String::from_utf8_lossy(&raw[..split]);
-    let status = head.lines().next().unwrap_or_default();
-    match status.split_whitespace().nth(1) {
-        Some("200") => {}
-        Some("401") => anyhow::bail!(
-            "GET {path}: {status}: the node wants an API key (--api-key KEY), or this one is wrong"
-        ),
-        _ => anyhow::bail!("GET {path}: {status}"),
-    }
-    serde_json::from_slice(&raw[split + 4..])
-        .with_context(|| format!("GET {path}: body is not JSON"))
+    let line = head.lines().next().unwrap_or_default().to_owned();
+    let code = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .with_context(|| format!("{method} {path}: malformed status line {line:?}"))?;
+    Ok((code, line, raw[split + 4..].to_vec()))
 }
 
 /// Runs `ipv8 status`.

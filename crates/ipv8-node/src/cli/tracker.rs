@@ -97,6 +97,7 @@ pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
             rest: None,
         },
         trackers: 0,
+        dht: None,
     };
     runtime()?.block_on(async move {
         // Before anything can be printed: a SIGTERM from then on shuts down cleanly.

@@ -84,7 +84,7 @@ pub struct RestEntry {
 }
 
 /// One `[[overlays]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverlayEntry {
     /// `DiscoveryCommunity` or `Community` (a plain community joined by `id`).
@@ -104,7 +104,7 @@ pub struct OverlayEntry {
 }
 
 /// One `[[overlays.walkers]]` entry; `init` is checked per strategy in `validate.rs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalkerEntry {
     /// `RandomWalk`, `EdgeWalk`, `RandomChurn` or `PeriodicSimilarity`.
@@ -116,7 +116,7 @@ pub struct WalkerEntry {
 }
 
 /// One `[[overlays.bootstrappers]]` entry; `init` is checked per class in `validate.rs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapperEntry {
     /// `DispersyBootstrapper` or `UDPBroadcastBootstrapper`.
@@ -126,7 +126,7 @@ pub struct BootstrapperEntry {
 }
 
 /// An overlay's `initialize` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitializeEntry {
     /// py-ipv8 `max_peers` (30; `-1` = unlimited).

@@ -6,6 +6,7 @@
 //! Every error is a [`ConfigError`] naming the key (dotted path, or the flag) and the expected
 //! form; the CLI maps it to exit code 2.
 
+pub mod dht;
 pub mod file;
 pub mod validate;
 
@@ -279,11 +280,13 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// Data directory for relative key files (`None`: the platform default).
     pub data_dir: Option<PathBuf>,
+    /// The DHT (`None`: off).
+    pub dht: Option<dht::DhtSettings>,
 }
 
 impl Settings {
     /// The configuration without a file: DiscoveryCommunity with py-ipv8's trackers and the
-    /// LAN beacon, one curve25519 key in the data directory, UDP 0.0.0.0:8090, REST on
+    /// LAN beacon, DHTDiscoveryCommunity (RandomWalk, PingChurn), one curve25519 key in the data directory, UDP 0.0.0.0:8090, REST on
     /// 127.0.0.1:8085, statistics on.
     pub fn embedded_default() -> Self {
         let mut discovery = CommunityConfig::discovery();
@@ -307,6 +310,7 @@ impl Settings {
             },
             log_level: LogLevel::Info,
             data_dir: None,
+            dht: Some(dht::DhtSettings::py_ipv8_default()),
         }
     }
 
@@ -334,6 +338,9 @@ impl Settings {
     /// # Errors
     /// A [`ConfigError`] naming the flag.
     pub fn apply(&mut self, o: &Overrides) -> Result<(), ConfigError> {
+        if o.no_dht {
+            self.dht = None;
+        }
         if let Some(port) = o.port {
             let bind = self.interface_mut(false);
             bind.port = port;
@@ -455,6 +462,8 @@ impl Settings {
 /// Command-line values that override the file (`ipv8 run` flags), already parsed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
+    /// `--no-dht`.
+    pub no_dht: bool,
     /// `--port`.
     pub port: Option<u16>,
     /// `--bind`.
@@ -551,6 +560,7 @@ mod tests {
         assert_eq!(s.keys, d.keys);
         assert_eq!(s.interfaces, d.interfaces);
         assert_eq!(s.rest, d.rest);
+        assert_eq!(s.dht, d.dht, "the example spells out the default DHT");
         let plain = &s.node.communities[1];
         assert_eq!(
             plain.id.to_string(),

@@ -16,6 +16,7 @@ use ipv8_proto::config::{
 use ipv8_udp::{BindConfig, DEFAULT_PORT};
 use ipv8_wire::CommunityId;
 
+use super::dht::{DhtSettings, overlay as dht_overlay};
 use super::file::{
     self, BootstrapperEntry, BroadcastInit, DispersyInit, EdgeWalkInit, FileConfig, KeyEntry,
     NoInit, OverlayEntry, RandomChurnInit, RandomWalkInit, WalkerEntry,
@@ -55,6 +56,7 @@ pub fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
     };
     let mut bootstrap_timeout: Option<(String, Duration)> = None;
     let mut key_alias: Option<(String, String)> = None;
+    let mut dht: Option<DhtSettings> = None;
     let Some(overlays) = file.overlays else {
         return default_settings(
             keys,
@@ -67,14 +69,30 @@ pub fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
     };
     for (i, entry) in overlays.iter().enumerate() {
         let base = format!("overlays[{i}]");
-        let community = overlay(
-            entry,
-            &base,
-            default_max_peers,
-            &mut node.bootstrap,
-            &mut bootstrap_timeout,
-        )?;
-        if let Some(j) = node.communities.iter().position(|c| c.id == community.id) {
+        let (community, ping_churn) = if entry.class == "DHTDiscoveryCommunity" {
+            let d = dht_overlay(
+                entry,
+                &base,
+                default_max_peers,
+                &mut node.bootstrap,
+                &mut bootstrap_timeout,
+            )?;
+            (d.community, Some(d.ping_churn))
+        } else {
+            let c = overlay(
+                entry,
+                &base,
+                default_max_peers,
+                &mut node.bootstrap,
+                &mut bootstrap_timeout,
+            )?;
+            (c, None)
+        };
+        let configured = node
+            .communities
+            .iter()
+            .chain(dht.as_ref().map(|d| &d.community));
+        if let Some(j) = configured.clone().position(|c| c.id == community.id) {
             return Err(ConfigError::new(
                 format!("{base}.id"),
                 format!(
@@ -102,7 +120,15 @@ pub fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
             Some(_) => {}
             None => key_alias = Some((alias, format!("{base}.key"))),
         }
-        node.communities.push(community);
+        match ping_churn {
+            Some(ping_churn) => {
+                dht = Some(DhtSettings {
+                    community,
+                    ping_churn,
+                })
+            }
+            None => node.communities.push(community),
+        }
     }
     if let Some((_, timeout)) = bootstrap_timeout {
         node.bootstrap.timeout = timeout;
@@ -114,6 +140,7 @@ pub fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
         interfaces,
         beacon: node.communities.iter().any(|c| c.use_beacon),
         node,
+        dht,
         rest: rest(file.rest)?,
         log_level: log_level(file.logger.as_ref().and_then(|l| l.level.as_deref()))?,
         data_dir: file.working_directory.map(PathBuf::from),
@@ -138,6 +165,7 @@ fn default_settings(
         interfaces,
         beacon: defaults.beacon,
         node,
+        dht: defaults.dht,
         rest: rest(rest_entry)?,
         log_level: log_level(logger.as_ref().and_then(|l| l.level.as_deref()))?,
         data_dir: working_directory.map(PathBuf::from),
@@ -268,7 +296,7 @@ fn interfaces(entries: &[file::InterfaceEntry]) -> Result<Vec<BindConfig>, Confi
     Ok(binds)
 }
 
-fn overlay(
+pub(crate) fn overlay(
     entry: &OverlayEntry,
     base: &str,
     default_max_peers: i32,
@@ -299,7 +327,7 @@ fn overlay(
         }
         "HiddenTunnelCommunity"
         | "TunnelCommunity"
-        | "DHTDiscoveryCommunity"
+        | "DHTCommunity"
         | "AttestationCommunity"
         | "IdentityCommunity" => {
             return Err(ConfigError::new(
@@ -453,7 +481,13 @@ fn walker(entry: &WalkerEntry, base: &str, discovery: bool) -> Result<WalkerConf
             let _: NoInit = file::parse_init(init, &init_path)?;
             StrategyConfig::PeriodicSimilarity
         }
-        "PingChurn" | "DriftMeasurementStrategy" => {
+        "PingChurn" => {
+            return Err(ConfigError::new(
+                format!("{base}.strategy"),
+                "PingChurn is DHTDiscoveryCommunity's strategy; it cannot walk this overlay",
+            ));
+        }
+        "DriftMeasurementStrategy" => {
             return Err(ConfigError::new(
                 format!("{base}.strategy"),
                 format!("{} is not implemented by ipv8-rs", entry.strategy),

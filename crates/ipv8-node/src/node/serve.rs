@@ -33,6 +33,8 @@ pub struct ServeOptions {
     pub facts: NodeFacts,
     /// Configured tracker addresses plus names (for the offline notice).
     pub trackers: usize,
+    /// The DHT, whose routes REST serves under `/dht` (`None`: not loaded).
+    pub dht: ipv8_rest::dht::DhtHandle,
 }
 
 /// Serves `ipv8` until `shutdown` fires (or until the driver task dies).
@@ -45,7 +47,7 @@ pub async fn serve(
     mut shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let (rest_stop, rest_task) = match options.rest.clone() {
-        Some(rest) => start_rest(&ipv8, &rest, &mut options.facts).await?,
+        Some(rest) => start_rest(&ipv8, &rest, &mut options.facts, options.dht.clone()).await?,
         None => (None, None),
     };
 
@@ -105,6 +107,7 @@ async fn start_rest(
     ipv8: &Ipv8,
     rest: &RestOptions,
     facts: &mut NodeFacts,
+    dht: ipv8_rest::dht::DhtHandle,
 ) -> anyhow::Result<(Option<RestStop>, Option<tokio::task::JoinHandle<()>>)> {
     let key = ipv8_rest::ApiKey(rest.api_key.clone());
     ipv8_rest::check_bind(rest.addr, &key)?;
@@ -123,7 +126,7 @@ async fn start_rest(
         "REST API and dashboard listening"
     );
     let state = ipv8_rest::RestState::with_config(ipv8.handle().clone(), key, Default::default());
-    let router = ipv8_rest::router(state.clone());
+    let router = ipv8_rest::router_with(state.clone(), ipv8_rest::dht::routes(dht));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async move {

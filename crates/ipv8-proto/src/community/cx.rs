@@ -114,7 +114,7 @@ impl<C: Community> Cx<'_, C> {
     }
 
     /// Signs `msg` with our key in this community (py-ipv8 `my_peer.key.signature`), for
-    /// messages that carry their own signature instead of the envelope's.
+    /// data a community signs itself, such as the DHT's signed values.
     #[must_use]
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
         self.base.ov.identity.sign(msg)
@@ -278,6 +278,30 @@ impl<C: Community> Cx<'_, C> {
             prefix,
             new_style,
         )
+    }
+
+    /// Sends an unsigned puncture-request on this community's prefix to `to`, asking it to
+    /// puncture towards the walker at `lan_walker` / `wan_walker` (py-ipv8
+    /// `create_puncture_request` + `endpoint.send`); old style (250) for IPv4 addresses, new
+    /// style (232) otherwise. Overlays that introduce peers outside the walk use it (the DHT's
+    /// find and connect-peer requests).
+    pub fn send_puncture_request(
+        &mut self,
+        to: SocketAddr,
+        lan_walker: SocketAddr,
+        wan_walker: SocketAddr,
+        identifier: u16,
+    ) {
+        let prefix = self.base.ov.prefix;
+        let bytes = introduction::create_puncture_request(
+            &mut self.base,
+            lan_walker,
+            wan_walker,
+            identifier,
+            prefix,
+            false,
+        );
+        self.base.transmit(to, bytes);
     }
 
     /// Reports an event to the application (the typed handle's `next_event`).
