@@ -282,13 +282,7 @@ impl DhtDiscoveryCommunity {
         }
         let response = ConnectPeerResponse {
             identifier: p.identifier,
-            nodes: nodes
-                .into_iter()
-                .map(|n| NodePayload {
-                    address: n.address,
-                    public_key: n.public_key,
-                })
-                .collect(),
+            nodes: nodes.into_iter().map(NodePayload::from).collect(),
         };
         cx.ez_send(peer, &response);
         Ok(())

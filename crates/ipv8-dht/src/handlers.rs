@@ -220,13 +220,7 @@ fn on_find_request<C: DhtOverlay>(
         identifier: p.identifier,
         token,
         values,
-        nodes: nodes
-            .into_iter()
-            .map(|n| NodePayload {
-                address: n.address,
-                public_key: n.public_key,
-            })
-            .collect(),
+        nodes: nodes.into_iter().map(NodePayload::from).collect(),
     };
     cx.ez_send(peer, &response);
     Ok(())

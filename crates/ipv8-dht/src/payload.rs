@@ -23,6 +23,16 @@ pub struct NodePayload {
     pub public_key: Vec<u8>,
 }
 
+impl From<crate::routing::Node> for NodePayload {
+    /// The node as responses list it: its address and public key.
+    fn from(node: crate::routing::Node) -> Self {
+        Self {
+            address: node.address,
+            public_key: node.public_key,
+        }
+    }
+}
+
 /// py-ipv8's `node-list` format (`ListOf(NodePacker)`): a `u8` count, then each node's
 /// `ip_address` and `varlenH` public key, without a per-node length. Lists are written with at
 /// most 255 nodes (every sender here caps them at 8).

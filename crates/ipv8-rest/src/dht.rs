@@ -1,7 +1,7 @@
 //! `/dht` (py-ipv8 `REST/dht_endpoint.py`): the DHTDiscoveryCommunity's statistics, stored
 //! values, lookups, stores, peer lookups by member id and buckets, in py-ipv8's JSON shapes.
 //!
-//! Mounted with [`routes`] through [`crate::router_with`]; without a DHT every route answers
+//! Mounted with [`routes()`] through [`crate::router_with`]; without a DHT every route answers
 //! 404 `{"success": false, "error": "DHT community not found"}` as py-ipv8 does. Keys and member
 //! ids are 40 hex digits, values hex; anything else is a 400 naming the field. A PUT signs the
 //! value (as py-ipv8), so its data can be at most `170 - overhead` bytes; a longer one is a 400.
