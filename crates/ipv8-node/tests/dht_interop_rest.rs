@@ -7,10 +7,17 @@
 //!    (`find_values`), signed with the Rust node's key;
 //! 2. values stored by Python (signed and unsigned) are found by both Rust nodes with
 //!    `GET /dht/values/{key}` in py-ipv8's JSON shape (`public_key` base64 or null, `key` and
-//!    `value` hex), and by `ipv8 dht get`;
-//! 3. a Rust node finds a Python node's address by member id with `GET /dht/peers/{mid}`;
+//!    `value` hex, `debug` counters), and by `ipv8 dht get`;
+//! 3. a Rust node finds a Python node's address by member id with `GET /dht/peers/{mid}` after
+//!    the Python node stored itself (`store_peer`);
 //! 4. a Python node finds a Rust node's address by member id (`connect_peer`) once the Rust
-//!    node stored itself (its `store_peer` task, 30 s after start as in py-ipv8).
+//!    node stored itself (its `store_peer` task, 30 s after start as in py-ipv8; seen in
+//!    `GET /dht/statistics`);
+//! 5. a late Rust node and a late Python node, started after that first `store_peer` round so
+//!    that no address is stored on them, repeat 3 and 4: their answers come over the wire
+//!    (find-nodes crawl, connect-peer request and response);
+//!
+//! and no Rust node dropped a packet.
 //!
 //! Every lookup is retried until it succeeds or its deadline passes; the time each direction
 //! took is printed. pyipv8 comes from `$IPV8_PYTHON` or `tools/setup-pyipv8.sh`, hence
@@ -22,6 +29,8 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -40,6 +49,10 @@ const FIND_SECS: f64 = 30.0;
 /// A Rust node stores itself 30 s after it starts; Python's lookup gets that plus margin.
 const RUST_PEER_SECS: f64 = 60.0;
 const EVERY: Duration = Duration::from_millis(500);
+/// py-ipv8's (and our) `store_peer` period.
+const STORE_PEER_INTERVAL: Duration = Duration::from_secs(30);
+/// Slack after a `store_peer` round for its crawl and requests to finish.
+const STORE_PEER_MARGIN: Duration = Duration::from_secs(3);
 
 trait OrPanic<T> {
     fn or_panic(self) -> T;
@@ -68,31 +81,70 @@ fn bucket_mids(rest: SocketAddr) -> Result<BTreeSet<String>, String> {
         .collect())
 }
 
-/// Waits until every Python node has the 3 others in its routing table and every Rust node
-/// both Python nodes.
-fn wait_for_mesh(rust: &[SocketAddr], py: &mut [PyDht]) {
-    let py_mids: BTreeSet<String> = py.iter().map(|p| p.mid.clone()).collect();
+/// Waits until every Python node has at least `routing` nodes in its routing table and every
+/// Rust node has all of `mids` in its own.
+fn wait_for_mesh(rust: &[SocketAddr], py: &mut [PyDht], routing: u64, mids: &BTreeSet<String>) {
     poll_until(deadline_in(MESH_SECS), EVERY, || {
         for p in py.iter_mut() {
-            let routing = p.routing();
-            if routing < 3 {
-                return Err(format!(
-                    "{} has {routing} nodes in its routing table",
-                    p.mid
-                ));
+            let has = p.routing();
+            if has < routing {
+                return Err(format!("{} has {has} nodes in its routing table", p.mid));
             }
         }
         for &r in rust {
             let known = bucket_mids(r)?;
-            if !py_mids.is_subset(&known) {
+            if !mids.is_subset(&known) {
                 return Err(format!(
-                    "the Rust node at {r} knows {known:?}, not all of {py_mids:?}"
+                    "the Rust node at {r} knows {known:?}, not all of {mids:?}"
                 ));
             }
         }
         Ok(())
     })
     .or_panic();
+}
+
+/// An `ipv8 run` node with the default configuration (DHT loaded), REST on a free port.
+fn start_rust(name: &str, dir: &Path, tracker: &str) -> RustNode {
+    let options = RunOptions {
+        bootstrap: vec![tracker.to_owned()],
+        rest_port: Some(free_tcp_port()),
+        extra: vec!["--walk-interval".into(), "0.2".into()],
+        ..RunOptions::default()
+    };
+    RustNode::start(name, dir, &options).or_panic()
+}
+
+/// Retries `GET /dht/peers/{mid}` on the Rust node at `rest` until `peer` is listed.
+fn rust_finds_peer(rest: SocketAddr, mid: &str, peer: &Value) -> Value {
+    let path = format!("/dht/peers/{mid}");
+    poll_until(deadline_in(FIND_SECS), EVERY, || {
+        let peers = http::get_json(rest, &path, HTTP_TIMEOUT)?;
+        let listed = peers["peers"].as_array().is_some_and(|l| l.contains(peer));
+        listed
+            .then_some(peers.clone())
+            .ok_or(format!("GET {path} on {rest}: {peers}, without {peer}"))
+    })
+    .or_panic()
+}
+
+/// Retries `connect_peer(mid)` on a Python node (every 2 s, below py-ipv8's rate limit of 10
+/// queries per 5 s per node) until the node `mid` at `127.0.0.1:port` is among the answers.
+fn python_finds_peer(py: &mut PyDht, mid: &str, port: u16) -> Value {
+    poll_until(deadline_in(FIND_SECS), Duration::from_secs(2), || {
+        let connected = py.command(
+            json!({"cmd": "connect", "mid": mid}),
+            "connected",
+            deadline_in(FIND_SECS),
+        )?;
+        let nodes = connected["nodes"].as_array().cloned().unwrap_or_default();
+        nodes
+            .iter()
+            .any(|n| n["mid"] == mid && n["port"] == port && n["ip"] == "127.0.0.1")
+            .then_some(connected.clone())
+            .ok_or(format!("python connect: {connected}"))
+    })
+    .or_panic()
 }
 
 fn seconds(since: Instant) -> String {
@@ -109,23 +161,20 @@ fn interop_dht_rest_routes_with_pyipv8() {
         .iter()
         .map(|name| PyDht::spawn(name, &tracker.addr(), 300).or_panic())
         .collect();
-    let mut rust = Vec::new();
-    for name in ["rust-a", "rust-b"] {
-        let options = RunOptions {
-            bootstrap: vec![tracker.addr()],
-            rest_port: Some(free_tcp_port()),
-            extra: vec!["--walk-interval".into(), "0.2".into()],
-            ..RunOptions::default()
-        };
-        rust.push(RustNode::start(name, &dir, &options).or_panic());
-    }
+    let mut rust: Vec<RustNode> = ["rust-a", "rust-b"]
+        .iter()
+        .map(|name| start_rust(name, &dir, &tracker.addr()))
+        .collect();
     let rust_started = Instant::now();
     let mut py: Vec<PyDht> = pending
         .into_iter()
         .map(|p| PyDht::ready(p).or_panic())
         .collect();
+    // Every node's `store_peer` task first runs 30 s after its start, then every 30 s.
+    let first_store_peer_round = rust_started.max(Instant::now()) + STORE_PEER_INTERVAL;
     let rests: Vec<SocketAddr> = rust.iter_mut().map(rest).collect();
-    wait_for_mesh(&rests, &mut py);
+    let py_mids: BTreeSet<String> = py.iter().map(|p| p.mid.clone()).collect();
+    wait_for_mesh(&rests, &mut py, 3, &py_mids);
     eprintln!(
         "dht-interop-rest: all nodes know each other after {}",
         seconds(started)
@@ -213,16 +262,8 @@ fn interop_dht_rest_routes_with_pyipv8() {
         )
         .or_panic();
     assert!(stored["nodes"].as_u64().unwrap_or(0) > 0, "{stored}");
-    let path = format!("/dht/peers/{}", py[0].mid);
-    let want = json!({"public_key": py_key_b64, "address": ["127.0.0.1", py[0].port]});
-    let peers = poll_until(deadline_in(FIND_SECS), EVERY, || {
-        let peers = http::get_json(rests[1], &path, HTTP_TIMEOUT)?;
-        let listed = peers["peers"].as_array().is_some_and(|l| l.contains(&want));
-        listed
-            .then_some(peers.clone())
-            .ok_or(format!("GET {path}: {peers}, without {want}"))
-    })
-    .or_panic();
+    let py_peer = json!({"public_key": py_key_b64, "address": ["127.0.0.1", py[0].port]});
+    let peers = rust_finds_peer(rests[1], &py[0].mid, &py_peer);
     eprintln!(
         "dht-interop-rest: Rust GET /dht/peers/<python mid>: {} ({peers})",
         seconds(since)
@@ -247,26 +288,50 @@ fn interop_dht_rest_routes_with_pyipv8() {
     let rust_mid = rust[0].key.mid.clone();
     let rust_port = rust[0].port;
     let connect = Instant::now();
-    let connected = poll_until(deadline_in(FIND_SECS), Duration::from_secs(2), || {
-        let connected = py[1].command(
-            json!({"cmd": "connect", "mid": rust_mid}),
-            "connected",
-            deadline_in(FIND_SECS),
-        )?;
-        let nodes = connected["nodes"].as_array().cloned().unwrap_or_default();
-        nodes
-            .iter()
-            .any(|n| {
-                n["mid"] == rust_mid.as_str() && n["port"] == rust_port && n["ip"] == "127.0.0.1"
-            })
-            .then_some(connected.clone())
-            .ok_or(format!("python connect: {connected}"))
-    })
-    .or_panic();
+    let connected = python_finds_peer(&mut py[1], &rust_mid, rust_port);
     eprintln!(
         "dht-interop-rest: Python connect_peer(<rust mid>): {}; {} including the wait for the \
          Rust node to store itself ({connected})",
         seconds(connect),
+        seconds(since)
+    );
+
+    // 5. The same lookups by nodes that join after the first `store_peer` round (and long
+    //    before the second), so that nobody stored an address on them: the answers come from
+    //    a find-nodes crawl and connect-peer requests over the wire.
+    thread::sleep(
+        (first_store_peer_round + STORE_PEER_MARGIN).saturating_duration_since(Instant::now()),
+    );
+    let since = Instant::now();
+    let late_py = PyDht::spawn("py-late", &tracker.addr(), 300).or_panic();
+    rust.push(start_rust("rust-late", &dir, &tracker.addr()));
+    let late_rest = rest(&mut rust[2]);
+    py.push(PyDht::ready(late_py).or_panic());
+    let storers: BTreeSet<String> = [&py[0].mid, &py[1].mid, &rust[1].key.mid]
+        .into_iter()
+        .cloned()
+        .collect();
+    wait_for_mesh(&[late_rest], &mut py[2..], 4, &storers);
+    eprintln!(
+        "dht-interop-rest: late nodes joined after {}",
+        seconds(since)
+    );
+    let stats = http::get_json(late_rest, "/dht/statistics", HTTP_TIMEOUT).or_panic();
+    let stored_here = &stats["statistics"]["num_peers_in_store"];
+    assert!(
+        stored_here.get(&py[0].mid).is_none(),
+        "a node stored itself on the late Rust node, outside the 30 s rhythm: {stats}"
+    );
+    let since = Instant::now();
+    let peers = rust_finds_peer(late_rest, &py[0].mid, &py_peer);
+    eprintln!(
+        "dht-interop-rest: late Rust GET /dht/peers/<python mid>: {} ({peers})",
+        seconds(since)
+    );
+    let since = Instant::now();
+    let connected = python_finds_peer(&mut py[2], &rust_mid, rust_port);
+    eprintln!(
+        "dht-interop-rest: late Python connect_peer(<rust mid>): {} ({connected})",
         seconds(since)
     );
 
