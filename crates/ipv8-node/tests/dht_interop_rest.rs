@@ -170,8 +170,9 @@ fn interop_dht_rest_routes_with_pyipv8() {
         .into_iter()
         .map(|p| PyDht::ready(p).or_panic())
         .collect();
-    // Every node's `store_peer` task first runs 30 s after its start, then every 30 s.
-    let first_store_peer_round = rust_started.max(Instant::now()) + STORE_PEER_INTERVAL;
+    // Every node's `store_peer` task first runs 30 s after its start (all have started by
+    // now), then every 30 s.
+    let first_store_peer_round = Instant::now() + STORE_PEER_INTERVAL;
     let rests: Vec<SocketAddr> = rust.iter_mut().map(rest).collect();
     let py_mids: BTreeSet<String> = py.iter().map(|p| p.mid.clone()).collect();
     wait_for_mesh(&rests, &mut py, 3, &py_mids);
