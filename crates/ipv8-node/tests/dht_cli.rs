@@ -7,27 +7,11 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::nodes::{RunOptions, RustNode, RustTracker, ipv8_bin, rest_addr};
+use support::nodes::{RunOptions, RustNode, RustTracker, dht_cli as dht, rest_addr};
 use support::{deadline_in, free_tcp_port, poll_until, scratch_dir};
-
-/// `ipv8 dht ...` against the node at `rest`: exit code, stdout, stderr.
-fn dht(rest: SocketAddr, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(ipv8_bin())
-        .arg("dht")
-        .args(args)
-        .args(["--rest-port", &rest.port().to_string()])
-        .output()
-        .expect("run ipv8 dht");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn put_on_one_node_get_from_another_within_10_s() {

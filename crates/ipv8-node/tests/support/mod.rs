@@ -1,5 +1,6 @@
 //! Helpers shared by the `ipv8-node` integration tests: subprocesses that print JSON lines
-//! ([`procs`]), free loopback ports, scratch directories and bounded polling.
+//! ([`procs`]), free loopback ports, scratch directories and bounded polling. The node
+//! launchers live in [`nodes`] (py-ipv8 DHT nodes in [`pydht`]).
 //!
 //! Nothing here knows about IPv8; a test file pulls it in with `mod support;`.
 #![allow(dead_code)] // every test binary uses a different subset
@@ -7,6 +8,7 @@
 pub mod http;
 pub mod nodes;
 pub mod procs;
+pub mod pydht;
 pub mod shape;
 pub mod swarm;
 

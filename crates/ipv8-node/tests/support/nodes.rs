@@ -363,6 +363,22 @@ pub fn rest_addr(status: &Value) -> Option<SocketAddr> {
     status.get("rest")?.as_str()?.parse().ok()
 }
 
+/// `ipv8 dht ARGS --rest-port P` against the node whose REST API is at `rest`: exit code,
+/// stdout, stderr.
+pub fn dht_cli(rest: SocketAddr, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(ipv8_bin())
+        .arg("dht")
+        .args(args)
+        .args(["--rest-port", &rest.port().to_string()])
+        .output()
+        .expect("run ipv8 dht");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Our `ipv8 tracker` on 127.0.0.1.
 pub struct RustTracker {
     /// The process.

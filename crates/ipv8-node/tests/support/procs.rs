@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -249,6 +249,21 @@ impl Proc {
             }
         }
         out
+    }
+
+    /// Writes `line` and a line break to the child's stdin and flushes it.
+    ///
+    /// # Errors
+    /// When stdin was closed or the child no longer reads it.
+    pub fn send_line(&mut self, line: &str) -> Result<(), String> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| format!("{}: stdin is closed", self.name))?;
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("{}: writing to stdin: {e}", self.name))
     }
 
     /// Closes the child's stdin (children that watch it stop on EOF).
