@@ -14,10 +14,15 @@
 //! lost in the kernel). Receiver CPU is `utime + stime` of `/proc/<pid>/stat`, RSS `VmRSS` of
 //! `/proc/<pid>/status`.
 //!
+//! Before the floods, the idle RSS of the two *complete* nodes (`ipv8 run` and py-ipv8 with
+//! REST) is read too, see `fullnode.rs`.
+//!
 //! Run: `cargo bench -p ipv8 --bench vs_pyipv8` (~1 min). The py-ipv8 interpreter is
 //! `$IPV8_PYTHON`, else the one `tools/setup-pyipv8.sh` prints (it creates the venv on first
 //! use); `IPV8_BENCH_NO_PY=1` skips py-ipv8. Linux only (`/proc`, `sendmmsg`).
 
+#[cfg(target_os = "linux")]
+mod fullnode;
 #[cfg(target_os = "linux")]
 mod report;
 #[cfg(target_os = "linux")]
@@ -46,7 +51,8 @@ mod linux {
     use ipv8::KeyIdentity;
     use ipv8::proto::CommunityId;
 
-    use crate::report::{Measurement, Receiver as Kind, print_report};
+    use crate::fullnode::idle_full_nodes;
+    use crate::report::{Measurement, Receiver as Kind, print_full_nodes, print_report};
     use crate::roles::{Stats, node_main, raw_main};
     use crate::sender::{Flood, Phase, sender_socket};
 
@@ -180,7 +186,7 @@ mod linux {
         }
     }
 
-    fn spawn_receivers() -> Vec<Process> {
+    fn spawn_receivers(python: Option<&Path>) -> Vec<Process> {
         let me = std::env::current_exe().expect("own path");
         let role = |r: &str| {
             let mut c = Command::new(&me);
@@ -191,18 +197,14 @@ mod linux {
             Process::spawn(Kind::Raw, role("raw")).expect("raw receiver"),
             Process::spawn(Kind::Rust, role("node")).expect("ipv8-rs receiver"),
         ];
-        if std::env::var_os("IPV8_BENCH_NO_PY").is_some() {
-            println!("py-ipv8 skipped (IPV8_BENCH_NO_PY)");
+        let Some(python) = python else {
             return out;
-        }
-        let spawned = python().and_then(|python| {
-            let mut c = Command::new(python);
-            c.arg(repo_root().join("tools/pybench_receiver.py"))
-                .arg("--community")
-                .arg(hex::encode(BENCH.0));
-            Process::spawn(Kind::Py, c)
-        });
-        match spawned {
+        };
+        let mut c = Command::new(python);
+        c.arg(repo_root().join("tools/pybench_receiver.py"))
+            .arg("--community")
+            .arg(hex::encode(BENCH.0));
+        match Process::spawn(Kind::Py, c) {
             Ok(p) => out.push(p),
             Err(e) => println!("py-ipv8 receiver unavailable, skipped: {e}"),
         }
@@ -286,7 +288,16 @@ mod linux {
         let keys: Vec<KeyIdentity> = (0..SENDERS as u64)
             .map(|i| KeyIdentity::from_seed(100 + i))
             .collect();
-        let mut receivers = spawn_receivers();
+        let python = if std::env::var_os("IPV8_BENCH_NO_PY").is_some() {
+            println!("py-ipv8 skipped (IPV8_BENCH_NO_PY)");
+            None
+        } else {
+            python()
+                .inspect_err(|e| println!("py-ipv8 unavailable, skipped: {e}"))
+                .ok()
+        };
+        let full_nodes = idle_full_nodes(python.as_deref(), &repo_root());
+        let mut receivers = spawn_receivers(python.as_deref());
         std::thread::sleep(Duration::from_secs(2));
         let idle: Vec<(Kind, u64)> = receivers.iter().map(|p| (p.kind, p.rss_kib())).collect();
         let mut rows = Vec::new();
@@ -299,5 +310,6 @@ mod linux {
         let load_after = loadavg();
         drop(receivers);
         print_report(&rows, &idle, &after, &load_before, &load_after);
+        print_full_nodes(&full_nodes);
     }
 }

@@ -221,3 +221,21 @@ pub fn print_report(
         false,
     );
 }
+
+/// The idle RSS of the complete nodes (`fullnode`).
+pub fn print_full_nodes(nodes: &[(String, u64)]) {
+    if nodes.is_empty() {
+        return;
+    }
+    println!("\n| complete node, idle | RSS |");
+    println!("|---|---|");
+    for (name, kib) in nodes {
+        println!("| {name} | {:.1} MiB |", *kib as f64 / 1024.0);
+    }
+    if let [(_, rust), (_, py)] = nodes {
+        println!(
+            "\ncomplete node idle RSS, ipv8-rs / py-ipv8: {:.2}",
+            *rust as f64 / *py as f64
+        );
+    }
+}

@@ -86,7 +86,7 @@ fn serve_stdin(on_line: impl Fn() + Send + 'static) {
 /// The limit: a blocking `recv_from` loop on a socket bound like the node's (`ipv8_udp::bind`,
 /// same buffer sizes) that answers by message id (byte 22) as a node would, without parsing:
 /// a ping (3) is echoed once, an introduction-request (246) twice (to its sender and to the
-/// previous other sender, like response + puncture-request), anything else only counted.
+/// previous different sender, like response + puncture-request), anything else only counted.
 pub fn raw_main() {
     let socket = bind(&loopback_bind())
         .expect("bind the raw receiver")
@@ -113,7 +113,8 @@ pub fn raw_main() {
     println!("ready port={port} pid={}", std::process::id());
     let [down, up, pong, response, oneway] = counters.as_ref();
     let mut buf = vec![0u8; 2048];
-    let mut other: Option<SocketAddr> = None;
+    // The last sender and the one before it that differs (the "introduced" peer).
+    let (mut last, mut other): (Option<SocketAddr>, Option<SocketAddr>) = (None, None);
     loop {
         let Ok((n, from)) = socket.recv_from(&mut buf) else {
             continue;
@@ -130,12 +131,14 @@ pub fn raw_main() {
                 if socket.send_to(&buf[..n], from).is_ok() {
                     up.fetch_add(1, Ordering::Relaxed);
                 }
-                if let Some(to) = other.filter(|o| *o != from)
+                if last != Some(from) {
+                    (other, last) = (last, Some(from));
+                }
+                if let Some(to) = other
                     && socket.send_to(&buf[..n], to).is_ok()
                 {
                     up.fetch_add(1, Ordering::Relaxed);
                 }
-                other = Some(from);
                 response.fetch_add(1, Ordering::Relaxed);
             }
             Some(1) => {
