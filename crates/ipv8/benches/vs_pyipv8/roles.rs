@@ -1,0 +1,241 @@
+//! The two Rust receivers, each run as its own process (the bench binary re-executed with
+//! `IPV8_BENCH_ROLE=raw|node`), so that their CPU time and RSS come from `/proc/<pid>` exactly
+//! like the py-ipv8 receiver's.
+//!
+//! Both speak the protocol of `tools/pybench_receiver.py`: `ready port=P pid=N` once bound
+//! (127.0.0.1), then one `stats down=D up=U pong=A response=R oneway=O` line per line read on
+//! stdin; they exit at EOF of stdin (so they die with the orchestrator).
+
+use std::io::BufRead;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ipv8::prelude::*;
+use ipv8::udp::{BindConfig, bind};
+use ipv8::{BeaconConfig, DriverConfig};
+
+use crate::sender::OneWay;
+
+/// The receiver's counters, as printed on a `stats` line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// Datagrams received.
+    pub down: u64,
+    /// Datagrams sent.
+    pub up: u64,
+    /// Pongs sent (answers to pings).
+    pub pong: u64,
+    /// Introduction-responses sent (answers to introduction-requests).
+    pub response: u64,
+    /// One-way messages handled.
+    pub oneway: u64,
+}
+
+impl Stats {
+    pub fn line(&self) -> String {
+        format!(
+            "stats down={} up={} pong={} response={} oneway={}",
+            self.down, self.up, self.pong, self.response, self.oneway
+        )
+    }
+
+    /// Parses a `stats` line.
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut s = Self::default();
+        let mut words = line.split_whitespace();
+        if words.next()? != "stats" {
+            return None;
+        }
+        for word in words {
+            let (key, value) = word.split_once('=')?;
+            let value = value.parse().ok()?;
+            match key {
+                "down" => s.down = value,
+                "up" => s.up = value,
+                "pong" => s.pong = value,
+                "response" => s.response = value,
+                "oneway" => s.oneway = value,
+                _ => {}
+            }
+        }
+        Some(s)
+    }
+}
+
+fn loopback_bind() -> BindConfig {
+    BindConfig {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        ..BindConfig::v4(0)
+    }
+}
+
+/// Calls `on_line` for every line of stdin, then exits the process at EOF.
+fn serve_stdin(on_line: impl Fn() + Send + 'static) {
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            if line.is_err() {
+                break;
+            }
+            on_line();
+        }
+        std::process::exit(0);
+    });
+}
+
+/// The limit: a blocking `recv_from` loop on a socket bound like the node's (`ipv8_udp::bind`,
+/// same buffer sizes) that answers by message id (byte 22) as a node would, without parsing:
+/// a ping (3) is echoed once, an introduction-request (246) twice (to its sender and to the
+/// previous different sender, like response + puncture-request), anything else only counted.
+pub fn raw_main() {
+    let socket = bind(&loopback_bind())
+        .expect("bind the raw receiver")
+        .into_std();
+    socket.set_nonblocking(false).expect("blocking socket");
+    let counters: Arc<[AtomicU64; 5]> = Arc::new(Default::default());
+    let shown = Arc::clone(&counters);
+    serve_stdin(move || {
+        let [down, up, pong, response, oneway] =
+            shown.as_ref().each_ref().map(|c| c.load(Ordering::Relaxed));
+        println!(
+            "{}",
+            Stats {
+                down,
+                up,
+                pong,
+                response,
+                oneway
+            }
+            .line()
+        );
+    });
+    let port = socket.local_addr().expect("bound").port();
+    println!("ready port={port} pid={}", std::process::id());
+    let [down, up, pong, response, oneway] = counters.as_ref();
+    let mut buf = vec![0u8; 2048];
+    // The last sender and the one before it that differs (the "introduced" peer).
+    let (mut last, mut other): (Option<SocketAddr>, Option<SocketAddr>) = (None, None);
+    loop {
+        let Ok((n, from)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        down.fetch_add(1, Ordering::Relaxed);
+        match buf.get(22) {
+            Some(3) => {
+                if socket.send_to(&buf[..n], from).is_ok() {
+                    up.fetch_add(1, Ordering::Relaxed);
+                }
+                pong.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(246) => {
+                if socket.send_to(&buf[..n], from).is_ok() {
+                    up.fetch_add(1, Ordering::Relaxed);
+                }
+                if last != Some(from) {
+                    (other, last) = (last, Some(from));
+                }
+                if let Some(to) = other
+                    && socket.send_to(&buf[..n], to).is_ok()
+                {
+                    up.fetch_add(1, Ordering::Relaxed);
+                }
+                response.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(1) => {
+                oneway.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The benchmark community: counts its one-way messages.
+struct BenchCommunity {
+    handled: Arc<AtomicU64>,
+}
+
+impl Community for BenchCommunity {
+    type Command = ();
+    type Event = ();
+
+    fn handlers(h: &mut Handlers<Self>) {
+        h.unsigned(Self::on_one_way);
+    }
+}
+
+impl BenchCommunity {
+    fn on_one_way(&mut self, _cx: &mut Cx<'_, Self>, _from: SocketAddr, _message: OneWay) {
+        self.handled.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// An ipv8-rs node as a py-ipv8 user would run it: the default `NodeConfig` (DiscoveryCommunity
+/// with its walkers, statistics on) without bootstrap servers, plus the benchmark community
+/// (no walkers), on one IPv4 socket on 127.0.0.1 (no IPv6 socket, no LAN beacon, no interface
+/// watcher: py-ipv8 has none of them on loopback). Current-thread tokio runtime, like py-ipv8's
+/// one asyncio loop. Pongs and responses come from the node's message statistics.
+pub fn node_main(bench: CommunityId) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let config = NodeConfig {
+            bootstrap: BootstrapConfig::none(),
+            ..NodeConfig::default()
+        };
+        let driver = DriverConfig {
+            watch_interfaces: false,
+            beacon: BeaconConfig::disabled(),
+            ..DriverConfig::default()
+        };
+        let handled = Arc::new(AtomicU64::new(0));
+        let mut builder = Ipv8Builder::new(config, KeyIdentity::from_seed(7).into_arc())
+            .bind_v4(loopback_bind())
+            .bind_v6(None)
+            .driver_config(driver);
+        let mut bench_config = CommunityConfig::new(bench, "BenchCommunity");
+        bench_config.walkers = Vec::new();
+        bench_config.use_trackers = false;
+        let _handle = builder.community(
+            bench_config,
+            BenchCommunity {
+                handled: Arc::clone(&handled),
+            },
+        );
+        let ipv8 = builder.spawn().expect("spawn the node");
+        let snapshot = ipv8.snapshot().await.expect("node runs");
+        let port = snapshot.health.bound.first().expect("bound").port();
+
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                if line.is_err() || tx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        println!("ready port={port} pid={}", std::process::id());
+        while rx.recv().await.is_some() {
+            let s = ipv8.snapshot().await.expect("node runs");
+            let sent_of = |id: u8| {
+                s.message_statistics
+                    .iter()
+                    .filter(|o| o.community == CommunityId::DISCOVERY)
+                    .flat_map(|o| o.messages.iter())
+                    .filter(|m| m.id == id)
+                    .map(|m| m.stat.num_up)
+                    .sum()
+            };
+            let stats = Stats {
+                down: s.health.counters.traffic.datagrams_down,
+                up: s.health.counters.traffic.datagrams_up,
+                pong: sent_of(4),
+                response: sent_of(245),
+                oneway: handled.load(Ordering::Relaxed),
+            };
+            println!("{}", stats.line());
+        }
+        let _ = ipv8.shutdown().await;
+    });
+}

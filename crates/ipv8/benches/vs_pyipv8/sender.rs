@@ -1,0 +1,202 @@
+//! The sender: real py-ipv8-format datagrams built with the project's codec, flooded at one
+//! receiver from several loopback sockets with `sendmmsg` (batches of [`BATCH`]) by one thread,
+//! whose CPU time is read from its `/proc/self/task/<tid>/schedstat`.
+
+use std::io::IoSlice;
+use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+
+use ipv8::proto::{CommunityId, Prefix};
+use ipv8::{Identity, KeyIdentity, Payload};
+use ipv8_wire::ids::{INTRODUCTION_REQUEST, PING};
+use ipv8_wire::{
+    IntroductionRequest, IntroductionRequestFlags, Ping, encode_signed, encode_unsigned,
+    encode_unsigned_with,
+};
+use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
+
+/// Datagrams per `sendmmsg` call (one socket per call, sockets round robin).
+const BATCH: usize = 32;
+
+/// The benchmark community's one-way message: py-ipv8 `VariablePayload` with `msg_id = 1`,
+/// `format_list = ["Q", "varlenH"]`, sent unsigned without a global time (`ez_send(sig=False)`),
+/// as `tools/pybench_receiver.py` declares it.
+#[derive(Payload, Debug, Clone, PartialEq)]
+#[payload(id = 1, unsigned, name = "OneWay")]
+pub struct OneWay {
+    /// A sequence number (not checked).
+    pub n: u64,
+    /// Filler, so the datagram is ~100 bytes.
+    pub data: Vec<u8>,
+}
+
+/// What one phase floods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Unsigned DiscoveryCommunity pings (id 3), each answered with a pong (id 4).
+    Ping,
+    /// Signed introduction-requests (246) from one key per sender socket, each verified and
+    /// answered with a signed introduction-response (245) and a puncture-request.
+    Intro,
+    /// Unsigned one-way messages (id 1) of the benchmark community, counted by its handler.
+    OneWay,
+}
+
+impl Phase {
+    pub const ALL: [Self; 3] = [Self::Ping, Self::Intro, Self::OneWay];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Ping => "ping → pong",
+            Self::Intro => "signed intro-request → response",
+            Self::OneWay => "one-way community message",
+        }
+    }
+
+    /// The datagrams of this phase: one per sender socket (its own key for introduction
+    /// requests, whose source addresses must be the socket's).
+    pub fn packets(
+        self,
+        sockets: &[UdpSocket],
+        target: SocketAddrV4,
+        bench: CommunityId,
+        keys: &[KeyIdentity],
+    ) -> Vec<Vec<u8>> {
+        let discovery = Prefix::for_community(CommunityId::DISCOVERY);
+        sockets
+            .iter()
+            .enumerate()
+            .map(|(i, socket)| match self {
+                Self::Ping => encode_unsigned(
+                    &discovery,
+                    PING,
+                    1,
+                    &Ping {
+                        identifier: i as u16,
+                    },
+                ),
+                Self::Intro => {
+                    let from = v4_of(socket);
+                    intro_request(&keys[i % keys.len()], from, target, i as u64 + 1)
+                }
+                Self::OneWay => encode_unsigned_with(
+                    &Prefix::for_community(bench),
+                    1,
+                    None,
+                    &OneWay {
+                        n: i as u64,
+                        data: vec![0x5a; 64],
+                    },
+                ),
+            })
+            .collect()
+    }
+}
+
+fn intro_request(key: &KeyIdentity, from: SocketAddrV4, to: SocketAddrV4, gt: u64) -> Vec<u8> {
+    let payload = IntroductionRequest {
+        destination_address: to,
+        source_lan_address: from,
+        source_wan_address: from,
+        flags: IntroductionRequestFlags {
+            advice: true,
+            ..IntroductionRequestFlags::default()
+        },
+        identifier: (gt % 65_536) as u16,
+        extra_bytes: Vec::new(),
+    };
+    let prefix = Prefix::for_community(CommunityId::DISCOVERY);
+    encode_signed(
+        &prefix,
+        INTRODUCTION_REQUEST,
+        key.public_bin(),
+        gt,
+        &payload,
+        |m| key.sign(m),
+    )
+}
+
+pub fn v4_of(socket: &UdpSocket) -> SocketAddrV4 {
+    match socket.local_addr().expect("local address") {
+        SocketAddr::V4(a) => a,
+        SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
+    }
+}
+
+/// A loopback sender socket.
+pub fn sender_socket() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").expect("bind a loopback sender")
+}
+
+/// A thread sending `packets[i]` from `sockets[i]` to one target with `sendmmsg`, until
+/// dropped.
+pub struct Flood {
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+    schedstat: String,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Flood {
+    pub fn start(target: SocketAddrV4, sockets: Vec<UdpSocket>, packets: Vec<Vec<u8>>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
+            let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
+            let addrs = [Some(SockaddrIn::from(target)); BATCH];
+            let mut headers = MultiHeaders::<SockaddrIn>::preallocate(BATCH, None);
+            while !stop2.load(Ordering::Relaxed) {
+                let mut n = 0;
+                for (socket, packet) in sockets.iter().zip(&packets) {
+                    let slices: [[IoSlice<'_>; 1]; BATCH] =
+                        std::array::from_fn(|_| [IoSlice::new(packet)]);
+                    let cmsgs: [ControlMessage<'_>; 0] = [];
+                    if let Ok(done) = sendmmsg(
+                        socket.as_raw_fd(),
+                        &mut headers,
+                        &slices,
+                        addrs,
+                        cmsgs,
+                        MsgFlags::empty(),
+                    ) {
+                        n += done.count() as u64;
+                    }
+                }
+                sent2.fetch_add(n, Ordering::Relaxed);
+            }
+        });
+        let schedstat = rx.recv().unwrap_or_default();
+        Self {
+            stop,
+            sent,
+            schedstat,
+            thread: Some(thread),
+        }
+    }
+
+    /// Datagrams the kernel accepted so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// The sender thread's CPU time so far, in nanoseconds.
+    pub fn cpu_ns(&self) -> Option<u64> {
+        let text = std::fs::read_to_string(&self.schedstat).ok()?;
+        text.split_whitespace().next()?.parse().ok()
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("flood thread");
+        }
+    }
+}
