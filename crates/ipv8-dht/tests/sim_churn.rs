@@ -30,6 +30,7 @@ use std::time::Duration;
 use ipv8::proto::config::{BootstrapConfig, CommunityConfig, RandomWalkConfig, WalkerConfig};
 use ipv8::testing::{Datagram, TestNetwork};
 use ipv8::{NodeConfig, Response, StrategyConfig};
+use ipv8_dht::routing::{NodeId, calc_node_id, distance};
 use ipv8_dht::{
     COMMUNITY_ID, DhtDiscoveryCommunity, DhtOverlay, MAX_CRAWL_REQUESTS, PingChurn,
 };
@@ -130,6 +131,31 @@ fn routing_summary(net: &TestNetwork, live: &[usize]) -> String {
     )
 }
 
+/// The live nodes storing `key`, and the rank of each among the live nodes by distance.
+fn holders(net: &TestNetwork, live: &[usize], key: &[u8; 20]) -> Vec<usize> {
+    let now = net.now();
+    let mut by_distance: Vec<(NodeId, bool)> = live
+        .iter()
+        .map(|&n| {
+            let id = calc_node_id(&net.address(n), &net.mid(n));
+            let has = !net
+                .community::<Dht>(n)
+                .dht()
+                .storage()
+                .get(key, 0, 1, now)
+                .is_empty();
+            (distance(&id, key), has)
+        })
+        .collect();
+    by_distance.sort_unstable();
+    by_distance
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, has))| *has)
+        .map(|(rank, _)| rank)
+        .collect()
+}
+
 /// Moves time on in `step`s until `pending` reports nothing left, at most `limit`.
 fn run_until(
     net: &mut TestNetwork,
@@ -187,9 +213,22 @@ fn thousand_nodes_twenty_percent_churn_lookups_succeed() {
     // Settle.
     for _ in 0..SETTLE.as_secs() / 30 {
         net.advance(Duration::from_secs(30));
-        println!("t={:?} {}", net.now(), routing_summary(&net, &live));
+        println!(
+            "t={:?} {} (wall {:?})",
+            net.now(),
+            routing_summary(&net, &live),
+            wall.elapsed()
+        );
     }
     let settled_at = net.now();
+    let wrong_ids = live
+        .iter()
+        .filter(|&&n| {
+            net.community::<Dht>(n).dht().routing_table().map(|t| t.my_node_id)
+                != Some(calc_node_id(&net.address(n), &net.mid(n)))
+        })
+        .count();
+    println!("tables with a wrong own id: {wrong_ids}");
 
     // Store VALUES values from random nodes, STORE_BATCH at a time.
     let mut stored = Vec::new();
@@ -232,6 +271,12 @@ fn thousand_nodes_twenty_percent_churn_lookups_succeed() {
         net.now()
     );
     assert_eq!(store_failures, 0, "every store reaches a node");
+    let mut counts: Vec<usize> = stored
+        .iter()
+        .map(|(k, _)| holders(&net, &live, k).len())
+        .collect();
+    counts.sort_unstable();
+    println!("holders per value: {counts:?}");
 
     // Churn: CHURN_PERCENT % of the nodes crash, as many new ones join.
     let churn = NODES * CHURN_PERCENT / 100;
@@ -249,7 +294,12 @@ fn thousand_nodes_twenty_percent_churn_lookups_succeed() {
     let churned_at = net.now();
     for _ in 0..SETTLE.as_secs() / 30 {
         net.advance(Duration::from_secs(30));
-        println!("t={:?} {}", net.now(), routing_summary(&net, &live));
+        println!(
+            "t={:?} {} (wall {:?})",
+            net.now(),
+            routing_summary(&net, &live),
+            wall.elapsed()
+        );
     }
 
     // Look every value up from a random live node, one lookup at a time.
@@ -280,6 +330,30 @@ fn thousand_nodes_twenty_percent_churn_lookups_succeed() {
         let (values, report) = answer.expect("the lookup ends").expect("a crawl starts");
         if values.iter().any(|v| v.data == *data) {
             found += 1;
+        } else {
+            println!(
+                "NOT FOUND {key:?} from {looker}: {report:?}; live holders at ranks {:?}",
+                holders(&net, &live, &key)
+            );
+            let mut ranked: Vec<(NodeId, SocketAddr)> = live
+                .iter()
+                .map(|&n| (distance(&calc_node_id(&net.address(n), &net.mid(n)), &key), net.address(n)))
+                .collect();
+            ranked.sort_unstable();
+            let mut r = net.call::<Dht, _>(looker, move |c, cx| c.find_nodes(cx, key));
+            let mut nodes = None;
+            run_until(&mut net, Duration::from_millis(10), LOOKUP_LIMIT, |_| {
+                nodes = ready(&mut r);
+                nodes.is_none()
+            });
+            let nodes = nodes.unwrap().unwrap();
+            let ranks: Vec<Option<usize>> = nodes.iter().map(|n| ranked.iter().position(|(_, a)| *a == n.address)).collect();
+            println!("  find_nodes contacted ranks {ranks:?}");
+            for (rank, (_, addr)) in ranked.iter().enumerate().take(8) {
+                let knowers = live.iter().filter(|&&n| net.community::<Dht>(n).dht().routing_table().is_some_and(|t| t.nodes().any(|x| x.address == *addr))).count();
+                print!(" r{rank}:{knowers}");
+            }
+            println!();
         }
         assert!(report.requests <= MAX_CRAWL_REQUESTS, "{report:?}");
         requests.push(report.requests);
