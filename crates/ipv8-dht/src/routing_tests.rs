@@ -48,7 +48,10 @@ fn id_prefix_matches_the_bit_string() {
                 assert!(!id_has_prefix(id, &other), "{len}");
             }
         }
-        assert!(!id_has_prefix(id, &format!("{bits}0")), "longer than 160 bits");
+        assert!(
+            !id_has_prefix(id, &format!("{bits}0")),
+            "longer than 160 bits"
+        );
         assert!(!id_has_prefix(id, "x"));
     }
 }
