@@ -83,6 +83,21 @@ pub fn id_to_binary_string(id: &NodeId) -> String {
     id.iter().map(|b| format!("{b:08b}")).collect()
 }
 
+/// Whether the bits of `id` start with `prefix` (`'0'`/`'1'` characters): the same as
+/// `id_to_binary_string(id).starts_with(prefix)`, without building the string.
+#[must_use]
+pub fn id_has_prefix(id: &NodeId, prefix: &str) -> bool {
+    prefix.len() <= 160
+        && prefix.bytes().enumerate().all(|(i, c)| {
+            let bit = id[i / 8] & (0x80 >> (i % 8)) != 0;
+            match c {
+                b'1' => bit,
+                b'0' => !bit,
+                _ => false,
+            }
+        })
+}
+
 /// A peer in the DHT (py-ipv8 `routing.Node`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -199,7 +214,7 @@ impl Bucket {
     /// Whether `id` starts with this bucket's prefix.
     #[must_use]
     pub fn owns(&self, id: &NodeId) -> bool {
-        id_to_binary_string(id).starts_with(&self.prefix_id)
+        id_has_prefix(id, &self.prefix_id)
     }
 
     /// The node with `id`.
@@ -303,20 +318,31 @@ impl RoutingTable {
         }
     }
 
+    /// The prefix of the bucket `id` falls in: the longest bucket prefix of its bits (the
+    /// buckets split the id space, so there is one). A scan of the few buckets, not a search
+    /// of the 161 prefixes of the id's bit string: this runs for every routing-table lookup.
     fn bucket_key(&self, id: &NodeId) -> String {
-        let bits = id_to_binary_string(id);
-        (0..=bits.len())
-            .rev()
-            .map(|l| &bits[..l])
-            .find(|p| self.buckets.contains_key(*p))
+        self.bucket(id)
+            .map(|b| b.prefix_id.clone())
             .unwrap_or_default()
-            .to_owned()
     }
 
     /// The bucket `id` falls in.
     #[must_use]
     pub fn bucket(&self, id: &NodeId) -> Option<&Bucket> {
-        self.buckets.get(&self.bucket_key(id))
+        self.buckets
+            .iter()
+            .filter(|(prefix, _)| id_has_prefix(id, prefix))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, bucket)| bucket)
+    }
+
+    fn bucket_mut(&mut self, id: &NodeId) -> Option<&mut Bucket> {
+        self.buckets
+            .iter_mut()
+            .filter(|(prefix, _)| id_has_prefix(id, prefix))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, bucket)| bucket)
     }
 
     /// Every bucket, by prefix.
@@ -381,8 +407,7 @@ impl RoutingTable {
 
     /// The node with `id`, mutably.
     pub fn get_mut(&mut self, id: &NodeId) -> Option<&mut Node> {
-        let key = self.bucket_key(id);
-        self.buckets.get_mut(&key)?.get_mut(id)
+        self.bucket_mut(id)?.get_mut(id)
     }
 
     /// Every node.

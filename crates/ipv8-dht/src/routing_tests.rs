@@ -36,6 +36,27 @@ fn id_bits() {
 }
 
 #[test]
+fn id_prefix_matches_the_bit_string() {
+    let ids: [NodeId; 3] = [[0; 20], [0xff; 20], std::array::from_fn(|i| (i * 37) as u8)];
+    for id in &ids {
+        let bits = id_to_binary_string(id);
+        for len in 0..=160 {
+            assert!(id_has_prefix(id, &bits[..len]), "{len}");
+            let mut other = bits[..len].to_owned();
+            if let Some(last) = other.pop() {
+                other.push(if last == '0' { '1' } else { '0' });
+                assert!(!id_has_prefix(id, &other), "{len}");
+            }
+        }
+        assert!(
+            !id_has_prefix(id, &format!("{bits}0")),
+            "longer than 160 bits"
+        );
+        assert!(!id_has_prefix(id, "x"));
+    }
+}
+
+#[test]
 fn rate_limit_blocks_the_eleventh_query_within_five_seconds() {
     let mut n = node_with_id(0, 1);
     for i in 0..NODE_LIMIT_QUERIES as u64 {

@@ -407,6 +407,20 @@ impl TestNetwork {
         self.test_node(node).sent()
     }
 
+    /// Starts (`true`) or stops recording the datagrams node `node` sends, whatever
+    /// [`TestNetwork::with_datagram_log`] said when it was added; stopping drops its log. For
+    /// large networks that measure the traffic of one phase only.
+    pub fn set_datagram_log(&mut self, node: usize, on: bool) {
+        self.with_test_node(node, |n, _| n.set_recording(on));
+    }
+
+    /// Takes the datagrams node `node` sent since it started recording or since the last take,
+    /// oldest first, leaving its log empty (it keeps recording): bounds the memory of a long
+    /// recording.
+    pub fn take_sent(&mut self, node: usize) -> Vec<Datagram> {
+        self.with_test_node(node, |n, _| n.take_sent())
+    }
+
     /// The datagrams node `from` sent to node `to`'s address.
     #[must_use]
     pub fn sent_between(&self, from: usize, to: usize) -> Vec<&Datagram> {

@@ -124,6 +124,21 @@ impl TestNode {
         self.sent.as_deref().unwrap_or_default()
     }
 
+    /// Starts (`true`) or stops recording the datagrams this node sends; stopping drops what
+    /// was recorded.
+    pub fn set_recording(&mut self, on: bool) {
+        match (on, self.sent.is_some()) {
+            (true, false) => self.sent = Some(Vec::new()),
+            (false, true) => self.sent = None,
+            _ => {}
+        }
+    }
+
+    /// Takes the datagrams recorded so far, leaving the log empty (still recording).
+    pub fn take_sent(&mut self) -> Vec<Datagram> {
+        self.sent.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
     }
