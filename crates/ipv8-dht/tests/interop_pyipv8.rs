@@ -4,23 +4,20 @@
 //!
 //! Needs the pyipv8 venv: `$IPV8_PYTHON`, else the python `tools/setup-pyipv8.sh` prints.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use ipv8::proto::config::BootstrapConfig;
-use ipv8::{
-    BeaconConfig, CommunityConfig, CommunityHandle, DriverConfig, Ipv8, Ipv8Builder, KeyIdentity,
-    Mid, NodeConfig,
-};
-use ipv8_dht::{COMMUNITY_ID, DhtDiscoveryCommunity, DhtOverlay, PingChurn};
+use common::{Dht, address_of, spawn_dht, spawn_tracker};
+use ipv8::{KeyIdentity, Mid};
+use ipv8_dht::DhtOverlay;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
-
-type Dht = CommunityHandle<DhtDiscoveryCommunity>;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -120,37 +117,6 @@ impl PyDht {
     }
 }
 
-fn quiet_driver() -> DriverConfig {
-    DriverConfig {
-        watch_interfaces: false,
-        beacon: BeaconConfig::disabled(),
-        ..DriverConfig::default()
-    }
-}
-
-async fn address_of(ipv8: &Ipv8) -> SocketAddr {
-    let snapshot = ipv8.snapshot().await.expect("driver runs");
-    let bound = *snapshot.health.bound.first().expect("a bound socket");
-    SocketAddr::from(([127, 0, 0, 1], bound.port()))
-}
-
-async fn spawn_rust(seed: u64, tracker: SocketAddr) -> (Ipv8, Dht) {
-    let config = NodeConfig {
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    };
-    let mut builder = Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
-        .port(0)
-        .driver_config(quiet_driver());
-    let dht = builder.community(
-        CommunityConfig::new(COMMUNITY_ID, "DHTDiscoveryCommunity"),
-        DhtDiscoveryCommunity::new(),
-    );
-    let ipv8 = builder.spawn().expect("spawn");
-    dht.add_strategy(PingChurn::default(), -1).await.unwrap();
-    (ipv8, dht)
-}
-
 async fn rust_knows(dht: &Dht, mid_hex: &str) -> bool {
     let mid = mid_hex.to_owned();
     dht.call(move |c, _| {
@@ -165,19 +131,14 @@ async fn rust_knows(dht: &Dht, mid_hex: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs pyipv8"]
 async fn rust_and_pyipv8_store_and_find_each_other() {
-    let tracker = Ipv8Builder::new(NodeConfig::tracker(), KeyIdentity::from_seed(1).into_arc())
-        .port(0)
-        .driver_config(quiet_driver())
-        .spawn()
-        .unwrap();
-    let tracker_addr = address_of(&tracker).await;
+    let (tracker, tracker_addr) = spawn_tracker().await;
     let mut py = vec![
         PyDht::spawn(tracker_addr).await,
         PyDht::spawn(tracker_addr).await,
     ];
     let mut rust = Vec::new();
     for seed in 0..3 {
-        rust.push(spawn_rust(300 + seed, tracker_addr).await);
+        rust.push(spawn_dht(300 + seed, &[tracker_addr]).await);
     }
     // Every Rust node knows both Python nodes; every Python node has 3 nodes in its table.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -2,55 +2,17 @@
 //! one node are found by another (signed and unsigned), a node's address is found by member id,
 //! and hostile datagrams are counted drops with a reason.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ipv8::proto::config::BootstrapConfig;
+use common::{Dht, address_of, spawn_dht, spawn_tracker};
 use ipv8::wire::{MessagePayload, Prefix, SignedPacket, encode_message};
-use ipv8::{
-    BeaconConfig, CommunityConfig, CommunityHandle, DriverConfig, DropReason, Ipv8, Ipv8Builder,
-    KeyIdentity, Mid, NodeConfig,
-};
+use ipv8::{DropReason, KeyIdentity, Mid};
 use ipv8_dht::payload::{FindRequest, FindResponse, PingRequest, StoreRequest, StoreResponse};
-use ipv8_dht::{COMMUNITY_ID, DhtDiscoveryCommunity, DhtOverlay, PingChurn, value};
+use ipv8_dht::{COMMUNITY_ID, DhtOverlay, value};
 use tokio::net::UdpSocket;
-
-type Dht = CommunityHandle<DhtDiscoveryCommunity>;
-
-fn quiet_driver() -> DriverConfig {
-    DriverConfig {
-        watch_interfaces: false,
-        beacon: BeaconConfig::disabled(),
-        ..DriverConfig::default()
-    }
-}
-
-async fn address_of(ipv8: &Ipv8) -> SocketAddr {
-    let snapshot = ipv8.snapshot().await.expect("driver runs");
-    let bound = *snapshot.health.bound.first().expect("a bound socket");
-    SocketAddr::from(([127, 0, 0, 1], bound.port()))
-}
-
-async fn spawn_dht(seed: u64, trackers: &[SocketAddr]) -> (Ipv8, Dht) {
-    let config = NodeConfig {
-        bootstrap: if trackers.is_empty() {
-            BootstrapConfig::none()
-        } else {
-            BootstrapConfig::trackers(trackers)
-        },
-        ..NodeConfig::default()
-    };
-    let mut builder = Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
-        .port(0)
-        .driver_config(quiet_driver());
-    let dht = builder.community(
-        CommunityConfig::new(COMMUNITY_ID, "DHTDiscoveryCommunity"),
-        DhtDiscoveryCommunity::new(),
-    );
-    let ipv8 = builder.spawn().expect("spawn");
-    dht.add_strategy(PingChurn::default(), -1).await.unwrap();
-    (ipv8, dht)
-}
 
 async fn routing_len(dht: &Dht) -> usize {
     dht.call(|c, _| c.dht().routing_table().map_or(0, |t| t.len()))
@@ -68,12 +30,7 @@ async fn wait_until(what: &str, within: Duration, mut cond: impl AsyncFnMut() ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_and_find_between_nodes() {
-    let tracker = Ipv8Builder::new(NodeConfig::tracker(), KeyIdentity::from_seed(1).into_arc())
-        .port(0)
-        .driver_config(quiet_driver())
-        .spawn()
-        .unwrap();
-    let tracker_addr = address_of(&tracker).await;
+    let (tracker, tracker_addr) = spawn_tracker().await;
     let mut nodes = Vec::new();
     for seed in 0..5 {
         nodes.push(spawn_dht(100 + seed, &[tracker_addr]).await);
