@@ -25,14 +25,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+#[path = "common/packets.rs"]
+mod packets;
+
 use ipv8::proto::config::BootstrapConfig;
 use ipv8::proto::{CommunityId, Prefix};
 use ipv8::udp::{BindConfig, bind};
-use ipv8::{BeaconConfig, DriverConfig, Identity, Ipv8, Ipv8Builder, KeyIdentity, NodeConfig};
-use ipv8_wire::ids::{INTRODUCTION_REQUEST, PING};
-use ipv8_wire::{
-    IntroductionRequest, IntroductionRequestFlags, Ping, encode_signed, encode_unsigned,
-};
+use ipv8::{BeaconConfig, DriverConfig, Ipv8, Ipv8Builder, KeyIdentity, NodeConfig};
+use ipv8_wire::ids::PING;
+use ipv8_wire::{Ping, encode_unsigned};
+use packets::{intro_request, v4_of};
 
 /// Flooding before a phase's window opens (socket buffers fill, caches warm).
 const WARMUP: Duration = Duration::from_millis(300);
@@ -248,36 +250,6 @@ async fn driver_phase(
     let drops = last.drops.total();
     ipv8.shutdown().await.expect("clean stop");
     (row, drops, answers)
-}
-
-fn intro_request(key: &KeyIdentity, from: SocketAddrV4, to: SocketAddrV4, gt: u64) -> Vec<u8> {
-    let payload = IntroductionRequest {
-        destination_address: to,
-        source_lan_address: from,
-        source_wan_address: from,
-        flags: IntroductionRequestFlags {
-            advice: true,
-            ..IntroductionRequestFlags::default()
-        },
-        identifier: (gt % 65_536) as u16,
-        extra_bytes: Vec::new(),
-    };
-    let prefix = Prefix::for_community(CommunityId::DISCOVERY);
-    encode_signed(
-        &prefix,
-        INTRODUCTION_REQUEST,
-        key.public_bin(),
-        gt,
-        &payload,
-        |m| key.sign(m),
-    )
-}
-
-fn v4_of(socket: &StdUdpSocket) -> SocketAddrV4 {
-    match socket.local_addr().expect("local address") {
-        SocketAddr::V4(a) => a,
-        SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
-    }
 }
 
 fn print(rows: &[Row]) {

@@ -24,6 +24,9 @@
 #[cfg(target_os = "linux")]
 mod fullnode;
 #[cfg(target_os = "linux")]
+#[path = "../common/packets.rs"]
+mod packets;
+#[cfg(target_os = "linux")]
 mod report;
 #[cfg(target_os = "linux")]
 mod roles;

@@ -3,19 +3,17 @@
 //! whose CPU time is read from its `/proc/self/task/<tid>/schedstat`.
 
 use std::io::IoSlice;
-use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::net::{SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
+use crate::packets::{intro_request, v4_of};
 use ipv8::proto::{CommunityId, Prefix};
-use ipv8::{Identity, KeyIdentity, Payload};
-use ipv8_wire::ids::{INTRODUCTION_REQUEST, PING};
-use ipv8_wire::{
-    IntroductionRequest, IntroductionRequestFlags, Ping, encode_signed, encode_unsigned,
-    encode_unsigned_with,
-};
+use ipv8::{KeyIdentity, Payload};
+use ipv8_wire::ids::PING;
+use ipv8_wire::{Ping, encode_unsigned, encode_unsigned_with};
 use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
 
 /// Datagrams per `sendmmsg` call (one socket per call, sockets round robin).
@@ -93,36 +91,6 @@ impl Phase {
                 ),
             })
             .collect()
-    }
-}
-
-fn intro_request(key: &KeyIdentity, from: SocketAddrV4, to: SocketAddrV4, gt: u64) -> Vec<u8> {
-    let payload = IntroductionRequest {
-        destination_address: to,
-        source_lan_address: from,
-        source_wan_address: from,
-        flags: IntroductionRequestFlags {
-            advice: true,
-            ..IntroductionRequestFlags::default()
-        },
-        identifier: (gt % 65_536) as u16,
-        extra_bytes: Vec::new(),
-    };
-    let prefix = Prefix::for_community(CommunityId::DISCOVERY);
-    encode_signed(
-        &prefix,
-        INTRODUCTION_REQUEST,
-        key.public_bin(),
-        gt,
-        &payload,
-        |m| key.sign(m),
-    )
-}
-
-pub fn v4_of(socket: &UdpSocket) -> SocketAddrV4 {
-    match socket.local_addr().expect("local address") {
-        SocketAddr::V4(a) => a,
-        SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
     }
 }
 
