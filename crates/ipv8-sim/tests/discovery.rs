@@ -1,29 +1,16 @@
 //! End-to-end discovery through a tracker on the community test harness: peers found, old-style
 //! to new-style introductions, punctures, re-bootstrapping after a network change.
 
-use std::net::SocketAddr;
+mod common;
+
+use common::{TEST_COMMUNITY, client_config};
 use std::time::Duration;
 
-use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{
-    BootstrapStatus, CommunityConfig, CommunityId, DiscoveryCommunity, DropReason, Event, Mid,
-    NodeConfig, Peer, PlainCommunity, Prefix,
+    BootstrapStatus, CommunityId, DiscoveryCommunity, DropReason, Event, Mid, NodeConfig, Peer,
+    PlainCommunity, Prefix,
 };
 use ipv8_sim::testing::TestNetwork;
-
-const TEST_COMMUNITY: CommunityId = CommunityId([0x42; 20]);
-
-/// DiscoveryCommunity plus a plain test community, bootstrapping at `tracker`.
-fn client_config(tracker: SocketAddr) -> NodeConfig {
-    NodeConfig {
-        communities: vec![
-            CommunityConfig::discovery(),
-            CommunityConfig::plain(TEST_COMMUNITY, "TestCommunity"),
-        ],
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    }
-}
 
 fn mids(peers: &[Peer]) -> Vec<Mid> {
     peers.iter().map(Peer::mid).collect()

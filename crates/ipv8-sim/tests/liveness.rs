@@ -1,7 +1,9 @@
 //! DiscoveryCommunity behaviour over time on the community test harness: similarity, ping/pong
 //! RTTs, churn. Dynamics only, so most networks use the cheap signer; similarity uses real keys.
 
-use std::net::SocketAddr;
+mod common;
+
+use common::{TEST_COMMUNITY, client_config};
 use std::time::Duration;
 
 use ipv8_proto::config::BootstrapConfig;
@@ -10,20 +12,6 @@ use ipv8_proto::{
 };
 use ipv8_sim::LinkModel;
 use ipv8_sim::testing::TestNetwork;
-
-const TEST_COMMUNITY: CommunityId = CommunityId([0x42; 20]);
-
-/// DiscoveryCommunity plus a plain test community, bootstrapping at `tracker`.
-fn client_config(tracker: SocketAddr) -> NodeConfig {
-    NodeConfig {
-        communities: vec![
-            CommunityConfig::discovery(),
-            CommunityConfig::plain(TEST_COMMUNITY, "TestCommunity"),
-        ],
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    }
-}
 
 /// A tracker and two clients, A and B.
 fn tracker_and_two(net: &mut TestNetwork) -> (usize, usize) {

@@ -1,27 +1,14 @@
 //! Statistics on the test harness: counters per prefix and message id, py-ipv8's filters, and
 //! passivity (the same seed gives the same datagrams with statistics on or off).
 
-use std::net::SocketAddr;
+mod common;
+
+use common::{TEST_COMMUNITY, client_config};
 use std::time::Duration;
 
-use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::stats::StatFilter;
-use ipv8_proto::{CommunityConfig, CommunityId, Event, NodeConfig, Prefix};
+use ipv8_proto::{CommunityId, Event, NodeConfig, Prefix};
 use ipv8_sim::testing::{Datagram, TestNetwork};
-
-const TEST_COMMUNITY: CommunityId = CommunityId([0x42; 20]);
-
-/// DiscoveryCommunity plus a plain test community, bootstrapping at `tracker`.
-fn client_config(tracker: SocketAddr) -> NodeConfig {
-    NodeConfig {
-        communities: vec![
-            CommunityConfig::discovery(),
-            CommunityConfig::plain(TEST_COMMUNITY, "TestCommunity"),
-        ],
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    }
-}
 
 /// A tracker (node 0) and three clients (1..=3) for 6 s, with the cheap signer.
 fn run(statistics: bool, seed: u64) -> TestNetwork {

@@ -1,6 +1,9 @@
 //! Tracker mode (upstream `scripts/tracker_service.py`) on the test harness: any prefix,
 //! introductions within a community, churn of silent clients, at most 100 peers.
 
+mod common;
+
+use common::{TEST_COMMUNITY, client_config};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -8,23 +11,9 @@ use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{CommunityConfig, CommunityId, DropReason, NodeConfig, PlainCommunity, Prefix};
 use ipv8_sim::testing::TestNetwork;
 
-const TEST_COMMUNITY: CommunityId = CommunityId([0x42; 20]);
-
 fn solo(community: CommunityId, tracker: SocketAddr) -> NodeConfig {
     NodeConfig {
         communities: vec![CommunityConfig::plain(community, "Solo")],
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    }
-}
-
-/// DiscoveryCommunity plus a plain test community, bootstrapping at `tracker`.
-fn client_config(tracker: SocketAddr) -> NodeConfig {
-    NodeConfig {
-        communities: vec![
-            CommunityConfig::discovery(),
-            CommunityConfig::plain(TEST_COMMUNITY, "TestCommunity"),
-        ],
         bootstrap: BootstrapConfig::trackers(&[tracker]),
         ..NodeConfig::default()
     }
