@@ -15,7 +15,7 @@ use tokio::io::ReadBuf;
 
 #[cfg(doc)]
 use crate::ErrorClass;
-use crate::{BindConfig, Os, bind};
+use crate::{BindConfig, Os, RecvBatch, bind};
 
 /// A bound, unconnected datagram socket as the driver's receive and send paths use it.
 ///
@@ -77,6 +77,35 @@ pub trait DatagramSocket {
     fn drain_error_queue(&self) -> io::Result<usize> {
         Ok(0)
     }
+
+    /// Receives the datagrams that are ready into `batch` (emptied first), or registers `cx`
+    /// for readiness: `Ready(Ok(n))` with `n ≥ 1` datagrams, the rest as
+    /// [`DatagramSocket::poll_recv_from`]. Linux sockets take up to [`RecvBatch::slots`] in one
+    /// `recvmmsg`; the default (the plain path) takes one with `poll_recv_from`.
+    fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        batch: &mut RecvBatch,
+    ) -> Poll<io::Result<usize>> {
+        batch.clear();
+        self.poll_recv_from(cx, batch.first_slot())
+            .map_ok(|(len, from)| {
+                batch.push(len, from);
+                1
+            })
+    }
+
+    /// Sends the first datagrams of `datagrams` without waiting and answers how many left
+    /// (at least one), or the first one's error. Linux sockets send up to [`crate::BATCH_LEN`]
+    /// in one `sendmmsg`; the default (the plain path) sends one with `try_send_to`. A count
+    /// below `datagrams.len()` means the next datagram failed or would block: send it with
+    /// [`DatagramSocket::try_send_to`] to learn its error.
+    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+        match datagrams.first() {
+            Some((bytes, to)) => self.try_send_to(bytes, *to).map(|_| 1),
+            None => Ok(0),
+        }
+    }
 }
 
 impl DatagramSocket for tokio::net::UdpSocket {
@@ -108,6 +137,35 @@ impl DatagramSocket for tokio::net::UdpSocket {
     fn drain_error_queue(&self) -> io::Result<usize> {
         crate::drain_error_queue(self)
     }
+
+    /// `recvmmsg` through tokio's readiness: would-block clears readiness and registers `cx`.
+    #[cfg(target_os = "linux")]
+    fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        batch: &mut RecvBatch,
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+
+        loop {
+            if let Err(error) = std::task::ready!(self.poll_recv_ready(cx)) {
+                return Poll::Ready(Err(error));
+            }
+            let fd = self.as_raw_fd();
+            match self.try_io(tokio::io::Interest::READABLE, || batch.recvmmsg(fd)) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// `sendmmsg` directly, like `try_send_to` (tokio's write-readiness cache is bypassed).
+    #[cfg(target_os = "linux")]
+    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+
+        crate::batch::sendmmsg(self.as_raw_fd(), datagrams)
+    }
 }
 
 impl<T: DatagramSocket + ?Sized> DatagramSocket for Arc<T> {
@@ -129,6 +187,18 @@ impl<T: DatagramSocket + ?Sized> DatagramSocket for Arc<T> {
 
     fn error_os(&self) -> Os {
         (**self).error_os()
+    }
+
+    fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        batch: &mut RecvBatch,
+    ) -> Poll<io::Result<usize>> {
+        (**self).poll_recv_batch(cx, batch)
+    }
+
+    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+        (**self).try_send_batch(datagrams)
     }
 
     fn drain_error_queue(&self) -> io::Result<usize> {

@@ -23,6 +23,7 @@
 //! Windows ioctl call in `sys/windows.rs` uses it.
 #![warn(missing_docs)]
 
+mod batch;
 mod classify;
 mod datagram;
 mod destination;
@@ -33,6 +34,7 @@ mod socket;
 mod sys;
 mod watch;
 
+pub use batch::{BATCH_LEN, RecvBatch};
 pub use classify::{ErrorClass, Op, Os, classify, classify_io, classify_io_for};
 pub use datagram::{DatagramSocket, Rebinder, UdpRebinder, recv_from};
 pub use destination::{DestinationError, DestinationPolicy, check_destination};

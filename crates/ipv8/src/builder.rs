@@ -199,7 +199,8 @@ impl<R: Rebinder> Ipv8Builder<R> {
         R: Send + 'static,
         R::Socket: Send + Sync + 'static,
     {
-        let sockets = Sockets::open(self.v4, self.v6, self.open_beacon)?;
+        let mut sockets = Sockets::open(self.v4, self.v6, self.open_beacon)?;
+        sockets.set_batching(self.config.batch_syscalls);
         let clock = Clock::new(self.wall_clock);
         let seed = self.seed.unwrap_or_else(random_seed);
         let node_now = clock.to_node(clock.now());

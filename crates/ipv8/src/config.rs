@@ -66,6 +66,11 @@ impl BeaconConfig {
 pub struct DriverConfig {
     /// Datagrams or errors taken per wakeup before timers and commands get a turn (64).
     pub recv_batch: usize,
+    /// Receive and send in batches of up to [`ipv8_udp::BATCH_LEN`] datagrams per syscall
+    /// (`recvmmsg`/`sendmmsg` on Linux; elsewhere, and for sockets without batching, the plain
+    /// path of one datagram per call). Errors are classified and counted the same way on both
+    /// paths (true).
+    pub batch_syscalls: bool,
     /// Consecutive receive batches made only of errors after which receiving pauses for
     /// `storm_pause`, so a socket that only fails cannot spin a core (4).
     pub storm_batches: u32,
@@ -97,6 +102,7 @@ impl Default for DriverConfig {
     fn default() -> Self {
         Self {
             recv_batch: 64,
+            batch_syscalls: true,
             storm_batches: 4,
             storm_pause: Duration::from_millis(1),
             snapshot_interval: Duration::from_millis(250),

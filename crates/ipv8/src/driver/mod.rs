@@ -60,6 +60,8 @@ pub(crate) struct Driver<R: Rebinder> {
     sockets: Sockets<R>,
     /// One receive buffer that fits any UDP datagram.
     buf: Box<[u8]>,
+    /// Datagrams of this turn waiting for the batched send (`DriverConfig::batch_syscalls`).
+    outbox: Vec<(std::net::SocketAddr, Vec<u8>)>,
     channels: Channels,
     watcher: Option<NetWatcher>,
     counters: Counters,
@@ -110,6 +112,7 @@ where
             config,
             sockets,
             buf: vec![0; ipv8_udp::RECV_DATAGRAM_LEN].into_boxed_slice(),
+            outbox: Vec::new(),
             channels,
             watcher: None,
             counters: Counters::default(),
@@ -211,7 +214,7 @@ where
         while let Some(output) = self.node.poll_output() {
             self.pacer.mark_dirty();
             match output {
-                Output::Transmit(t) => self.transmit(now, t.to, &t.bytes),
+                Output::Transmit(t) => self.queue(now, t.to, t.bytes),
                 Output::Beacon { bytes } => self.start_beacon(bytes),
                 Output::Resolve { host, port } => self.resolve(host, port),
                 Output::Event(event) => {
@@ -219,6 +222,7 @@ where
                 }
             }
         }
+        self.flush_outbox(now);
         while let Some((community, event)) = self.node.poll_community_event() {
             if let Some(pos) = self.sinks.iter().position(|(id, _)| *id == community)
                 && !self.sinks[pos].1.deliver(event)

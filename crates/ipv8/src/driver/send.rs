@@ -21,11 +21,73 @@ where
     R: Rebinder + Send + 'static,
     R::Socket: Send + Sync + 'static,
 {
-    /// Sends one datagram of the node.
+    /// Sends one datagram of the node on the plain path.
     pub(super) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: &[u8]) {
+        if let Some(to) = self.check_destination(now, to) {
+            self.send_checked(now, to, bytes, None);
+        }
+    }
+
+    /// Queues one datagram of the node for [`Self::flush_outbox`] (batched sends), or sends it
+    /// at once on the plain path.
+    pub(super) fn queue(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
+        if !self.config.batch_syscalls {
+            self.transmit(now, to, &bytes);
+            return;
+        }
+        if let Some(to) = self.check_destination(now, to) {
+            self.outbox.push((to, bytes));
+        }
+    }
+
+    /// Sends the queued datagrams, up to [`ipv8_udp::BATCH_LEN`] per syscall per socket. A
+    /// datagram the batch call did not send goes through [`Self::send_checked`], which sends it
+    /// once more and classifies, counts and attributes its error as the plain path does.
+    pub(super) fn flush_outbox(&mut self, now: Instant) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let outbox = std::mem::take(&mut self.outbox);
+        for family in [Family::V4, Family::V6] {
+            let list: Vec<(&[u8], SocketAddr)> = outbox
+                .iter()
+                .filter(|(to, _)| Family::of(to.ip()) == family)
+                .map(|(to, bytes)| (bytes.as_slice(), *to))
+                .collect();
+            let mut next = 0;
+            while next < list.len() {
+                let sent = match self.sockets.for_destination(list[next].1) {
+                    Ok((socket, _, _)) => socket.try_send_batch(&list[next..]),
+                    Err(_) => Ok(0),
+                };
+                let sent = match sent {
+                    Ok(sent) if sent > 0 => sent,
+                    // The first datagram failed: its error goes the plain path's way (a
+                    // consumed ICMP report drains the error queue and is retried).
+                    first => {
+                        let (bytes, to) = list[next];
+                        self.send_checked(now, to, bytes, first.err());
+                        next += 1;
+                        continue;
+                    }
+                };
+                for (bytes, _) in &list[next..next + sent] {
+                    self.counters.traffic.sent(bytes.len());
+                }
+                self.watchdog.on_send_ok(now);
+                next += sent;
+            }
+        }
+        self.outbox = outbox;
+        self.outbox.clear();
+    }
+
+    /// The destination rules of the send path: the canonical destination, or `None` when the
+    /// datagram is rejected (counted, and attributed to the destination where it is at fault).
+    fn check_destination(&mut self, now: Instant, to: SocketAddr) -> Option<SocketAddr> {
         let node_now = self.clock.to_node(now);
-        let (socket, to, family) = match self.sockets.for_destination(to) {
-            Ok(found) => found,
+        let (to, family) = match self.sockets.for_destination(to) {
+            Ok((_, to, family)) => (to, family),
             Err(NoSocket::Family(destination)) => {
                 let socket = match destination {
                     Family::V4 => Family::V6,
@@ -37,22 +99,43 @@ where
                 });
                 self.node.handle_send_failed(node_now, to);
                 self.counters.send_failures_attributed += 1;
-                return;
+                return None;
             }
             Err(NoSocket::Unbound) => {
                 // A rebind is being retried: not the destination's fault.
                 self.counters.rejected.add_no_socket();
-                return;
+                return None;
             }
         };
         if let Err(reason) = ipv8_udp::check_destination(family, to) {
             self.counters.rejected.add(reason);
             self.node.handle_send_failed(node_now, to);
             self.counters.send_failures_attributed += 1;
-            return;
+            return None;
         }
+        Some(to)
+    }
+
+    /// One `try_send_to` of a checked datagram (or `failed`, the error a batched send already
+    /// got for it): a stale ICMP report is retried once, any other failure is classified,
+    /// counted, logged and, when the destination is at fault, attributed to it.
+    fn send_checked(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        bytes: &[u8],
+        failed: Option<io::Error>,
+    ) {
+        let node_now = self.clock.to_node(now);
+        let Ok((socket, to, _)) = self.sockets.for_destination(to) else {
+            self.counters.rejected.add_no_socket();
+            return;
+        };
         let os = socket.error_os();
-        let mut result = socket.try_send_to(bytes, to);
+        let mut result = match failed {
+            Some(error) => Err(error),
+            None => socket.try_send_to(bytes, to),
+        };
         if let Err(error) = &result
             && consumed_a_report(socket, os, error)
         {
