@@ -144,8 +144,8 @@ impl IntroductionPoint {
     /// [`IntroPointError`]: the value does not decode or its introduction point key does not
     /// parse (py-ipv8's `Peer` constructor raises; the seeder key is not parsed).
     pub fn from_value(data: &[u8]) -> Result<Self, IntroPointError> {
-        let payload =
-            DhtIntroPointPayload::decode(&mut Reader::new(data)).map_err(IntroPointError::Decode)?;
+        let payload = DhtIntroPointPayload::decode(&mut Reader::new(data))
+            .map_err(IntroPointError::Decode)?;
         let prefixed = |key: Vec<u8>| [&LIBNACL_PK_PREFIX[..], &key].concat();
         let public_key = prefixed(payload.intro_pk);
         if ipv8::keys::PublicKey::from_bin(&public_key).is_err() {
@@ -236,7 +236,10 @@ impl DhtDiscoveryCommunity {
         mid: Mid,
         peer: Option<&Peer>,
     ) -> DhtResponse<Vec<Node>> {
-        let stored = self.stored_peers().get(&mid.0).is_some_and(|n| !n.is_empty());
+        let stored = self
+            .stored_peers()
+            .get(&mid.0)
+            .is_some_and(|n| !n.is_empty());
         match peer {
             Some(peer) if !stored => {
                 let (reply, response) = reply_channel();

@@ -82,7 +82,11 @@ fn malformed_values_are_skipped() {
     ];
     let points = intro_points(&values);
     assert_eq!(points.len(), 2);
-    assert!(points.iter().all(|p| p.address == point("1.2.3.4:8090").address));
+    assert!(
+        points
+            .iter()
+            .all(|p| p.address == point("1.2.3.4:8090").address)
+    );
     assert!(matches!(
         IntroductionPoint::from_value(&good[..3]),
         Err(IntroPointError::Decode(_))
