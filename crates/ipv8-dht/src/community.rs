@@ -30,6 +30,7 @@ use sha1::{Digest, Sha1};
 
 use crate::crawl::{Crawl, CrawlReport};
 use crate::discovery::PeerLookup;
+use crate::provider::IntroductionPoint;
 use crate::routing::{Node, NodeId, RoutingTable, calc_node_id};
 use crate::storage::Storage;
 use crate::{handlers, ops};
@@ -65,6 +66,9 @@ pub enum DhtError {
     ConnectFailed,
     /// Too many lookups are running.
     Busy,
+    /// An introduction point's public key lacks the `LibNaCLPK:` prefix the provider strips
+    /// ([`crate::provider`]).
+    NotLibNaclKey,
     /// The community was unloaded before the operation ended.
     Cancelled,
 }
@@ -78,6 +82,7 @@ impl fmt::Display for DhtError {
             Self::StoreFailed => f.write_str("Failed to store value on DHT"),
             Self::ConnectFailed => f.write_str("Failed to connect peer"),
             Self::Busy => write!(f, "more than {MAX_CRAWLS} lookups running"),
+            Self::NotLibNaclKey => f.write_str("public key does not start with LibNaCLPK:"),
             Self::Cancelled => f.write_str("the DHT community was unloaded"),
         }
     }
@@ -106,6 +111,8 @@ pub(crate) enum Then {
     Store(Vec<u8>, Reply<Result<Vec<Node>, DhtError>>),
     /// A DHTDiscoveryCommunity store-peer or connect-peer.
     Peer(PeerLookup),
+    /// Answer with the introduction points among the values ([`crate::provider`]).
+    IntroPoints(Reply<Result<Vec<IntroductionPoint>, DhtError>>),
 }
 
 impl Then {
@@ -122,6 +129,9 @@ impl Then {
                 let _ = reply.send(Err(error));
             }
             Self::Peer(lookup) => lookup.fail(error),
+            Self::IntroPoints(reply) => {
+                let _ = reply.send(Err(error));
+            }
             Self::Values(None) => {}
         }
     }

@@ -47,6 +47,21 @@ impl PeerLookup {
             let _ = reply.send(Err(error));
         }
     }
+
+    /// The peer pinged before a connect-peer lookup answered: it is reachable as `node`.
+    pub(crate) fn reached(self, node: Node) {
+        if let Lookup::Connect(_, reply) = self.0 {
+            let _ = reply.send(Ok(vec![node]));
+        }
+    }
+
+    /// The peer pinged before a connect-peer lookup did not answer: look it up in the DHT.
+    pub(crate) fn unreachable<C: DhtOverlay>(self, c: &mut C, cx: &mut Cx<'_, C>) {
+        let key = match &self.0 {
+            Lookup::Store(key) | Lookup::Connect(key, _) => *key,
+        };
+        ops::start_crawl(c, cx, key, true, 0, Then::Peer(self));
+    }
 }
 
 /// py-ipv8's DHTDiscoveryCommunity (what py-ipv8 loads by default).

@@ -128,6 +128,9 @@ fn on_ping_response<C: DhtOverlay>(
     let cache: PingCache = take_request(cx, p.identifier, peer, |c: &PingCache| &c.0)?;
     ops::answered(c, cx, &cache.0);
     c.on_ping_result(cx, &cache.0.node, true);
+    if let Some(lookup) = cache.1 {
+        lookup.reached(cache.0.node);
+    }
     Ok(())
 }
 

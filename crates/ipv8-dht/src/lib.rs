@@ -12,7 +12,9 @@
 //! * [`storage`]: the key-value store, bounded in values and bytes, with expiry by age;
 //! * [`DhtCommunity`]: ping, store, find (values and nodes), store tokens, iterative crawls
 //!   with py-ipv8's limits, and [`DhtDiscoveryCommunity`]'s store-peer / connect-peer;
-//!   [`PingChurn`] keeps the routing table fresh.
+//!   [`PingChurn`] keeps the routing table fresh;
+//! * [`provider`]: py-ipv8's `DHTCommunityProvider`, hidden-service introduction points
+//!   announced and looked up in the DHT.
 //!
 //! What is implemented and what is not yet is listed in `docs/DHT.md`.
 //!
@@ -33,6 +35,7 @@ mod discovery;
 mod handlers;
 mod ops;
 pub mod payload;
+pub mod provider;
 mod requests;
 pub mod routing;
 pub mod storage;

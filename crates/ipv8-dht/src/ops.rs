@@ -10,6 +10,7 @@ use sha1::{Digest, Sha1};
 
 use crate::community::{DhtError, DhtOverlay, DhtValue, MAX_CRAWLS, Op, Then, my_node_id, table};
 use crate::crawl::{Answer, Crawl};
+use crate::discovery::PeerLookup;
 use crate::payload::{FindRequest, PingRequest, StoreRequest};
 use crate::requests::{Asked, FindCache, PingCache, Stage, StoreCache};
 use crate::routing::{Node, distance};
@@ -43,6 +44,16 @@ pub(crate) fn on_node_discovered<C: DhtOverlay>(
 
 /// Sends a ping-request to `node` (py-ipv8 `ping`).
 pub(crate) fn ping<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, node: &Node) {
+    ping_then(c, cx, node, None);
+}
+
+/// [`ping`], then `lookup` on the answer or the timeout (py-ipv8 `connect_peer(mid, peer)`).
+pub(crate) fn ping_then<C: DhtOverlay>(
+    c: &mut C,
+    cx: &mut Cx<'_, C>,
+    node: &Node,
+    lookup: Option<PeerLookup>,
+) {
     let now = cx.now();
     if let Some(n) = c
         .dht_mut()
@@ -52,7 +63,7 @@ pub(crate) fn ping<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, node: &Node) {
     {
         n.last_ping_sent = Some(now);
     }
-    let number = cx.add_cache(PingCache(Asked::new(node.clone(), now)));
+    let number = cx.add_cache(PingCache(Asked::new(node.clone(), now), lookup));
     let identifier = u32::try_from(number).unwrap_or_default();
     cx.send_to(node.address, &PingRequest { identifier });
 }
@@ -222,6 +233,10 @@ fn finish<C: DhtOverlay>(c: &mut C, cx: &mut Cx<'_, C>, id: u64) {
             store_on_nodes(c, cx, crawl.target, vec![value], nodes, Some(reply));
         }
         Then::Peer(lookup) => c.on_peer_lookup(cx, lookup, crawl.nodes()),
+        Then::IntroPoints(reply) => {
+            let values = finish_values(c, cx, &crawl);
+            let _ = reply.send(Ok(crate::provider::intro_points(&values)));
+        }
     }
 }
 

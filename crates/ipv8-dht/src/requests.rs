@@ -11,7 +11,7 @@ use ipv8::prelude::*;
 use ipv8::proto::Instant;
 
 use crate::community::DhtOverlay;
-use crate::discovery::DhtDiscoveryCommunity;
+use crate::discovery::{DhtDiscoveryCommunity, PeerLookup};
 use crate::ops;
 use crate::routing::Node;
 
@@ -28,8 +28,8 @@ impl Asked {
     }
 }
 
-/// An outstanding ping-request.
-pub(crate) struct PingCache(pub(crate) Asked);
+/// An outstanding ping-request, and the connect-peer lookup waiting on it.
+pub(crate) struct PingCache(pub(crate) Asked, pub(crate) Option<PeerLookup>);
 
 /// An outstanding store-request of operation `op`.
 pub(crate) struct StoreCache {
@@ -86,6 +86,9 @@ impl<C: DhtOverlay> NumberCache<C> for PingCache {
     fn on_timeout(self, c: &mut C, cx: &mut Cx<'_, C>) {
         failed(c, &self.0.node);
         c.on_ping_result(cx, &self.0.node, false);
+        if let Some(lookup) = self.1 {
+            lookup.unreachable(c, cx);
+        }
     }
 }
 

@@ -259,3 +259,40 @@ fn node_payload_round_trip() {
         node_b()
     );
 }
+
+/// The value py-ipv8's `DHTCommunityProvider.announce` stores decodes to the introduction
+/// point (keys with `LibNaCLPK:` back) and the same point encodes to the same bytes.
+#[test]
+fn intro_point_values_match_pyipv8() {
+    use ipv8_dht::provider::{DhtIntroPointPayload, IntroPointSource, IntroductionPoint};
+
+    let v = vectors();
+    for (name, address) in [
+        ("intro_point:ipv4", "1.2.3.4:8090"),
+        ("intro_point:ipv6", "[2001:db8::1]:5"),
+    ] {
+        let bytes = &v[name];
+        let point = IntroductionPoint {
+            public_key: key().public_bin().to_vec(),
+            address: addr(address),
+            seeder_public_key: other().public_bin().to_vec(),
+            source: IntroPointSource::Dht,
+            last_seen: 1_700_000_000,
+        };
+        assert_eq!(
+            IntroductionPoint::from_value(bytes).as_ref(),
+            Ok(&point),
+            "{name}"
+        );
+        assert_eq!(&point.to_value().unwrap(), bytes, "{name}");
+        let payload = DhtIntroPointPayload::decode(&mut ipv8::wire::Reader::new(bytes)).unwrap();
+        assert_eq!(payload.to_bytes(), *bytes, "{name}");
+        assert_eq!(payload.intro_pk, &key().public_bin()[10..], "{name}");
+        for cut in 0..bytes.len() {
+            assert!(
+                IntroductionPoint::from_value(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
+        }
+    }
+}
