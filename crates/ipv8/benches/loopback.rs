@@ -199,7 +199,7 @@ async fn raw_phase(name: &'static str, echo: bool, datagram: &[u8]) -> Row {
     row
 }
 
-fn spawn_node(seed: u64) -> Ipv8 {
+fn spawn_node(seed: u64, batch_syscalls: bool) -> Ipv8 {
     let config = NodeConfig {
         bootstrap: BootstrapConfig::none(),
         statistics: true,
@@ -208,6 +208,7 @@ fn spawn_node(seed: u64) -> Ipv8 {
     let driver = DriverConfig {
         watch_interfaces: false,
         beacon: BeaconConfig::disabled(),
+        batch_syscalls,
         ..DriverConfig::default()
     };
     Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
@@ -223,9 +224,10 @@ fn spawn_node(seed: u64) -> Ipv8 {
 async fn driver_phase(
     name: &'static str,
     seed: u64,
+    batch_syscalls: bool,
     senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
 ) -> (Row, u64, f64) {
-    let ipv8 = spawn_node(seed);
+    let ipv8 = spawn_node(seed, batch_syscalls);
     let snapshot = ipv8.snapshot().await.expect("driver runs");
     let target = loopback(*snapshot.health.bound.first().expect("bound"));
     let SocketAddr::V4(target_v4) = target else {
@@ -291,21 +293,29 @@ fn main() {
             raw_phase("raw one-way", false, &sized).await,
             raw_phase("raw echo", true, &sized).await,
         ];
-        let (row, ping_drops, ping_answers) = driver_phase("driver ping", 1, |_| {
+        let (row, ping_drops, ping_answers) = driver_phase("driver ping", 1, true, |_| {
             (0..SENDERS)
                 .map(|_| (sender_socket(), ping.clone()))
                 .collect()
         })
         .await;
         rows.push(row);
-        let (row, intro_drops, intro_answers) = driver_phase("driver intro-request", 2, |target| {
-            keys.iter()
-                .enumerate()
-                .map(|(i, key)| {
-                    let socket = sender_socket();
-                    let packet = intro_request(key, v4_of(&socket), target, i as u64 + 1);
-                    (socket, packet)
-                })
+        let (row, intro_drops, intro_answers) =
+            driver_phase("driver intro-request", 2, true, |target| {
+                keys.iter()
+                    .enumerate()
+                    .map(|(i, key)| {
+                        let socket = sender_socket();
+                        let packet = intro_request(key, v4_of(&socket), target, i as u64 + 1);
+                        (socket, packet)
+                    })
+                    .collect()
+            })
+            .await;
+        rows.push(row);
+        let (row, _, _) = driver_phase("driver ping, plain", 3, false, |_| {
+            (0..SENDERS)
+                .map(|_| (sender_socket(), ping.clone()))
                 .collect()
         })
         .await;
@@ -333,6 +343,12 @@ fn main() {
             cpu(2, 1),
             cpu(3, 0),
             cpu(3, 2),
+        );
+        println!(
+            "batched vs plain driver (recvmmsg/sendmmsg vs one datagram per syscall): \
+             received/s {:.2}, 1-core capacity {}",
+            rate(2, 4),
+            cpu(2, 4),
         );
         println!(
             "node drops: ping phase {ping_drops}, intro-request phase {intro_drops}; \
