@@ -52,10 +52,11 @@ trap report_timings EXIT
 step "system packages"
 # libssl-dev/pkg-config: legacy EC keys on Linux; perl/make: OpenSSL built from source for
 # Windows; gcc-mingw-w64-x86-64: the Windows linker and the Wine test's stand-in DLL; wine64:
-# runs ipv8.exe; nftables/iproute2: the netns fault matrix; python3-venv: the pyipv8 venv.
+# runs ipv8.exe; nftables/iproute2: the netns fault matrix; python3-venv: the pyipv8 venv;
+# valgrind: the instruction-count guard.
 need=()
 for pkg in libssl-dev pkg-config perl make nftables iproute2 python3-venv \
-           gcc-mingw-w64-x86-64 wine64; do
+           gcc-mingw-w64-x86-64 wine64 valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -142,6 +143,9 @@ cargo nextest run -p ipv8-node --test windows_wine --locked --run-ignored all --
 step "tests (nextest, ignored ones included)"
 cargo nextest run --workspace --locked --no-fail-fast --run-ignored all \
   -E 'not binary(windows_wine)'
+
+step "instruction-count guard (callgrind; ≤ 10 % growth against the committed baseline)"
+"$ROOT/scripts/instruction-guard.sh"
 
 step "examples (crates/ipv8/examples, each run to its end)"
 "$ROOT/scripts/run-examples.sh"
