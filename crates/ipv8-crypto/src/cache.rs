@@ -50,9 +50,13 @@ impl KeyCache {
         self.clock += 1;
         let now = self.clock;
         if let Some(entry) = self.entries.get_mut(bin) {
-            self.by_use.remove(&entry.last_use);
+            // A hit moves the key's bytes to the new use counter: no copy, no allocation.
+            let bytes = self
+                .by_use
+                .remove(&entry.last_use)
+                .unwrap_or_else(|| bin.to_vec());
             entry.last_use = now;
-            self.by_use.insert(now, bin.to_vec());
+            self.by_use.insert(now, bytes);
             return Ok(Arc::clone(&entry.key));
         }
         let key = Arc::new(PublicKey::from_bin(bin)?);

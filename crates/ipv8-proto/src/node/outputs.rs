@@ -135,6 +135,9 @@ pub enum TimerReason {
     Community(CommunityId),
 }
 
+/// Outputs the drained queue keeps room for.
+const KEPT_CAPACITY: usize = 16;
+
 /// The bounded output queue.
 #[derive(Debug, Default)]
 pub(crate) struct Outputs {
@@ -144,9 +147,10 @@ pub(crate) struct Outputs {
 impl Outputs {
     pub(crate) fn pop(&mut self) -> Option<Output> {
         let out = self.queue.pop_front();
-        if out.is_none() && self.queue.capacity() > 0 {
-            // Drained: give the buffer back, so an idle node holds none (memory budget).
-            self.queue = VecDeque::new();
+        if out.is_none() && self.queue.capacity() > KEPT_CAPACITY {
+            // Drained after a burst: give the rest of the buffer back (memory budget), but
+            // keep room for a few outputs so answering one datagram does not allocate it anew.
+            self.queue.shrink_to(KEPT_CAPACITY);
         }
         out
     }
