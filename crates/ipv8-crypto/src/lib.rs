@@ -40,6 +40,6 @@ pub use key::{PrivateKey, PublicKey};
 pub use legacy::{EcPrivateKey, EcPublicKey, LegacyCurve};
 pub use libnacl::{
     KEY_BIN_LEN, LibNaclPrivateKey, LibNaclPublicKey, PRIVATE_TAG, PUBLIC_TAG,
-    SIGNATURE_LEN as ED25519_SIGNATURE_LEN,
+    SIGNATURE_LEN as ED25519_SIGNATURE_LEN, verify_batch,
 };
 pub use mid::{Mid, MidParseError};

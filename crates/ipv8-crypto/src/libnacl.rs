@@ -131,6 +131,33 @@ impl LibNaclPublicKey {
     }
 }
 
+/// Whether every `(key, msg, signature)` verifies, checked in one Ed25519 batch
+/// (ed25519-dalek's `verify_batch`, deterministic since 2.0: its random coefficients come from
+/// the inputs). `true` means all are valid; `false` means at least one is not (or a key is not
+/// a valid curve point, or a signature has the wrong length): verify them one by one to learn
+/// which. An empty batch is `true`.
+///
+/// The batch checks one combined equation instead of comparing each re-encoded `R`, so it can
+/// disagree with the single [`LibNaclPublicKey::verify`] only on a signature with a
+/// non-canonical `R` encoding, which takes the private key (or a small-order key) to make; it
+/// never lets a signature without the private key pass.
+#[must_use]
+pub fn verify_batch(items: &[(&LibNaclPublicKey, &[u8], &[u8])]) -> bool {
+    let mut keys = Vec::with_capacity(items.len());
+    let mut signatures = Vec::with_capacity(items.len());
+    let mut messages = Vec::with_capacity(items.len());
+    for (key, msg, signature) in items {
+        let (Some(verifying), Ok(signature)) = (key.verifying, Signature::from_slice(signature))
+        else {
+            return false;
+        };
+        keys.push(verifying);
+        signatures.push(signature);
+        messages.push(*msg);
+    }
+    ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+}
+
 impl PartialEq for LibNaclPublicKey {
     fn eq(&self, other: &Self) -> bool {
         self.bin == other.bin

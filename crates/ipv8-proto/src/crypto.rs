@@ -25,6 +25,15 @@ pub trait CryptoProvider: Send {
     /// Whether `sig` is a valid signature of `msg` under the public key `key_bin`.
     fn verify(&mut self, key_bin: &[u8], msg: &[u8], sig: &[u8]) -> bool;
 
+    /// A look ahead before a burst of datagrams ([`crate::Node::handle_datagrams`]): the
+    /// `(key_bin, msg, sig)` of the signed messages in it, in order. A provider may check them
+    /// together (an Ed25519 batch) and then answer the [`CryptoProvider::verify`] calls for
+    /// exactly these triples from that result; anything else is verified as usual. The
+    /// default does nothing.
+    fn verify_ahead(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
+        let _ = items;
+    }
+
     /// The member id of a public key (SHA-1 of the bin).
     fn mid(&self, key_bin: &[u8]) -> Mid {
         Mid::of(key_bin)
@@ -40,9 +49,49 @@ pub trait Identity: Send + Sync {
     fn sign(&self, msg: &[u8]) -> Vec<u8>;
 }
 
-/// The default provider: `ipv8-crypto` keys parsed once through a bounded [`KeyCache`].
+/// The default provider: `ipv8-crypto` keys parsed once through a bounded [`KeyCache`], and
+/// Ed25519 signatures of a burst checked in one batch ([`CryptoProvider::verify_ahead`]).
 pub struct RealCrypto {
     cache: KeyCache,
+    ahead: VerifiedAhead,
+}
+
+/// The `(key, msg, sig)` triples a batch found valid, until `verify` asks for them: their bytes
+/// in one reused buffer, so a burst allocates nothing once the buffer has grown.
+#[derive(Default)]
+struct VerifiedAhead {
+    bytes: Vec<u8>,
+    /// Per triple: where its key, message and signature start in `bytes`, and their lengths.
+    items: Vec<[usize; 4]>,
+}
+
+impl VerifiedAhead {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.items.clear();
+    }
+
+    fn remember(&mut self, key: &[u8], msg: &[u8], sig: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(key);
+        self.bytes.extend_from_slice(msg);
+        self.bytes.extend_from_slice(sig);
+        self.items.push([start, key.len(), msg.len(), sig.len()]);
+    }
+
+    /// Whether exactly this triple was verified ahead; it is forgotten once asked for.
+    fn take(&mut self, key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+        let found = self.items.iter().position(|&[start, k, m, s]| {
+            let b = &self.bytes[start..start + k + m + s];
+            s == sig.len()
+                && k == key.len()
+                && m == msg.len()
+                && &b[k + m..] == sig
+                && &b[..k] == key
+                && &b[k..k + m] == msg
+        });
+        found.map(|i| self.items.swap_remove(i)).is_some()
+    }
 }
 
 impl RealCrypto {
@@ -51,6 +100,7 @@ impl RealCrypto {
     pub fn new(capacity: usize) -> Self {
         Self {
             cache: KeyCache::new(capacity),
+            ahead: VerifiedAhead::default(),
         }
     }
 }
@@ -72,9 +122,43 @@ impl fmt::Debug for RealCrypto {
 
 impl CryptoProvider for RealCrypto {
     fn verify(&mut self, key_bin: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+        if !self.ahead.items.is_empty() && self.ahead.take(key_bin, msg, sig) {
+            return true;
+        }
         self.cache
             .get_or_parse(key_bin)
             .is_ok_and(|key| key.verify(msg, sig))
+    }
+
+    /// Checks the LibNaCL (Ed25519) signatures of the burst in one `verify_batch` when there
+    /// are at least two. If the batch fails (one bad signature is enough), nothing is
+    /// remembered and every signature is verified alone, as without the look ahead.
+    fn verify_ahead(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
+        self.ahead.clear();
+        let mut keys = Vec::with_capacity(items.len());
+        for &(key_bin, msg, sig) in items {
+            if let Ok(key) = self.cache.get_or_parse(key_bin)
+                && matches!(*key, ipv8_crypto::PublicKey::LibNacl(_))
+            {
+                keys.push((key, msg, sig, key_bin));
+            }
+        }
+        if keys.len() < 2 {
+            return;
+        }
+        let batch: Vec<_> = keys
+            .iter()
+            .filter_map(|(key, msg, sig, _)| match &**key {
+                ipv8_crypto::PublicKey::LibNacl(k) => Some((k, *msg, *sig)),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            })
+            .collect();
+        if ipv8_crypto::verify_batch(&batch) {
+            for (_, msg, sig, key_bin) in &keys {
+                self.ahead.remember(key_bin, msg, sig);
+            }
+        }
     }
 }
 
@@ -141,6 +225,47 @@ impl Identity for KeyIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verified_ahead_answers_only_the_exact_triple_once() {
+        let keys: Vec<KeyIdentity> = (1..=3).map(KeyIdentity::from_seed).collect();
+        let sigs: Vec<Vec<u8>> = keys.iter().map(|k| k.sign(b"hello")).collect();
+        let items: Vec<(&[u8], &[u8], &[u8])> = keys
+            .iter()
+            .zip(&sigs)
+            .map(|(k, s)| (k.public_bin(), &b"hello"[..], s.as_slice()))
+            .collect();
+        let mut c = RealCrypto::default();
+        c.verify_ahead(&items);
+        assert_eq!(c.ahead.items.len(), 3, "a valid batch is remembered");
+        // Another message or key with a remembered signature is not taken from the batch.
+        assert!(!c.verify(keys[0].public_bin(), b"hellO", &sigs[0]));
+        assert!(!c.verify(keys[1].public_bin(), b"hello", &sigs[0]));
+        assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
+        assert_eq!(c.ahead.items.len(), 2, "taken once");
+        // Still valid when asked again: verified alone.
+        assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
+    }
+
+    #[test]
+    fn one_bad_signature_means_nothing_is_remembered() {
+        let keys: Vec<KeyIdentity> = (1..=3).map(KeyIdentity::from_seed).collect();
+        let mut sigs: Vec<Vec<u8>> = keys.iter().map(|k| k.sign(b"hello")).collect();
+        sigs[2][0] ^= 1;
+        let items: Vec<(&[u8], &[u8], &[u8])> = keys
+            .iter()
+            .zip(&sigs)
+            .map(|(k, s)| (k.public_bin(), &b"hello"[..], s.as_slice()))
+            .collect();
+        let mut c = RealCrypto::default();
+        c.verify_ahead(&items);
+        assert!(c.ahead.items.is_empty());
+        assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
+        assert!(!c.verify(keys[2].public_bin(), b"hello", &sigs[2]));
+        // A garbage key is skipped, not a panic; a single valid item is not batched.
+        c.verify_ahead(&[(b"garbage", b"hello", &sigs[0]), items[0]]);
+        assert!(c.ahead.items.is_empty());
+    }
 
     #[test]
     fn seeded_identity_signs_and_real_crypto_verifies() {

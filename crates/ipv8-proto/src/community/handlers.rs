@@ -44,6 +44,8 @@ type Call<C> =
 struct Entry<C> {
     id: u8,
     name: &'static str,
+    /// `Some(with_global_time)` for a signed message type, `None` for unsigned and raw ones.
+    signed: Option<bool>,
     call: Call<C>,
 }
 
@@ -101,7 +103,7 @@ impl<C: Community> Handlers<C> {
             let peer = cx.base.authenticated_peer(from, packet.public_key, mid);
             handler(community, cx, &peer, payload).into_result()
         });
-        self.insert(P::MSG_ID, P::HANDLER_NAME, call)
+        self.insert(P::MSG_ID, P::HANDLER_NAME, Some(P::GLOBAL_TIME), call)
     }
 
     /// Registers the handler of an unsigned message type (py-ipv8 `lazy_wrapper_unsigned`). The
@@ -125,7 +127,7 @@ impl<C: Community> Handlers<C> {
             let payload = packet.decode_payload::<P>()?;
             handler(community, cx, from, payload).into_result()
         });
-        self.insert(P::MSG_ID, P::HANDLER_NAME, call)
+        self.insert(P::MSG_ID, P::HANDLER_NAME, None, call)
     }
 
     /// Registers a handler that gets the raw datagram (py-ipv8 `add_message_handler` with an
@@ -139,12 +141,31 @@ impl<C: Community> Handlers<C> {
         let call: Call<C> = Box::new(move |community, cx, from, data| {
             handler(community, cx, from, data).into_result()
         });
-        self.insert(msg_id, name, call)
+        self.insert(msg_id, name, None, call)
     }
 
-    fn insert(&mut self, id: u8, name: &'static str, call: Call<C>) -> &mut Self {
+    /// `Some(with_global_time)` when the handler of `msg_id` takes a signed message.
+    pub(crate) fn signed_layout(&self, msg_id: u8) -> Option<bool> {
+        self.entries
+            .iter()
+            .find(|e| e.id == msg_id)
+            .and_then(|e| e.signed)
+    }
+
+    fn insert(
+        &mut self,
+        id: u8,
+        name: &'static str,
+        signed: Option<bool>,
+        call: Call<C>,
+    ) -> &mut Self {
         self.entries.retain(|e| e.id != id);
-        self.entries.push(Entry { id, name, call });
+        self.entries.push(Entry {
+            id,
+            name,
+            signed,
+            call,
+        });
         self
     }
 

@@ -129,6 +129,8 @@ pub(crate) trait Overlay: Send {
     fn strategies(&self) -> Vec<StrategyInfo>;
     fn reset_strategies(&mut self);
     fn handler_name(&self, msg_id: u8) -> Option<&'static str>;
+    /// `Some(with_global_time)` when `msg_id` arrives signed (see `walk::signed_layout`).
+    fn signed_layout(&self, msg_id: u8) -> Option<bool>;
     fn serves_any_prefix(&self) -> bool;
     fn pending_tasks(&self) -> Vec<String>;
     fn as_any(&self) -> &dyn Any;
@@ -268,6 +270,10 @@ impl<C: Community> Overlay for Hosted<C> {
 
     fn handler_name(&self, msg_id: u8) -> Option<&'static str> {
         self.handlers.name(msg_id)
+    }
+
+    fn signed_layout(&self, msg_id: u8) -> Option<bool> {
+        walk::signed_layout(&self.handlers, msg_id)
     }
 
     fn serves_any_prefix(&self) -> bool {

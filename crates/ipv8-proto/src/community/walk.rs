@@ -24,6 +24,24 @@ use crate::bootstrap::{Bootstrappers, FEW_PEERS};
 use crate::drops::DropReason;
 use crate::peer::Peer;
 
+/// How [`route`] opens `msg_id`: `Some(with_global_time)` when its handler verifies a signature,
+/// `None` when the message is unsigned or unknown. Lets the node batch-verify a burst before
+/// routing it ([`crate::Node::handle_datagrams`]).
+pub(crate) fn signed_layout<C: Community>(handlers: &Handlers<C>, msg_id: u8) -> Option<bool> {
+    if handlers.handles(msg_id) {
+        return handlers.signed_layout(msg_id);
+    }
+    match msg_id {
+        INTRODUCTION_REQUEST
+        | NEW_INTRODUCTION_REQUEST
+        | INTRODUCTION_RESPONSE
+        | NEW_INTRODUCTION_RESPONSE
+        | PUNCTURE
+        | NEW_PUNCTURE => Some(true),
+        id => handlers.signed_layout(id),
+    }
+}
+
 /// Hands one datagram to the handler of its message id: the shared walk messages first, then
 /// the community's own handlers.
 pub(crate) fn route<C: Community>(

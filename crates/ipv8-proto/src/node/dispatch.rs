@@ -10,7 +10,7 @@
 
 use std::net::SocketAddr;
 
-use ipv8_wire::{Beacon, Header, VERSION};
+use ipv8_wire::{Beacon, Header, SignedPacket, VERSION};
 
 use super::Node;
 use super::outputs::TimerReason;
@@ -23,6 +23,38 @@ use crate::time::Instant;
 const TRACKER_STAT_PREFIXES: usize = 64;
 
 impl Node {
+    /// A burst of datagrams arrived together (one `recvmmsg`): handled in order, exactly as
+    /// [`Node::handle_datagram`] handles each. First the signatures of the signed messages
+    /// among them go to the crypto provider at once
+    /// ([`crate::CryptoProvider::verify_ahead`]), so the default provider checks them in one
+    /// Ed25519 batch instead of one by one.
+    pub fn handle_datagrams(&mut self, now: Instant, datagrams: &[(SocketAddr, &[u8])]) {
+        if datagrams.len() > 1 {
+            let mut signed = Vec::with_capacity(datagrams.len());
+            for (_, data) in datagrams {
+                let Ok(header) = Header::parse(data) else {
+                    continue;
+                };
+                let layout = self
+                    .overlays
+                    .iter()
+                    .find(|o| o.state().prefix == header.prefix)
+                    .and_then(|o| o.signed_layout(header.msg_id));
+                if let Some(with_global_time) = layout
+                    && let Ok(packet) = SignedPacket::parse_with(data, with_global_time)
+                {
+                    signed.push((packet.public_key, packet.signed_part, packet.signature));
+                }
+            }
+            if signed.len() > 1 {
+                self.core.me.crypto.verify_ahead(&signed);
+            }
+        }
+        for &(from, data) in datagrams {
+            self.handle_datagram(now, from, data);
+        }
+    }
+
     /// A datagram arrived from `from` (on the main socket, or on the beacon socket).
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         let from = canonical(from);

@@ -17,6 +17,7 @@
 //! The receive path is in `recv.rs`, the send path in `send.rs`, rebinds, interfaces and
 //! snapshots in `maintain.rs`.
 
+mod burst;
 mod maintain;
 mod recv;
 mod send;
@@ -62,6 +63,8 @@ pub(crate) struct Driver<R: Rebinder> {
     buf: Box<[u8]>,
     /// Datagrams of this turn waiting for the batched send (`DriverConfig::batch_syscalls`).
     outbox: Vec<(std::net::SocketAddr, Vec<u8>)>,
+    /// The datagrams of the current receive wakeup, handed to the node together.
+    burst: burst::Burst,
     channels: Channels,
     watcher: Option<NetWatcher>,
     counters: Counters,
@@ -113,6 +116,7 @@ where
             sockets,
             buf: vec![0; ipv8_udp::RECV_DATAGRAM_LEN].into_boxed_slice(),
             outbox: Vec::new(),
+            burst: burst::Burst::default(),
             channels,
             watcher: None,
             counters: Counters::default(),

@@ -36,6 +36,7 @@ where
                 Poll::Pending => break,
             }
         }
+        self.handle_burst(now);
         if taken < budget {
             self.error_batches = 0;
             return;
@@ -55,7 +56,21 @@ where
         }
     }
 
-    /// One datagram or one error. Returns whether it was a datagram.
+    /// Hands the datagrams of this wakeup to the node in one call, so the signatures among
+    /// them are verified in one batch ([`ipv8_proto::Node::handle_datagrams`]).
+    fn handle_burst(&mut self, now: Instant) {
+        if self.burst.is_empty() {
+            return;
+        }
+        let node_now = self.clock.to_node(now);
+        let datagrams = self.burst.datagrams();
+        self.node.handle_datagrams(node_now, &datagrams);
+        self.burst.clear();
+        self.pacer.mark_dirty();
+    }
+
+    /// One datagram (kept for [`Self::handle_burst`]) or one error. Returns whether it was a
+    /// datagram.
     fn on_received(&mut self, now: Instant, received: Received) -> bool {
         match received.result {
             Ok((len, from)) => {
@@ -73,9 +88,7 @@ where
                 }
                 self.last_receive = Some(now);
                 self.watchdog.on_datagram(now);
-                let node_now = self.clock.to_node(now);
-                self.node.handle_datagram(node_now, from, &self.buf[..len]);
-                self.pacer.mark_dirty();
+                self.burst.push(from, &self.buf[..len]);
                 true
             }
             Err(error) => {
