@@ -18,7 +18,13 @@
 //!    of one core (CPU time / wall time), datagrams received and sent by the driver in the
 //!    window (`health.counters.traffic`).
 //!
-//! Run: `cargo bench -p ipv8 --bench steady` (about 20 s).
+//! 3. `paced raw echo`: the floor of phase 2 — the same paced pings at a bare socket bound like
+//!    the driver's, whose tokio task echoes each datagram (`recv_from` + `try_send_to`).
+//!
+//! Run: `cargo bench -p ipv8 --bench steady` (about 25 s). `STEADY_PHASES` picks phases by
+//! words it contains: `stats`, `raw`, `ping` (paced pings), `intro` (paced
+//! introduction-requests);
+//! e.g. `STEADY_PHASES=ping` to profile one phase alone.
 
 #[path = "common/flood.rs"]
 mod flood;
@@ -26,10 +32,13 @@ mod flood;
 mod packets;
 
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket as StdUdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use flood::{Flood, loopback, sender_socket, spawn_node, thread_cpu_ns};
 use ipv8::proto::{CommunityId, Prefix};
+use ipv8::udp::{BindConfig, bind};
 use ipv8::{Ipv8Handle, KeyIdentity};
 use ipv8_wire::ids::PING;
 use ipv8_wire::{Ping, encode_unsigned};
@@ -176,6 +185,58 @@ fn print(rows: &[Window]) {
     }
 }
 
+/// The floor for the paced phases: a bare socket bound like the driver's (`ipv8_udp::bind`)
+/// whose tokio task echoes every datagram back (`recv_from` + `try_send_to`), paced pings.
+async fn raw_echo_paced(ping: &[u8], (warmup, window): (Duration, Duration)) -> Window {
+    let socket = bind(&BindConfig::v4(0))
+        .and_then(ipv8::udp::BoundSocket::into_tokio)
+        .expect("bind the raw receiver");
+    let target = loopback(socket.local_addr().expect("local address"));
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&count);
+    let task = tokio::spawn(async move {
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                continue;
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let _ = socket.try_send_to(&buf[..n], from);
+        }
+    });
+    let senders = (0..SENDERS)
+        .map(|_| (sender_socket(), ping.to_vec()))
+        .collect();
+    let flood = Flood::paced(target, senders, PACED_RATE);
+    tokio::time::sleep(warmup).await;
+    let at = |c: &AtomicU64| {
+        (
+            Instant::now(),
+            c.load(Ordering::Relaxed),
+            flood.sent(),
+            thread_cpu_ns().expect("/proc/thread-self/schedstat"),
+        )
+    };
+    let a = at(&count);
+    tokio::time::sleep(window).await;
+    let b = at(&count);
+    drop(flood);
+    task.abort();
+    Window {
+        name: format!("paced raw echo {PACED_RATE}/s"),
+        secs: b.0.duration_since(a.0).as_secs_f64(),
+        down: b.1 - a.1,
+        up: b.1 - a.1,
+        sent: b.2 - a.2,
+        cpu_ns: b.3 - a.3,
+    }
+}
+
+/// Whether `STEADY_PHASES` (unset = every phase) asks for the phases named `word`.
+fn wanted(word: &str) -> bool {
+    std::env::var("STEADY_PHASES").map_or(true, |v| v.contains(word))
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -192,69 +253,88 @@ fn main() {
             &Ping { identifier: 1 },
         );
 
-        let flood_times = (FLOOD_WARMUP, FLOOD_WINDOW);
-        let mut stats = Vec::new();
-        for round in 1..=2 {
-            for on in [true, false] {
-                let name = format!("stats {} #{round}", if on { "on" } else { "off" });
-                let seed = 10 + stats.len() as u64;
-                stats.push(phase(name, seed, on, None, flood_times, pings(&ping)).await);
-            }
+        if wanted("stats") {
+            statistics_cost(&ping).await;
         }
-        print(&stats);
-        for round in 0..2 {
-            let (on, off) = (&stats[2 * round], &stats[2 * round + 1]);
-            println!(
-                "statistics cost, round {}: CPU/datagram on/off = {:.3} ({:+.1} %), \
-                 received/s on/off = {:.3}",
-                round + 1,
-                on.cpu_ns_per_datagram() / off.cpu_ns_per_datagram(),
-                (on.cpu_ns_per_datagram() / off.cpu_ns_per_datagram() - 1.0) * 100.0,
-                (on.down as f64 / on.secs) / (off.down as f64 / off.secs),
+        let paced_times = (PACED_WARMUP, PACED_WINDOW);
+        let mut paced = Vec::new();
+        if wanted("raw") {
+            paced.push(raw_echo_paced(&ping, paced_times).await);
+        }
+        if wanted("ping") {
+            paced.push(
+                phase(
+                    format!("paced ping {PACED_RATE}/s"),
+                    20,
+                    true,
+                    Some(PACED_RATE),
+                    paced_times,
+                    pings(&ping),
+                )
+                .await,
             );
         }
-        let mean = |on: bool| {
-            let picked: Vec<f64> = stats
-                .iter()
-                .skip(usize::from(!on))
-                .step_by(2)
-                .map(Window::cpu_ns_per_datagram)
-                .collect();
-            picked.iter().sum::<f64>() / picked.len() as f64
-        };
-        println!(
-            "statistics cost, mean of both rounds: CPU/datagram on/off = {:.3} ({:+.1} %)",
-            mean(true) / mean(false),
-            (mean(true) / mean(false) - 1.0) * 100.0
-        );
-
-        let paced_times = (PACED_WARMUP, PACED_WINDOW);
-        let paced = vec![
-            phase(
-                format!("paced ping {PACED_RATE}/s"),
-                20,
-                true,
-                Some(PACED_RATE),
-                paced_times,
-                pings(&ping),
-            )
-            .await,
-            phase(
-                format!("paced intro-request {PACED_RATE}/s"),
-                21,
-                true,
-                Some(PACED_RATE),
-                paced_times,
-                intro_requests(&keys),
-            )
-            .await,
-        ];
+        if wanted("intro") {
+            paced.push(
+                phase(
+                    format!("paced intro-request {PACED_RATE}/s"),
+                    21,
+                    true,
+                    Some(PACED_RATE),
+                    paced_times,
+                    intro_requests(&keys),
+                )
+                .await,
+            );
+        }
         print(&paced);
-        println!(
-            "receiver CPU at {PACED_RATE} datagrams/s: pings {:.2} % of a core \
-             (target <= 1 %), signed introduction-requests {:.2} % of a core (target <= 8 %)",
-            paced[0].core_percent(),
-            paced[1].core_percent()
-        );
+        for w in &paced {
+            println!(
+                "receiver CPU at {PACED_RATE} datagrams/s, {}: {:.2} % of a core \
+                 (target <= {} %)",
+                w.name,
+                w.core_percent(),
+                if w.name.contains("intro") { 8 } else { 1 }
+            );
+        }
     });
+}
+
+/// The statistics on/off flood phases, twice interleaved, and their ratios.
+async fn statistics_cost(ping: &[u8]) {
+    let flood_times = (FLOOD_WARMUP, FLOOD_WINDOW);
+    let mut stats = Vec::new();
+    for round in 1..=2 {
+        for on in [true, false] {
+            let name = format!("stats {} #{round}", if on { "on" } else { "off" });
+            let seed = 10 + stats.len() as u64;
+            stats.push(phase(name, seed, on, None, flood_times, pings(ping)).await);
+        }
+    }
+    print(&stats);
+    for round in 0..2 {
+        let (on, off) = (&stats[2 * round], &stats[2 * round + 1]);
+        println!(
+            "statistics cost, round {}: CPU/datagram on/off = {:.3} ({:+.1} %), \
+             received/s on/off = {:.3}",
+            round + 1,
+            on.cpu_ns_per_datagram() / off.cpu_ns_per_datagram(),
+            (on.cpu_ns_per_datagram() / off.cpu_ns_per_datagram() - 1.0) * 100.0,
+            (on.down as f64 / on.secs) / (off.down as f64 / off.secs),
+        );
+    }
+    let mean = |on: bool| {
+        let picked: Vec<f64> = stats
+            .iter()
+            .skip(usize::from(!on))
+            .step_by(2)
+            .map(Window::cpu_ns_per_datagram)
+            .collect();
+        picked.iter().sum::<f64>() / picked.len() as f64
+    };
+    println!(
+        "statistics cost, mean of both rounds: CPU/datagram on/off = {:.3} ({:+.1} %)",
+        mean(true) / mean(false),
+        (mean(true) / mean(false) - 1.0) * 100.0
+    );
 }
