@@ -18,20 +18,20 @@
 //! cannot take are dropped by the kernel (`sent - received`). Run:
 //! `cargo bench -p ipv8 --bench loopback` (about 8 s).
 
-use std::io::Read;
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket as StdUdpSocket};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "common/flood.rs"]
+mod flood;
 #[path = "common/packets.rs"]
 mod packets;
 
-use ipv8::proto::config::BootstrapConfig;
+use flood::{Flood, loopback, sender_socket, spawn_node, thread_cpu_ns};
+use ipv8::KeyIdentity;
 use ipv8::proto::{CommunityId, Prefix};
 use ipv8::udp::{BindConfig, bind};
-use ipv8::{BeaconConfig, DriverConfig, Ipv8, Ipv8Builder, KeyIdentity, NodeConfig};
 use ipv8_wire::ids::PING;
 use ipv8_wire::{Ping, encode_unsigned};
 use packets::{intro_request, v4_of};
@@ -42,61 +42,6 @@ const WARMUP: Duration = Duration::from_millis(300);
 const WINDOW: Duration = Duration::from_millis(1_500);
 /// Sender sockets (and, for introduction-requests, keys).
 const SENDERS: usize = 4;
-
-/// A thread sending `packets[i]` from `sockets[i]` to one target, round robin, until stopped.
-struct Flood {
-    stop: Arc<AtomicBool>,
-    sent: Arc<AtomicU64>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Flood {
-    fn start(target: SocketAddr, senders: Vec<(StdUdpSocket, Vec<u8>)>) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
-        let thread = std::thread::spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                for (socket, packet) in &senders {
-                    if socket.send_to(packet, target).is_ok() {
-                        sent2.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        });
-        Self {
-            stop,
-            sent,
-            thread: Some(thread),
-        }
-    }
-
-    fn sent(&self) -> u64 {
-        self.sent.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for Flood {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("flood thread");
-        }
-    }
-}
-
-fn sender_socket() -> StdUdpSocket {
-    StdUdpSocket::bind("127.0.0.1:0").expect("bind a loopback sender")
-}
-
-/// Nanoseconds the calling thread has run (`/proc/thread-self/schedstat`, first field).
-fn thread_cpu_ns() -> Option<u64> {
-    let mut text = String::new();
-    std::fs::File::open("/proc/thread-self/schedstat")
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .ok()?;
-    text.split_whitespace().next()?.parse().ok()
-}
 
 /// Counters at one instant.
 #[derive(Clone, Copy)]
@@ -162,10 +107,6 @@ fn raw_socket() -> tokio::net::UdpSocket {
         .expect("bind the raw receiver")
 }
 
-fn loopback(addr: SocketAddr) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], addr.port()))
-}
-
 async fn raw_phase(name: &'static str, echo: bool, datagram: &[u8]) -> Row {
     let socket = raw_socket();
     let target = loopback(socket.local_addr().expect("local address"));
@@ -199,26 +140,6 @@ async fn raw_phase(name: &'static str, echo: bool, datagram: &[u8]) -> Row {
     row
 }
 
-fn spawn_node(seed: u64, batch_syscalls: bool) -> Ipv8 {
-    let config = NodeConfig {
-        bootstrap: BootstrapConfig::none(),
-        statistics: true,
-        ..NodeConfig::default()
-    };
-    let driver = DriverConfig {
-        watch_interfaces: false,
-        beacon: BeaconConfig::disabled(),
-        batch_syscalls,
-        ..DriverConfig::default()
-    };
-    Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
-        .port(0)
-        .seed(seed)
-        .driver_config(driver)
-        .spawn()
-        .expect("spawn the driver")
-}
-
 /// Floods a fresh driver with `senders` and measures it; also returns the node's drop total and
 /// its datagrams sent per datagram received (answers).
 async fn driver_phase(
@@ -227,7 +148,7 @@ async fn driver_phase(
     batch_syscalls: bool,
     senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
 ) -> (Row, u64, f64) {
-    let ipv8 = spawn_node(seed, batch_syscalls);
+    let ipv8 = spawn_node(seed, batch_syscalls, true);
     let snapshot = ipv8.snapshot().await.expect("driver runs");
     let target = loopback(*snapshot.health.bound.first().expect("bound"));
     let SocketAddr::V4(target_v4) = target else {
