@@ -16,7 +16,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BASELINE=crates/ipv8-proto/benches/instructions-baseline.txt
-WORKLOADS=(ping intro_request_no_crypto intro_request drop_unknown_prefix decode_intro_request)
+WORKLOADS=(ping intro_request_no_crypto intro_request intro_request_burst drop_unknown_prefix
+  decode_intro_request)
 ITERATIONS=500
 LIMIT_PERCENT=10
 

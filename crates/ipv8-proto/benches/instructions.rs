@@ -11,6 +11,9 @@
 //! * `intro_request_no_crypto`: a signed introduction-request from a verified peer, answered
 //!   with an introduction-response and a puncture-request, with Ed25519 stubbed out;
 //! * `intro_request`: the same with real Ed25519 (verify and sign);
+//! * `intro_request_burst`: bursts of 16 such requests from B and C handed to
+//!   `Node::handle_datagrams` at once, so their signatures are verified in one batch
+//!   (instructions per request);
 //! * `drop_unknown_prefix`: a datagram of an unknown community, dropped and counted;
 //! * `decode_intro_request`: the typed decode of the 192-byte request alone (`ipv8-wire`).
 //!
@@ -68,6 +71,29 @@ fn main() {
                 })
                 .sum::<usize>()
         }
+        "intro_request_burst" => {
+            const BURST: usize = 16;
+            let mut node = node_with_peers(true, &b_request, &c_request);
+            let from_c: SocketAddr = PEER_C.parse().expect("literal address");
+            let burst: Vec<(SocketAddr, &[u8])> = (0..BURST)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        (from_b, b_request.as_slice())
+                    } else {
+                        (from_c, c_request.as_slice())
+                    }
+                })
+                .collect();
+            let mut left = usize::try_from(iterations).unwrap_or(usize::MAX);
+            let mut out = 0;
+            while left > 0 {
+                let n = left.min(BURST);
+                node.handle_datagrams(now, black_box(&burst[..n]));
+                out += drain(&mut node);
+                left -= n;
+            }
+            out
+        }
         "drop_unknown_prefix" => {
             let mut node = node_with_peers(false, &b_request, &c_request);
             let mut foreign = b_request.clone();
@@ -87,7 +113,7 @@ fn main() {
             .sum::<usize>(),
         other => panic!(
             "unknown workload {other:?}: ping, intro_request, intro_request_no_crypto, \
-             drop_unknown_prefix, decode_intro_request"
+             intro_request_burst, drop_unknown_prefix, decode_intro_request"
         ),
     };
     println!("{workload} {iterations} {out}");
