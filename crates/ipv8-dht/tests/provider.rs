@@ -3,44 +3,27 @@
 //! for an info hash and node B looks it up; B finds A by member id with and without a peer to
 //! ping first; a value too large for the DHT fails without a crawl.
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use ipv8::keys::PrivateKey;
-use ipv8::proto::config::{BootstrapConfig, CommunityConfig, RandomWalkConfig, WalkerConfig};
 use ipv8::testing::TestNetwork;
-use ipv8::{NodeConfig, Response, StrategyConfig};
+use ipv8::{NodeConfig, Response};
 use ipv8_dht::provider::{DhtProvider, IntroPointSource, IntroductionPoint};
-use ipv8_dht::{COMMUNITY_ID, DhtDiscoveryCommunity, DhtError, DhtOverlay, PingChurn};
+use ipv8_dht::{DhtDiscoveryCommunity, DhtError, DhtOverlay};
+
+mod sim;
+
+use sim::{add_dht_node, ready};
 
 type Dht = DhtDiscoveryCommunity;
 
-fn add_dht_node(net: &mut TestNetwork, tracker: SocketAddr) -> usize {
-    let node = net.add_node_with(NodeConfig {
-        communities: Vec::new(),
-        bootstrap: BootstrapConfig::trackers(&[tracker]),
-        ..NodeConfig::default()
-    });
-    let mut config = CommunityConfig::plain(COMMUNITY_ID, "DHTDiscoveryCommunity");
-    config.walkers = vec![WalkerConfig {
-        strategy: StrategyConfig::RandomWalk(RandomWalkConfig::default()),
-        target_peers: 20,
-    }];
-    net.load_community(node, config, Dht::new())
-        .expect("DHT loads");
-    net.add_strategy::<Dht>(node, PingChurn::default(), -1);
-    node
-}
-
-/// Ten DHT nodes that have met; `ids[0]` is A, `ids[1]` is B.
 fn network() -> (TestNetwork, Vec<usize>) {
     let mut net = TestNetwork::new(3).with_walkers();
     let tracker = net.add_node_with(NodeConfig::tracker());
     let tracker = net.address(tracker);
-    let ids: Vec<usize> = (0..10).map(|_| add_dht_node(&mut net, tracker)).collect();
+    let ids: Vec<usize> = (0..10)
+        .map(|_| add_dht_node(&mut net, &[tracker]))
+        .collect();
     net.advance(Duration::from_secs(90));
     for &n in &ids {
         let known = net
@@ -55,10 +38,9 @@ fn network() -> (TestNetwork, Vec<usize>) {
 
 /// Moves time on until `response` is answered (at most 30 s).
 fn answer<T>(net: &mut TestNetwork, mut response: Response<T>) -> T {
-    let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..300 {
-        if let Poll::Ready(answer) = Pin::new(&mut response).poll(&mut cx) {
-            return answer.expect("the DHT community stays loaded");
+        if let Some(answer) = ready(&mut response) {
+            return answer;
         }
         net.advance(Duration::from_millis(100));
     }

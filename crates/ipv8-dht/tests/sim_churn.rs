@@ -23,17 +23,17 @@
 //! runs the same scenario with another seed.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use ipv8::proto::config::{BootstrapConfig, CommunityConfig, RandomWalkConfig, WalkerConfig};
+use ipv8::NodeConfig;
 use ipv8::testing::{Datagram, TestNetwork};
-use ipv8::{NodeConfig, Response, StrategyConfig};
 use ipv8_dht::routing::{NodeId, calc_node_id, distance};
-use ipv8_dht::{COMMUNITY_ID, DhtDiscoveryCommunity, DhtOverlay, MAX_CRAWL_REQUESTS, PingChurn};
+use ipv8_dht::{COMMUNITY_ID, DhtDiscoveryCommunity, DhtOverlay, MAX_CRAWL_REQUESTS};
+
+mod sim;
+
+use sim::{add_dht_node, ready};
 
 type Dht = DhtDiscoveryCommunity;
 
@@ -92,33 +92,6 @@ impl Rng {
         }
         key
     }
-}
-
-/// The answer of `response` if it is there.
-fn ready<T>(response: &mut Response<T>) -> Option<T> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match Pin::new(response).poll(&mut cx) {
-        Poll::Ready(answer) => Some(answer.expect("the DHT community stays loaded")),
-        Poll::Pending => None,
-    }
-}
-
-/// Adds a DHT node bootstrapping at `trackers`, as `ipv8 run` loads it by default.
-fn add_dht_node(net: &mut TestNetwork, trackers: &[SocketAddr]) -> usize {
-    let node = net.add_node_with(NodeConfig {
-        communities: Vec::new(),
-        bootstrap: BootstrapConfig::trackers(trackers),
-        ..NodeConfig::default()
-    });
-    let mut config = CommunityConfig::plain(COMMUNITY_ID, "DHTDiscoveryCommunity");
-    config.walkers = vec![WalkerConfig {
-        strategy: StrategyConfig::RandomWalk(RandomWalkConfig::default()),
-        target_peers: 20,
-    }];
-    net.load_community(node, config, Dht::new())
-        .expect("DHT loads");
-    net.add_strategy::<Dht>(node, PingChurn::default(), -1);
-    node
 }
 
 fn routing_summary(net: &TestNetwork, live: &[usize]) -> String {

@@ -226,15 +226,28 @@ impl Identity for KeyIdentity {
 mod tests {
     use super::*;
 
+    /// Three keys and their signatures of `hello`.
+    fn three_signers() -> (Vec<KeyIdentity>, Vec<Vec<u8>>) {
+        let keys: Vec<KeyIdentity> = (1..=3).map(KeyIdentity::from_seed).collect();
+        let sigs = keys.iter().map(|k| k.sign(b"hello")).collect();
+        (keys, sigs)
+    }
+
+    /// The `(key, msg, sig)` triples of `three_signers`.
+    fn triples<'a>(
+        keys: &'a [KeyIdentity],
+        sigs: &'a [Vec<u8>],
+    ) -> Vec<(&'a [u8], &'a [u8], &'a [u8])> {
+        keys.iter()
+            .zip(sigs)
+            .map(|(k, s)| (k.public_bin(), &b"hello"[..], s.as_slice()))
+            .collect()
+    }
+
     #[test]
     fn verified_ahead_answers_only_the_exact_triple_once() {
-        let keys: Vec<KeyIdentity> = (1..=3).map(KeyIdentity::from_seed).collect();
-        let sigs: Vec<Vec<u8>> = keys.iter().map(|k| k.sign(b"hello")).collect();
-        let items: Vec<(&[u8], &[u8], &[u8])> = keys
-            .iter()
-            .zip(&sigs)
-            .map(|(k, s)| (k.public_bin(), &b"hello"[..], s.as_slice()))
-            .collect();
+        let (keys, sigs) = three_signers();
+        let items = triples(&keys, &sigs);
         let mut c = RealCrypto::default();
         c.verify_ahead(&items);
         assert_eq!(c.ahead.items.len(), 3, "a valid batch is remembered");
@@ -249,14 +262,9 @@ mod tests {
 
     #[test]
     fn one_bad_signature_means_nothing_is_remembered() {
-        let keys: Vec<KeyIdentity> = (1..=3).map(KeyIdentity::from_seed).collect();
-        let mut sigs: Vec<Vec<u8>> = keys.iter().map(|k| k.sign(b"hello")).collect();
+        let (keys, mut sigs) = three_signers();
         sigs[2][0] ^= 1;
-        let items: Vec<(&[u8], &[u8], &[u8])> = keys
-            .iter()
-            .zip(&sigs)
-            .map(|(k, s)| (k.public_bin(), &b"hello"[..], s.as_slice()))
-            .collect();
+        let items = triples(&keys, &sigs);
         let mut c = RealCrypto::default();
         c.verify_ahead(&items);
         assert!(c.ahead.items.is_empty());

@@ -18,9 +18,9 @@
 //! cannot take are dropped by the kernel (`sent - received`). Run:
 //! `cargo bench -p ipv8 --bench loopback` (about 8 s).
 
-use std::net::{SocketAddr, SocketAddrV4, UdpSocket as StdUdpSocket};
+use std::net::{SocketAddrV4, UdpSocket as StdUdpSocket};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 #[path = "common/flood.rs"]
@@ -28,13 +28,10 @@ mod flood;
 #[path = "common/packets.rs"]
 mod packets;
 
-use flood::{Flood, loopback, sender_socket, spawn_node, thread_cpu_ns};
-use ipv8::KeyIdentity;
-use ipv8::proto::{CommunityId, Prefix};
-use ipv8::udp::{BindConfig, bind};
-use ipv8_wire::ids::PING;
-use ipv8_wire::{Ping, encode_unsigned};
-use packets::{intro_request, v4_of};
+use flood::{
+    Flood, RawReceiver, intro_senders, node_target, sender_socket, spawn_node, thread_cpu_ns,
+};
+use packets::intro_request;
 
 /// Flooding before a phase's window opens (socket buffers fill, caches warm).
 const WARMUP: Duration = Duration::from_millis(300);
@@ -100,43 +97,21 @@ where
     Row::between(name, size, a, b)
 }
 
-/// A bare socket, bound like the driver's (`ipv8_udp::bind`, same buffer sizes).
-fn raw_socket() -> tokio::net::UdpSocket {
-    bind(&BindConfig::v4(0))
-        .and_then(ipv8::udp::BoundSocket::into_tokio)
-        .expect("bind the raw receiver")
-}
-
+/// A bare receiver ([`RawReceiver`]) flooded with `datagram`, counting or echoing.
 async fn raw_phase(name: &'static str, echo: bool, datagram: &[u8]) -> Row {
-    let socket = raw_socket();
-    let target = loopback(socket.local_addr().expect("local address"));
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&count);
-    let task = tokio::spawn(async move {
-        let mut buf = vec![0u8; 2048];
-        loop {
-            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
-                continue;
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            if echo {
-                let _ = socket.try_send_to(&buf[..n], from);
-            }
-        }
-    });
+    let raw = RawReceiver::spawn(echo);
     let flood = Flood::start(
-        target,
+        raw.target,
         (0..SENDERS)
             .map(|_| (sender_socket(), datagram.to_vec()))
             .collect(),
     );
     let row = measure(name, datagram.len(), &flood, || {
-        let c = Arc::clone(&count);
+        let c = Arc::clone(&raw.count);
         async move { c.load(Ordering::Relaxed) }
     })
     .await;
     drop(flood);
-    task.abort();
     row
 }
 
@@ -149,11 +124,7 @@ async fn driver_phase(
     senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
 ) -> (Row, u64, f64) {
     let ipv8 = spawn_node(seed, batch_syscalls, true);
-    let snapshot = ipv8.snapshot().await.expect("driver runs");
-    let target = loopback(*snapshot.health.bound.first().expect("bound"));
-    let SocketAddr::V4(target_v4) = target else {
-        unreachable!("loopback() builds an IPv4 address")
-    };
+    let (target, target_v4) = node_target(&ipv8).await;
     let senders = senders(target_v4);
     let size = senders.first().map_or(0, |(_, p)| p.len());
     let flood = Flood::start(target, senders);
@@ -193,22 +164,11 @@ fn print(rows: &[Row]) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
-        let keys: Vec<KeyIdentity> = (0..SENDERS as u64)
-            .map(|i| KeyIdentity::from_seed(100 + i))
-            .collect();
+    flood::runtime().block_on(async {
+        let keys = packets::sender_keys(SENDERS);
         let dummy = SocketAddrV4::new([127, 0, 0, 1].into(), 1);
         let sized = intro_request(&keys[0], dummy, dummy, 1);
-        let ping = encode_unsigned(
-            &Prefix::for_community(CommunityId::DISCOVERY),
-            PING,
-            1,
-            &Ping { identifier: 1 },
-        );
+        let ping = packets::ping();
 
         let mut rows = vec![
             raw_phase("raw one-way", false, &sized).await,
@@ -223,14 +183,7 @@ fn main() {
         rows.push(row);
         let (row, intro_drops, intro_answers) =
             driver_phase("driver intro-request", 2, true, |target| {
-                keys.iter()
-                    .enumerate()
-                    .map(|(i, key)| {
-                        let socket = sender_socket();
-                        let packet = intro_request(key, v4_of(&socket), target, i as u64 + 1);
-                        (socket, packet)
-                    })
-                    .collect()
+                intro_senders(&keys, target)
             })
             .await;
         rows.push(row);

@@ -31,18 +31,15 @@ mod flood;
 #[path = "common/packets.rs"]
 mod packets;
 
-use std::net::{SocketAddr, SocketAddrV4, UdpSocket as StdUdpSocket};
+use std::net::{SocketAddrV4, UdpSocket as StdUdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use flood::{Flood, loopback, sender_socket, spawn_node, thread_cpu_ns};
-use ipv8::proto::{CommunityId, Prefix};
-use ipv8::udp::{BindConfig, bind};
+use flood::{
+    Flood, RawReceiver, intro_senders, node_target, sender_socket, spawn_node, thread_cpu_ns,
+};
 use ipv8::{Ipv8Handle, KeyIdentity};
-use ipv8_wire::ids::PING;
-use ipv8_wire::{Ping, encode_unsigned};
-use packets::{intro_request, v4_of};
 
 /// Sender sockets (and, for introduction-requests, keys).
 const SENDERS: usize = 4;
@@ -108,16 +105,7 @@ fn pings(ping: &[u8]) -> impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>
 fn intro_requests(
     keys: &[KeyIdentity],
 ) -> impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)> + '_ {
-    |target| {
-        keys.iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let socket = sender_socket();
-                let packet = intro_request(key, v4_of(&socket), target, i as u64 + 1);
-                (socket, packet)
-            })
-            .collect()
-    }
+    |target| intro_senders(keys, target)
 }
 
 /// Spawns a fresh driver, sends to it (flooding, or at `rate` datagrams/s), warms up, measures
@@ -131,11 +119,7 @@ async fn phase(
     senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
 ) -> Window {
     let ipv8 = spawn_node(seed, true, statistics);
-    let snapshot = ipv8.snapshot().await.expect("driver runs");
-    let target = loopback(*snapshot.health.bound.first().expect("bound"));
-    let SocketAddr::V4(target_v4) = target else {
-        unreachable!("loopback() builds an IPv4 address")
-    };
+    let (target, target_v4) = node_target(&ipv8).await;
     let senders = senders(target_v4);
     let flood = match rate {
         Some(r) => Flood::paced(target, senders, r),
@@ -188,22 +172,8 @@ fn print(rows: &[Window]) {
 /// The floor for the paced phases: a bare socket bound like the driver's (`ipv8_udp::bind`)
 /// whose tokio task echoes every datagram back (`recv_from` + `try_send_to`), paced pings.
 async fn raw_echo_paced(ping: &[u8], (warmup, window): (Duration, Duration)) -> Window {
-    let socket = bind(&BindConfig::v4(0))
-        .and_then(ipv8::udp::BoundSocket::into_tokio)
-        .expect("bind the raw receiver");
-    let target = loopback(socket.local_addr().expect("local address"));
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&count);
-    let task = tokio::spawn(async move {
-        let mut buf = vec![0u8; 2048];
-        loop {
-            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
-                continue;
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            let _ = socket.try_send_to(&buf[..n], from);
-        }
-    });
+    let raw = RawReceiver::spawn(true);
+    let (target, count) = (raw.target, Arc::clone(&raw.count));
     let senders = (0..SENDERS)
         .map(|_| (sender_socket(), ping.to_vec()))
         .collect();
@@ -221,7 +191,7 @@ async fn raw_echo_paced(ping: &[u8], (warmup, window): (Duration, Duration)) -> 
     tokio::time::sleep(window).await;
     let b = at(&count);
     drop(flood);
-    task.abort();
+    drop(raw);
     Window {
         name: format!("paced raw echo {PACED_RATE}/s"),
         secs: b.0.duration_since(a.0).as_secs_f64(),
@@ -238,20 +208,9 @@ fn wanted(word: &str) -> bool {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
-        let keys: Vec<KeyIdentity> = (0..SENDERS as u64)
-            .map(|i| KeyIdentity::from_seed(100 + i))
-            .collect();
-        let ping = encode_unsigned(
-            &Prefix::for_community(CommunityId::DISCOVERY),
-            PING,
-            1,
-            &Ping { identifier: 1 },
-        );
+    flood::runtime().block_on(async {
+        let keys = packets::sender_keys(SENDERS);
+        let ping = packets::ping();
 
         if wanted("stats") {
             statistics_cost(&ping).await;

@@ -1,6 +1,7 @@
 //! What the driver benchmarks share: a flooding sender thread, a paced one, loopback sender
-//! sockets, the calling thread's CPU time, and a driver on 127.0.0.1 with the beacon and the
-//! interface watcher off. Included by `loopback.rs` and `steady.rs` with `#[path]` (bench
+//! sockets and the senders of signed introduction-requests, the calling thread's CPU time, a
+//! bare receiver (the limit), and a driver on 127.0.0.1 with the beacon and the interface
+//! watcher off. Included by `loopback.rs` and `steady.rs` with `#[path]` (bench
 //! targets are separate crates).
 
 #![allow(dead_code, reason = "each bench uses a different subset")]
@@ -127,4 +128,89 @@ pub fn spawn_node(seed: u64, batch_syscalls: bool, statistics: bool) -> Ipv8 {
         .driver_config(driver)
         .spawn()
         .expect("spawn the driver")
+}
+
+/// Senders of signed introduction-requests to `target`, one key and socket each (the request
+/// carries its socket's address, as a real peer's would).
+pub fn intro_senders(
+    keys: &[KeyIdentity],
+    target: std::net::SocketAddrV4,
+) -> Vec<(StdUdpSocket, Vec<u8>)> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let socket = sender_socket();
+            let packet = super::packets::intro_request(
+                key,
+                super::packets::v4_of(&socket),
+                target,
+                i as u64 + 1,
+            );
+            (socket, packet)
+        })
+        .collect()
+}
+
+/// A bare socket bound like the driver's (`ipv8_udp::bind`, same buffer sizes) on a tokio task
+/// that counts every datagram and, when `echo`, sends it straight back (`recv_from` +
+/// `try_send_to`): what the driver is compared with. Stops when dropped.
+pub struct RawReceiver {
+    /// Where to send (127.0.0.1 and the bound port).
+    pub target: SocketAddr,
+    /// Datagrams received so far.
+    pub count: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RawReceiver {
+    /// Binds and starts the receiver (inside a tokio runtime).
+    pub fn spawn(echo: bool) -> Self {
+        let socket = ipv8::udp::bind(&ipv8::udp::BindConfig::v4(0))
+            .and_then(ipv8::udp::BoundSocket::into_tokio)
+            .expect("bind the raw receiver");
+        let target = loopback(socket.local_addr().expect("local address"));
+        let count = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&count);
+        let task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    continue;
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                if echo {
+                    let _ = socket.try_send_to(&buf[..n], from);
+                }
+            }
+        });
+        Self {
+            target,
+            count,
+            task,
+        }
+    }
+}
+
+impl Drop for RawReceiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Where to send to `ipv8`: its socket as 127.0.0.1:port, also as a `SocketAddrV4`.
+pub async fn node_target(ipv8: &Ipv8) -> (SocketAddr, std::net::SocketAddrV4) {
+    let snapshot = ipv8.snapshot().await.expect("driver runs");
+    let target = loopback(*snapshot.health.bound.first().expect("bound"));
+    let SocketAddr::V4(v4) = target else {
+        unreachable!("loopback() builds an IPv4 address")
+    };
+    (target, v4)
+}
+
+/// The benches' runtime: current-thread, so a driver's CPU time is the main thread's.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }

@@ -2,6 +2,8 @@
 //! introduction-requests, and a socket's IPv4 address. Included by `loopback.rs` and
 //! `vs_pyipv8` with `#[path]` (bench targets are separate crates).
 
+#![allow(dead_code, reason = "each bench uses a different subset")]
+
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 
 use ipv8::proto::{CommunityId, Prefix};
@@ -40,4 +42,21 @@ pub fn v4_of(socket: &UdpSocket) -> SocketAddrV4 {
         SocketAddr::V4(a) => a,
         SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
     }
+}
+
+/// `n` sender keys (seeds 100, 101, …), the same in every bench run.
+pub fn sender_keys(n: usize) -> Vec<KeyIdentity> {
+    (0..n as u64)
+        .map(|i| KeyIdentity::from_seed(100 + i))
+        .collect()
+}
+
+/// A DiscoveryCommunity ping (unsigned, identifier 1), answered with a pong.
+pub fn ping() -> Vec<u8> {
+    ipv8_wire::encode_unsigned(
+        &Prefix::for_community(CommunityId::DISCOVERY),
+        ipv8_wire::ids::PING,
+        1,
+        &ipv8_wire::Ping { identifier: 1 },
+    )
 }
