@@ -27,6 +27,10 @@ pub struct RecvBatch {
     buf: Box<[u8]>,
     got: Vec<(usize, SocketAddr)>,
     next: usize,
+    /// Slots the next `recvmmsg` offers: doubles while calls fill them, halves while they come
+    /// back less than half full, so a quiet socket does not pay for 32 message headers per
+    /// datagram.
+    want: usize,
 }
 
 impl RecvBatch {
@@ -38,6 +42,7 @@ impl RecvBatch {
             buf: vec![0; slots * RECV_DATAGRAM_LEN].into_boxed_slice(),
             got: Vec::with_capacity(slots),
             next: 0,
+            want: 1,
         }
     }
 
@@ -85,11 +90,12 @@ impl RecvBatch {
         use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg};
 
         self.clear();
-        let slots = self.slots();
+        let slots = self.want.clamp(1, self.slots());
         let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slots, None);
         let mut iovs: Vec<[IoSliceMut<'_>; 1]> = self
             .buf
             .chunks_mut(RECV_DATAGRAM_LEN)
+            .take(slots)
             .map(|chunk| [IoSliceMut::new(chunk)])
             .collect();
         let results = recvmmsg(
@@ -108,7 +114,15 @@ impl RecvBatch {
                 self.got.push((0, SocketAddr::from(([0, 0, 0, 0], 0))));
             }
         }
-        Ok(self.got.len())
+        let got = self.got.len();
+        self.want = if got >= slots {
+            (slots * 2).min(self.slots())
+        } else if got * 2 < slots {
+            (slots / 2).max(1)
+        } else {
+            slots
+        };
+        Ok(got)
     }
 }
 
@@ -176,6 +190,44 @@ mod tests {
         assert_eq!(batch.take(), None);
         batch.clear();
         assert_eq!(batch.pending(), 0);
+    }
+
+    /// A burst queued on a real socket comes out in order through growing batches, and a
+    /// quiet socket shrinks the batch back.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn recvmmsg_takes_a_burst_in_order_and_adapts_its_size() {
+        use std::os::fd::AsRawFd;
+
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        for i in 0..40u8 {
+            tx.send_to(&[i; 3], to).unwrap();
+        }
+        let mut batch = RecvBatch::new(BATCH_LEN);
+        let mut seen = Vec::new();
+        let mut sizes = Vec::new();
+        for _ in 0..100 {
+            match batch.recvmmsg(rx.as_raw_fd()) {
+                Ok(n) => sizes.push(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+            while let Some((bytes, from)) = batch.take() {
+                assert_eq!(from, tx.local_addr().unwrap());
+                seen.push(bytes[0]);
+            }
+        }
+        assert_eq!(seen, (0..40).collect::<Vec<u8>>());
+        assert_eq!(&sizes[..4], [1, 2, 4, 8], "doubles while full: {sizes:?}");
+        assert!(sizes.len() < 10, "{sizes:?}");
+        tx.send_to(b"x", to).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let before = batch.want;
+        assert_eq!(batch.recvmmsg(rx.as_raw_fd()).unwrap(), 1);
+        assert!(batch.want < before, "shrinks when quiet");
     }
 
     #[test]
