@@ -30,6 +30,7 @@ pub struct RecvBatch {
     /// Slots the next `recvmmsg` offers: doubles while calls fill them, halves while they come
     /// back less than half full, so a quiet socket does not pay for 32 message headers per
     /// datagram.
+    #[cfg(target_os = "linux")]
     want: usize,
 }
 
@@ -42,6 +43,7 @@ impl RecvBatch {
             buf: vec![0; slots * RECV_DATAGRAM_LEN].into_boxed_slice(),
             got: Vec::with_capacity(slots),
             next: 0,
+            #[cfg(target_os = "linux")]
             want: 1,
         }
     }
