@@ -28,6 +28,14 @@ impl Burst {
         self.items.is_empty()
     }
 
+    /// The only datagram, when exactly one is kept.
+    pub(crate) fn single(&self) -> Option<(SocketAddr, &[u8])> {
+        match self.items.as_slice() {
+            [(from, range)] => Some((*from, &self.bytes[range.clone()])),
+            _ => None,
+        }
+    }
+
     /// The kept datagrams, in order.
     pub(crate) fn datagrams(&self) -> Vec<(SocketAddr, &[u8])> {
         self.items
@@ -57,7 +65,9 @@ mod tests {
         let mut burst = Burst::default();
         assert!(burst.is_empty());
         burst.push(a, b"one");
+        assert_eq!(burst.single(), Some((a, &b"one"[..])));
         burst.push(b, b"");
+        assert_eq!(burst.single(), None);
         burst.push(a, b"three");
         assert_eq!(
             burst.datagrams(),

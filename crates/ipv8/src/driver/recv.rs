@@ -63,8 +63,13 @@ where
             return;
         }
         let node_now = self.clock.to_node(now);
-        let datagrams = self.burst.datagrams();
-        self.node.handle_datagrams(node_now, &datagrams);
+        if let Some((from, data)) = self.burst.single() {
+            // The usual case on a quiet socket: nothing to batch, no list to build.
+            self.node.handle_datagram(node_now, from, data);
+        } else {
+            let datagrams = self.burst.datagrams();
+            self.node.handle_datagrams(node_now, &datagrams);
+        }
         self.burst.clear();
         self.pacer.mark_dirty();
     }
