@@ -8,7 +8,9 @@ One stock ``IPv8`` bound to 127.0.0.1 with two overlays and no bootstrappers:
   introduction-requests (246) with a signed introduction-response (245) plus a puncture-request
   (250) when it has another peer to introduce;
 * ``BenchCommunity`` (``--community HEX``, no walkers): one unsigned message, id 1, format
-  ``Q varlenH`` (``n``, ``data``), handled by a ``lazy_wrapper_unsigned`` handler that counts it.
+  ``Q varlenH`` (``n``, ``data``), handled by a ``lazy_wrapper_unsigned`` handler that counts it;
+  and the same fields signed, id 2, handled by a ``lazy_wrapper`` handler (signature verified)
+  that counts it.
 
 It advertises 127.0.0.1 like ``pypeer.py`` (same loopback LAN-address override, imported from it).
 Counting: the UDP endpoint's ``datagram_received`` and ``send`` are wrapped (as ``pypeer.py
@@ -16,7 +18,7 @@ Counting: the UDP endpoint's ``datagram_received`` and ``send`` are wrapped (as 
 call per datagram, a fraction of a percent of what py-ipv8 spends on it.
 
 Protocol (stdout, one line each, flushed): ``ready port=P pid=N`` once started; then for every
-line read on stdin ``stats down=D up=U pong=A response=R oneway=O``; exit on EOF of stdin, on
+line read on stdin ``stats down=D up=U pong=A response=R oneway=O signed=S``; exit on EOF of stdin, on
 SIGTERM or when the parent process dies.
 
 Run with the venv's python (``tools/setup-pyipv8.sh`` prints it)::
@@ -37,9 +39,9 @@ from pypeer import install_loopback_lan_override, udp_endpoints  # noqa: E402
 
 
 def make_bench_community(community_id: bytes) -> type:
-    """A Community with one counted unsigned message (id 1: ``Q`` n, ``varlenH`` data)."""
+    """A Community with two counted messages (``Q`` n, ``varlenH`` data): id 1 unsigned, id 2 signed."""
     from ipv8.community import Community
-    from ipv8.lazy_community import lazy_wrapper_unsigned
+    from ipv8.lazy_community import lazy_wrapper, lazy_wrapper_unsigned
     from ipv8.messaging.lazy_payload import VariablePayload, vp_compile
 
     @vp_compile
@@ -48,15 +50,27 @@ def make_bench_community(community_id: bytes) -> type:
         format_list = ["Q", "varlenH"]
         names = ["n", "data"]
 
+    @vp_compile
+    class SignedOneWay(VariablePayload):
+        msg_id = 2
+        format_list = ["Q", "varlenH"]
+        names = ["n", "data"]
+
     class BenchCommunity(Community):
         def __init__(self, settings) -> None:
             super().__init__(settings)
             self.oneway = 0
+            self.signed = 0
             self.add_message_handler(OneWay, self.on_one_way)
+            self.add_message_handler(SignedOneWay, self.on_signed)
 
         @lazy_wrapper_unsigned(OneWay)
         def on_one_way(self, source_address, payload) -> None:
             self.oneway += 1
+
+        @lazy_wrapper(SignedOneWay)
+        def on_signed(self, peer, payload) -> None:
+            self.signed += 1
 
     BenchCommunity.community_id = community_id
     return BenchCommunity
@@ -129,7 +143,8 @@ async def run(args: argparse.Namespace) -> int:
         while b"\n" in pending:
             del pending[:pending.index(b"\n") + 1]
             print(f"stats down={counts.down} up={counts.up} pong={counts.by_id.get(4, 0)} "
-                  f"response={counts.by_id.get(245, 0)} oneway={bench.oneway}", flush=True)
+                  f"response={counts.by_id.get(245, 0)} oneway={bench.oneway} "
+                  f"signed={bench.signed}", flush=True)
 
     loop.add_reader(0, readable)
     print(f"ready port={ipv8.endpoint.get_address()[1]} pid={os.getpid()}", flush=True)

@@ -32,6 +32,7 @@ pub mod keyfile;
 mod legacy;
 mod libnacl;
 mod mid;
+mod parallel;
 
 pub use cache::KeyCache;
 pub use error::KeyError;
@@ -43,3 +44,4 @@ pub use libnacl::{
     SIGNATURE_LEN as ED25519_SIGNATURE_LEN, verify_batch,
 };
 pub use mid::{Mid, MidParseError};
+pub use parallel::{MIN_SHARE, ParallelVerifier};

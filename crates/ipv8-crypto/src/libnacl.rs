@@ -57,7 +57,7 @@ fn halves(bin: &[u8], tag: &[u8; 10]) -> Result<([u8; 32], [u8; 32]), KeyError> 
 #[derive(Clone)]
 pub struct LibNaclPublicKey {
     bin: [u8; KEY_BIN_LEN],
-    verifying: Option<VerifyingKey>,
+    pub(crate) verifying: Option<VerifyingKey>,
     mid: Mid,
 }
 

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ipv8_crypto::{KeyCache, Mid, PrivateKey};
+use ipv8_crypto::{KeyCache, Mid, ParallelVerifier, PrivateKey};
 
 use crate::rng::{NodeRng, Stream};
 
@@ -50,10 +50,16 @@ pub trait Identity: Send + Sync {
 }
 
 /// The default provider: `ipv8-crypto` keys parsed once through a bounded [`KeyCache`], and
-/// Ed25519 signatures of a burst checked in one batch ([`CryptoProvider::verify_ahead`]).
+/// Ed25519 signatures of a burst checked in batches ([`CryptoProvider::verify_ahead`]): one
+/// batch on the calling thread by default, or shares of the burst checked at the same time on
+/// helper threads ([`RealCrypto::with_helpers`], `ipv8_crypto::ParallelVerifier`). The answers
+/// are the same either way; only the CPU time is spread.
 pub struct RealCrypto {
     cache: KeyCache,
     ahead: VerifiedAhead,
+    verifier: ParallelVerifier,
+    /// Per look-ahead item: whether its batch passed (reused between bursts).
+    passed: Vec<bool>,
 }
 
 /// The `(key, msg, sig)` triples a batch found valid, until `verify` asks for them: their bytes
@@ -101,7 +107,19 @@ impl RealCrypto {
         Self {
             cache: KeyCache::new(capacity),
             ahead: VerifiedAhead::default(),
+            verifier: ParallelVerifier::new(0),
+            passed: Vec::new(),
         }
+    }
+
+    /// Lets each burst's signatures be checked on up to `helpers` threads besides the caller's
+    /// (started on the first burst of at least `2 × ipv8_crypto::MIN_SHARE` signatures). The
+    /// node stays single-threaded and deterministic: the look ahead only decides which
+    /// signatures are already known valid, and a share that fails is verified one by one.
+    #[must_use]
+    pub fn with_helpers(mut self, helpers: usize) -> Self {
+        self.verifier = ParallelVerifier::new(helpers);
+        self
     }
 }
 
@@ -116,6 +134,7 @@ impl fmt::Debug for RealCrypto {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RealCrypto")
             .field("cached_keys", &self.cache.len())
+            .field("helpers", &self.verifier.helpers())
             .finish()
     }
 }
@@ -130,9 +149,10 @@ impl CryptoProvider for RealCrypto {
             .is_ok_and(|key| key.verify(msg, sig))
     }
 
-    /// Checks the LibNaCL (Ed25519) signatures of the burst in one `verify_batch` when there
-    /// are at least two. If the batch fails (one bad signature is enough), nothing is
-    /// remembered and every signature is verified alone, as without the look ahead.
+    /// Checks the LibNaCL (Ed25519) signatures of the burst in batches when there are at least
+    /// two: one `verify_batch` per share of the burst (one share without helpers). The triples
+    /// of a share that passes are remembered; those of a share that fails (one bad signature is
+    /// enough) are not, and are verified alone as without the look ahead.
     fn verify_ahead(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
         self.ahead.clear();
         let mut keys = Vec::with_capacity(items.len());
@@ -154,8 +174,9 @@ impl CryptoProvider for RealCrypto {
                 _ => None,
             })
             .collect();
-        if ipv8_crypto::verify_batch(&batch) {
-            for (_, msg, sig, key_bin) in &keys {
+        self.verifier.verify(&batch, &mut self.passed);
+        for ((_, msg, sig, key_bin), passed) in keys.iter().zip(&self.passed) {
+            if *passed {
                 self.ahead.remember(key_bin, msg, sig);
             }
         }
@@ -272,6 +293,27 @@ mod tests {
         assert!(!c.verify(keys[2].public_bin(), b"hello", &sigs[2]));
         // A garbage key is skipped, not a panic; a single valid item is not batched.
         c.verify_ahead(&[(b"garbage", b"hello", &sigs[0]), items[0]]);
+        assert!(c.ahead.items.is_empty());
+    }
+
+    #[test]
+    fn helpers_remember_the_shares_that_pass() {
+        let keys: Vec<KeyIdentity> = (1..=8).map(KeyIdentity::from_seed).collect();
+        let mut sigs: Vec<Vec<u8>> = keys.iter().map(|k| k.sign(b"hello")).collect();
+        sigs[7][3] ^= 1;
+        let items = triples(&keys, &sigs);
+        let mut c = RealCrypto::default().with_helpers(1);
+        c.verify_ahead(&items);
+        // Two shares of 4: the first passes, the second holds the forgery.
+        assert_eq!(c.ahead.items.len(), 4);
+        assert_eq!(c.verifier.started(), 1);
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(
+                c.verify(key.public_bin(), b"hello", &sigs[i]),
+                i != 7,
+                "item {i}"
+            );
+        }
         assert!(c.ahead.items.is_empty());
     }
 

@@ -7,6 +7,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 use ipv8_proto::config::BootstrapConfig;
 use ipv8_proto::{
     CommunityId, DropReason, Identity, Instant, KeyIdentity, Node, NodeConfig, Output, Prefix,
+    RealCrypto,
 };
 use ipv8_wire::ids::{INTRODUCTION_REQUEST, PING};
 use ipv8_wire::{
@@ -34,14 +35,16 @@ fn request(key: &KeyIdentity, from: SocketAddrV4, gt: u64) -> Vec<u8> {
     )
 }
 
-fn node() -> Node {
+/// A node whose `RealCrypto` checks bursts on `helpers` threads besides the caller's.
+fn node(helpers: usize) -> Node {
     let config = NodeConfig {
         bootstrap: BootstrapConfig::none(),
         ..NodeConfig::default()
     };
-    let mut node = Node::new(
+    let mut node = Node::with_crypto(
         config,
         KeyIdentity::from_seed(1).into_arc(),
+        Box::new(RealCrypto::default().with_helpers(helpers)),
         7,
         Instant::ZERO,
     );
@@ -60,10 +63,10 @@ fn sent(node: &mut Node) -> Vec<(SocketAddr, Vec<u8>)> {
         .collect()
 }
 
-/// Five signed introduction-requests from five keys, a ping, garbage, and — when `forged` — one
+/// Ten signed introduction-requests from ten keys, a ping, garbage, and — when `forged` — one
 /// request whose signature was altered.
 fn burst(forged: bool) -> Vec<(SocketAddr, Vec<u8>)> {
-    let mut out: Vec<(SocketAddr, Vec<u8>)> = (0..5u8)
+    let mut out: Vec<(SocketAddr, Vec<u8>)> = (0..10u8)
         .map(|i| {
             let from = SocketAddrV4::new([10, 0, 1, i + 1].into(), 8090);
             let key = KeyIdentity::from_seed(10 + u64::from(i));
@@ -88,15 +91,17 @@ fn burst(forged: bool) -> Vec<(SocketAddr, Vec<u8>)> {
     out
 }
 
-fn compare(forged: bool) {
+/// The burst through `handle_datagrams` (signatures checked ahead on `helpers` extra threads)
+/// against the same datagrams one by one through `handle_datagram`.
+fn compare(forged: bool, helpers: usize) {
     let datagrams = burst(forged);
     let now = Instant::from_micros(5_000);
 
-    let mut one_by_one = node();
+    let mut one_by_one = node(0);
     for (from, data) in &datagrams {
         one_by_one.handle_datagram(now, *from, data);
     }
-    let mut at_once = node();
+    let mut at_once = node(helpers);
     let borrowed: Vec<(SocketAddr, &[u8])> =
         datagrams.iter().map(|(f, d)| (*f, d.as_slice())).collect();
     at_once.handle_datagrams(now, &borrowed);
@@ -117,17 +122,24 @@ fn compare(forged: bool) {
 
 #[test]
 fn a_burst_is_handled_as_its_datagrams_one_by_one() {
-    compare(false);
+    compare(false, 0);
 }
 
 #[test]
 fn a_forged_signature_in_a_burst_is_still_dropped_and_the_rest_answered() {
-    compare(true);
+    compare(true, 0);
+}
+
+#[test]
+fn helper_threads_change_nothing_but_who_verifies() {
+    compare(false, 1);
+    compare(true, 1);
+    compare(true, 3);
 }
 
 /// Counts what the node hands to `verify_ahead`, and verifies for real.
 struct Counting {
-    inner: ipv8_proto::RealCrypto,
+    inner: RealCrypto,
     ahead: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -147,7 +159,7 @@ impl ipv8_proto::CryptoProvider for Counting {
 fn the_signed_messages_of_a_burst_are_verified_ahead() {
     let ahead = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let crypto = Counting {
-        inner: ipv8_proto::RealCrypto::default(),
+        inner: RealCrypto::default(),
         ahead: std::sync::Arc::clone(&ahead),
     };
     let config = NodeConfig {
@@ -166,7 +178,7 @@ fn the_signed_messages_of_a_burst_are_verified_ahead() {
     let borrowed: Vec<(SocketAddr, &[u8])> =
         datagrams.iter().map(|(f, d)| (*f, d.as_slice())).collect();
     node.handle_datagrams(Instant::from_micros(5_000), &borrowed);
-    // Six signed introduction-requests (one forged); the ping and the garbage are not signed.
-    assert_eq!(ahead.load(std::sync::atomic::Ordering::Relaxed), 6);
+    // Eleven signed introduction-requests (one forged); the ping and the garbage are not signed.
+    assert_eq!(ahead.load(std::sync::atomic::Ordering::Relaxed), 11);
     assert_eq!(node.drops().get(DropReason::BadSignature), 1);
 }

@@ -11,7 +11,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use ipv8_proto::{Community, CommunityConfig, Identity, Node, NodeConfig};
+use ipv8_proto::{Community, CommunityConfig, Identity, Node, NodeConfig, RealCrypto};
 use ipv8_udp::{BindConfig, Rebinder, UdpRebinder};
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -204,7 +204,14 @@ impl<R: Rebinder> Ipv8Builder<R> {
         let clock = Clock::new(self.wall_clock);
         let seed = self.seed.unwrap_or_else(random_seed);
         let node_now = clock.to_node(clock.now());
-        let mut node = Node::new(self.node_config, self.identity, seed, node_now);
+        let crypto = RealCrypto::default().with_helpers(self.config.verify_threads);
+        let mut node = Node::with_crypto(
+            self.node_config,
+            self.identity,
+            Box::new(crypto),
+            seed,
+            node_now,
+        );
         let mut sinks = Vec::with_capacity(self.loads.len());
         for load in self.loads {
             (load.load)(&mut node, node_now).map_err(|e| {

@@ -71,6 +71,12 @@ pub struct DriverConfig {
     /// path of one datagram per call). Errors are classified and counted the same way on both
     /// paths (true).
     pub batch_syscalls: bool,
+    /// Helper threads that check shares of a receive burst's Ed25519 signatures while the
+    /// driver's thread checks its own share (`ipv8_proto::RealCrypto::with_helpers`), so a node
+    /// on two cores verifies about twice as many signed messages per second. They start on the
+    /// first burst big enough to split (`2 × ipv8_crypto::MIN_SHARE` signatures): a quiet node
+    /// starts none. Default: one less than the cores, at most 3 (0 on one core).
+    pub verify_threads: usize,
     /// Consecutive receive batches made only of errors after which receiving pauses for
     /// `storm_pause`, so a socket that only fails cannot spin a core (4).
     pub storm_batches: u32,
@@ -103,6 +109,8 @@ impl Default for DriverConfig {
         Self {
             recv_batch: 64,
             batch_syscalls: true,
+            verify_threads: std::thread::available_parallelism()
+                .map_or(0, |cores| cores.get().saturating_sub(1).min(3)),
             storm_batches: 4,
             storm_pause: Duration::from_millis(1),
             snapshot_interval: Duration::from_millis(250),

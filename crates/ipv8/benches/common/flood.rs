@@ -111,16 +111,27 @@ pub fn loopback(addr: SocketAddr) -> SocketAddr {
 /// A driver on the current runtime: the default `NodeConfig` (DiscoveryCommunity and its
 /// walkers) without bootstrap, message statistics as given, no beacon, no interface watcher.
 pub fn spawn_node(seed: u64, batch_syscalls: bool, statistics: bool) -> Ipv8 {
+    spawn_node_with(seed, statistics, bench_driver(batch_syscalls))
+}
+
+/// The benches' `DriverConfig`: no beacon, no interface watcher, every signature on the
+/// driver's thread (the benches read that thread's CPU time).
+pub fn bench_driver(batch_syscalls: bool) -> DriverConfig {
+    DriverConfig {
+        watch_interfaces: false,
+        beacon: BeaconConfig::disabled(),
+        batch_syscalls,
+        verify_threads: 0,
+        ..DriverConfig::default()
+    }
+}
+
+/// [`spawn_node`] with a given `DriverConfig`.
+pub fn spawn_node_with(seed: u64, statistics: bool, driver: DriverConfig) -> Ipv8 {
     let config = NodeConfig {
         bootstrap: BootstrapConfig::none(),
         statistics,
         ..NodeConfig::default()
-    };
-    let driver = DriverConfig {
-        watch_interfaces: false,
-        beacon: BeaconConfig::disabled(),
-        batch_syscalls,
-        ..DriverConfig::default()
     };
     Ipv8Builder::new(config, KeyIdentity::from_seed(seed).into_arc())
         .port(0)

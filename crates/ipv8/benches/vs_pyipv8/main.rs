@@ -8,7 +8,10 @@
 //!
 //! Phases (each: [`WARMUP`], then the [`WINDOW`] measured, then a drain): unsigned pings
 //! answered with pongs; signed introduction-requests from [`SENDERS`] keys answered with a
-//! signed response and a puncture-request; one-way messages of the benchmark community. The
+//! signed response and a puncture-request; one-way messages of the benchmark community,
+//! unsigned and signed (verified, from [`SENDERS`] keys). A second ipv8-rs node without a
+//! signature helper thread (`DriverConfig::verify_threads = 0`) runs the two signed phases, so
+//! one run shows the node on one core and on two. The
 //! sender is one thread with [`SENDERS`] sockets and `sendmmsg`; its CPU is reported so one
 //! can see that it is not the bottleneck (the receiver's CPU is ≈ 1 core and the surplus is
 //! lost in the kernel). Receiver CPU is `utime + stime` of `/proc/<pid>/stat`, RSS `VmRSS` of
@@ -19,7 +22,8 @@
 //!
 //! Run: `cargo bench -p ipv8 --bench vs_pyipv8` (~1 min). The py-ipv8 interpreter is
 //! `$IPV8_PYTHON`, else the one `tools/setup-pyipv8.sh` prints (it creates the venv on first
-//! use); `IPV8_BENCH_NO_PY=1` skips py-ipv8. Linux only (`/proc`, `sendmmsg`).
+//! use); `IPV8_BENCH_NO_PY=1` skips py-ipv8; `IPV8_BENCH_PHASES=signed,oneway` runs only
+//! those phases (keys: `ping`, `intro`, `oneway`, `signed`). Linux only (`/proc`, `sendmmsg`).
 
 #[cfg(target_os = "linux")]
 mod fullnode;
@@ -196,9 +200,13 @@ mod linux {
             c.env("IPV8_BENCH_ROLE", r);
             c
         };
+        let mut one_thread = role("node");
+        one_thread.env("IPV8_BENCH_VERIFY_THREADS", "0");
         let mut out = vec![
             Process::spawn(Kind::Raw, role("raw")).expect("raw receiver"),
             Process::spawn(Kind::Rust, role("node")).expect("ipv8-rs receiver"),
+            Process::spawn(Kind::RustOneThread, one_thread)
+                .expect("ipv8-rs receiver without verify helper"),
         ];
         let Some(python) = python else {
             return out;
@@ -257,6 +265,7 @@ mod linux {
             Phase::Ping => s.pong,
             Phase::Intro => s.response,
             Phase::OneWay => s.oneway,
+            Phase::SignedOneWay => s.signed,
         };
         Measurement {
             receiver: p.kind,
@@ -304,8 +313,16 @@ mod linux {
         std::thread::sleep(Duration::from_secs(2));
         let idle: Vec<(Kind, u64)> = receivers.iter().map(|p| (p.kind, p.rss_kib())).collect();
         let mut rows = Vec::new();
-        for phase in Phase::ALL {
+        // `IPV8_BENCH_PHASES=ping,intro,oneway,signed` runs a subset (all by default).
+        let chosen = std::env::var("IPV8_BENCH_PHASES").unwrap_or_default();
+        let phases = Phase::ALL
+            .into_iter()
+            .filter(|p| chosen.is_empty() || chosen.split(',').any(|c| c.trim() == p.key()));
+        for phase in phases {
             for p in &mut receivers {
+                if p.kind == Kind::RustOneThread && !phase.signed() {
+                    continue; // the same node as `Rust` where no signature is checked
+                }
                 rows.push(run_phase(p, phase, &keys));
             }
         }

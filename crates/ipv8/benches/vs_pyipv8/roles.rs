@@ -3,7 +3,7 @@
 //! like the py-ipv8 receiver's.
 //!
 //! Both speak the protocol of `tools/pybench_receiver.py`: `ready port=P pid=N` once bound
-//! (127.0.0.1), then one `stats down=D up=U pong=A response=R oneway=O` line per line read on
+//! (127.0.0.1), then one `stats down=D up=U pong=A response=R oneway=O signed=S` line per line read on
 //! stdin; they exit at EOF of stdin (so they die with the orchestrator).
 
 use std::io::BufRead;
@@ -15,7 +15,7 @@ use ipv8::prelude::*;
 use ipv8::udp::{BindConfig, bind};
 use ipv8::{BeaconConfig, DriverConfig};
 
-use crate::sender::OneWay;
+use crate::sender::{OneWay, SignedOneWay};
 
 /// The receiver's counters, as printed on a `stats` line.
 #[derive(Clone, Copy, Debug, Default)]
@@ -30,13 +30,15 @@ pub struct Stats {
     pub response: u64,
     /// One-way messages handled.
     pub oneway: u64,
+    /// Signed one-way messages handled (signature verified).
+    pub signed: u64,
 }
 
 impl Stats {
     pub fn line(&self) -> String {
         format!(
-            "stats down={} up={} pong={} response={} oneway={}",
-            self.down, self.up, self.pong, self.response, self.oneway
+            "stats down={} up={} pong={} response={} oneway={} signed={}",
+            self.down, self.up, self.pong, self.response, self.oneway, self.signed
         )
     }
 
@@ -56,6 +58,7 @@ impl Stats {
                 "pong" => s.pong = value,
                 "response" => s.response = value,
                 "oneway" => s.oneway = value,
+                "signed" => s.signed = value,
                 _ => {}
             }
         }
@@ -92,10 +95,10 @@ pub fn raw_main() {
         .expect("bind the raw receiver")
         .into_std();
     socket.set_nonblocking(false).expect("blocking socket");
-    let counters: Arc<[AtomicU64; 5]> = Arc::new(Default::default());
+    let counters: Arc<[AtomicU64; 6]> = Arc::new(Default::default());
     let shown = Arc::clone(&counters);
     serve_stdin(move || {
-        let [down, up, pong, response, oneway] =
+        let [down, up, pong, response, oneway, signed] =
             shown.as_ref().each_ref().map(|c| c.load(Ordering::Relaxed));
         println!(
             "{}",
@@ -104,14 +107,15 @@ pub fn raw_main() {
                 up,
                 pong,
                 response,
-                oneway
+                oneway,
+                signed,
             }
             .line()
         );
     });
     let port = socket.local_addr().expect("bound").port();
     println!("ready port={port} pid={}", std::process::id());
-    let [down, up, pong, response, oneway] = counters.as_ref();
+    let [down, up, pong, response, oneway, signed] = counters.as_ref();
     let mut buf = vec![0u8; 2048];
     // The last sender and the one before it that differs (the "introduced" peer).
     let (mut last, mut other): (Option<SocketAddr>, Option<SocketAddr>) = (None, None);
@@ -144,14 +148,18 @@ pub fn raw_main() {
             Some(1) => {
                 oneway.fetch_add(1, Ordering::Relaxed);
             }
+            Some(2) => {
+                signed.fetch_add(1, Ordering::Relaxed);
+            }
             _ => {}
         }
     }
 }
 
-/// The benchmark community: counts its one-way messages.
+/// The benchmark community: counts its one-way messages, unsigned and signed.
 struct BenchCommunity {
     handled: Arc<AtomicU64>,
+    signed: Arc<AtomicU64>,
 }
 
 impl Community for BenchCommunity {
@@ -160,6 +168,7 @@ impl Community for BenchCommunity {
 
     fn handlers(h: &mut Handlers<Self>) {
         h.unsigned(Self::on_one_way);
+        h.signed(Self::on_signed);
     }
 }
 
@@ -167,13 +176,18 @@ impl BenchCommunity {
     fn on_one_way(&mut self, _cx: &mut Cx<'_, Self>, _from: SocketAddr, _message: OneWay) {
         self.handled.fetch_add(1, Ordering::Relaxed);
     }
+
+    fn on_signed(&mut self, _cx: &mut Cx<'_, Self>, _from: &Peer, _message: SignedOneWay) {
+        self.signed.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// An ipv8-rs node as a py-ipv8 user would run it: the default `NodeConfig` (DiscoveryCommunity
 /// with its walkers, statistics on) without bootstrap servers, plus the benchmark community
 /// (no walkers), on one IPv4 socket on 127.0.0.1 (no IPv6 socket, no LAN beacon, no interface
 /// watcher: py-ipv8 has none of them on loopback). Current-thread tokio runtime, like py-ipv8's
-/// one asyncio loop. Pongs and responses come from the node's message statistics.
+/// one asyncio loop; `IPV8_BENCH_VERIFY_THREADS` overrides `DriverConfig::verify_threads`.
+/// Pongs and responses come from the node's message statistics.
 pub fn node_main(bench: CommunityId) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -184,12 +198,18 @@ pub fn node_main(bench: CommunityId) {
             bootstrap: BootstrapConfig::none(),
             ..NodeConfig::default()
         };
+        let defaults = DriverConfig::default();
         let driver = DriverConfig {
             watch_interfaces: false,
             beacon: BeaconConfig::disabled(),
-            ..DriverConfig::default()
+            verify_threads: std::env::var("IPV8_BENCH_VERIFY_THREADS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(defaults.verify_threads),
+            ..defaults
         };
         let handled = Arc::new(AtomicU64::new(0));
+        let signed = Arc::new(AtomicU64::new(0));
         let mut builder = Ipv8Builder::new(config, KeyIdentity::from_seed(7).into_arc())
             .bind_v4(loopback_bind())
             .bind_v6(None)
@@ -201,6 +221,7 @@ pub fn node_main(bench: CommunityId) {
             bench_config,
             BenchCommunity {
                 handled: Arc::clone(&handled),
+                signed: Arc::clone(&signed),
             },
         );
         let ipv8 = builder.spawn().expect("spawn the node");
@@ -233,6 +254,7 @@ pub fn node_main(bench: CommunityId) {
                 pong: sent_of(4),
                 response: sent_of(245),
                 oneway: handled.load(Ordering::Relaxed),
+                signed: signed.load(Ordering::Relaxed),
             };
             println!("{}", stats.line());
         }

@@ -11,9 +11,9 @@ use std::thread::JoinHandle;
 
 use crate::packets::{intro_request, v4_of};
 use ipv8::proto::{CommunityId, Prefix};
-use ipv8::{KeyIdentity, Payload};
+use ipv8::{Identity, KeyIdentity, Payload};
 use ipv8_wire::ids::PING;
-use ipv8_wire::{Ping, encode_unsigned, encode_unsigned_with};
+use ipv8_wire::{Ping, encode_signed_with, encode_unsigned, encode_unsigned_with};
 use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
 
 /// Datagrams per `sendmmsg` call (one socket per call, sockets round robin).
@@ -31,6 +31,18 @@ pub struct OneWay {
     pub data: Vec<u8>,
 }
 
+/// The benchmark community's signed one-way message: the same fields as [`OneWay`] with
+/// `msg_id = 2`, sent signed the `ez_send` way (authentication + payload, no global time) and
+/// handled by a py-ipv8 `lazy_wrapper` handler (signature verified) that counts it.
+#[derive(Payload, Debug, Clone, PartialEq)]
+#[payload(id = 2, signed, name = "SignedOneWay")]
+pub struct SignedOneWay {
+    /// A sequence number (not checked).
+    pub n: u64,
+    /// Filler, the same as [`OneWay`]'s.
+    pub data: Vec<u8>,
+}
+
 /// What one phase floods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -41,16 +53,35 @@ pub enum Phase {
     Intro,
     /// Unsigned one-way messages (id 1) of the benchmark community, counted by its handler.
     OneWay,
+    /// Signed one-way messages (id 2) of the benchmark community from one key per sender
+    /// socket: each signature verified, then counted by the handler; nothing is answered.
+    SignedOneWay,
 }
 
 impl Phase {
-    pub const ALL: [Self; 3] = [Self::Ping, Self::Intro, Self::OneWay];
+    pub const ALL: [Self; 4] = [Self::Ping, Self::Intro, Self::OneWay, Self::SignedOneWay];
+
+    /// Whether the phase's messages carry signatures the receiver verifies.
+    pub const fn signed(self) -> bool {
+        matches!(self, Self::Intro | Self::SignedOneWay)
+    }
+
+    /// The phase's key in `IPV8_BENCH_PHASES`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Ping => "ping",
+            Self::Intro => "intro",
+            Self::OneWay => "oneway",
+            Self::SignedOneWay => "signed",
+        }
+    }
 
     pub const fn name(self) -> &'static str {
         match self {
             Self::Ping => "ping → pong",
             Self::Intro => "signed intro-request → response",
             Self::OneWay => "one-way community message",
+            Self::SignedOneWay => "signed one-way community message",
         }
     }
 
@@ -89,6 +120,20 @@ impl Phase {
                         data: vec![0x5a; 64],
                     },
                 ),
+                Self::SignedOneWay => {
+                    let key = &keys[i % keys.len()];
+                    encode_signed_with(
+                        &Prefix::for_community(bench),
+                        2,
+                        key.public_bin(),
+                        None,
+                        &SignedOneWay {
+                            n: i as u64,
+                            data: vec![0x5a; 64],
+                        },
+                        |m| key.sign(m),
+                    )
+                }
             })
             .collect()
     }
