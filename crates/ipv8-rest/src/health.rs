@@ -77,6 +77,8 @@ pub struct HealthResponse {
     pub recv_budget_exhausted: u64,
     /// Short pauses after batches of nothing but errors.
     pub recv_storm_pauses: u64,
+    /// Moderation periods: dense traffic left to queue, then read in one batch.
+    pub recv_moderated: u64,
     /// Dropped datagrams per reason.
     #[schema(value_type = std::collections::HashMap<String, u64>)]
     pub drops: IndexMap<String, u64>,
@@ -321,6 +323,7 @@ pub fn health_response(snapshot: &Snapshot) -> HealthResponse {
         },
         recv_budget_exhausted: c.recv_budget_exhausted,
         recv_storm_pauses: c.recv_storm_pauses,
+        recv_moderated: c.recv_moderated,
         drops: snapshot
             .drops
             .iter()

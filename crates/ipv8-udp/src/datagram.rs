@@ -106,6 +106,18 @@ pub trait DatagramSocket {
             None => Ok(0),
         }
     }
+
+    /// Takes the socket out of the runtime's reactor (`parked = true`) or puts it back
+    /// (`false`). While parked, arriving datagrams queue in the kernel without waking the
+    /// thread; sending works as usual; poll for receiving only after putting it back. The
+    /// driver parks its sockets for receive moderation (`DriverConfig::recv_coalesce` in the
+    /// `ipv8` crate). `Ok(true)`: done (or already so); `Ok(false)`: this socket cannot park
+    /// (the default, which does nothing); an error: the socket was lost in the transition and
+    /// must be replaced (rebind).
+    fn set_parked(&mut self, parked: bool) -> io::Result<bool> {
+        let _ = parked;
+        Ok(false)
+    }
 }
 
 impl DatagramSocket for tokio::net::UdpSocket {
@@ -231,7 +243,8 @@ pub trait Rebinder {
     fn rebind(&mut self, previous: Option<SocketAddr>) -> io::Result<Self::Socket>;
 }
 
-/// The production [`Rebinder`]: [`bind`] with a config, registered with tokio.
+/// The production [`Rebinder`]: [`bind`] with a config, registered with tokio, as a
+/// [`ParkableSocket`](crate::ParkableSocket).
 ///
 /// With `previous`, the config's port is replaced by the previous port (and its fallback walk
 /// stays as configured), so a rebind lands on the same port whenever it is free.
@@ -253,7 +266,7 @@ impl UdpRebinder {
 }
 
 impl Rebinder for UdpRebinder {
-    type Socket = tokio::net::UdpSocket;
+    type Socket = crate::ParkableSocket;
 
     /// Must run inside a tokio runtime (the socket is registered with it).
     fn rebind(&mut self, previous: Option<SocketAddr>) -> io::Result<Self::Socket> {
@@ -261,7 +274,7 @@ impl Rebinder for UdpRebinder {
         if let Some(previous) = previous {
             config.port = previous.port();
         }
-        bind(&config)?.into_tokio()
+        Ok(crate::ParkableSocket::new(bind(&config)?.into_tokio()?))
     }
 }
 
@@ -305,7 +318,7 @@ mod tests {
         let previous = DatagramSocket::local_addr(&first).unwrap();
         drop(first);
         let second = rebinder.rebind(Some(previous)).expect("rebind");
-        assert_eq!(getsockopt(&second, sockopt::Ipv4RecvErr), Ok(true));
+        assert_eq!(getsockopt(second.live(), sockopt::Ipv4RecvErr), Ok(true));
     }
 
     #[tokio::test]

@@ -17,8 +17,8 @@ use std::time::Duration;
 use ipv8_udp::codes::{linux, macos, windows};
 use ipv8_udp::fault::{Fault, FaultySocket, FlakyRebinder};
 use ipv8_udp::{
-    BindConfig, DatagramSocket, ErrorClass, Op, Os, Rebinder, UdpRebinder, bind, classify,
-    classify_io_for,
+    BindConfig, DatagramSocket, ErrorClass, Op, Os, ParkableSocket, Rebinder, UdpRebinder, bind,
+    classify, classify_io_for,
 };
 use tokio::net::UdpSocket;
 
@@ -239,7 +239,7 @@ async fn kind_only_errors_do_not_stop_the_loop() {
 async fn environment_error_rebinds_through_failures_and_recovers() {
     within_limit("rebind", async {
         let (first, peer, addr) = faulty_pair(Os::Windows).await;
-        let make = |previous: Option<SocketAddr>| -> std::io::Result<FaultySocket<UdpSocket>> {
+        let make = |previous: Option<SocketAddr>| -> std::io::Result<FaultySocket<ParkableSocket>> {
             let socket = UdpRebinder::new(BindConfig::v4(0)).rebind(previous)?;
             Ok(FaultySocket::new(socket).with_error_os(Os::Windows))
         };

@@ -21,9 +21,13 @@
 //! 3. `paced raw echo`: the floor of phase 2 — the same paced pings at a bare socket bound like
 //!    the driver's, whose tokio task echoes each datagram (`recv_from` + `try_send_to`).
 //!
-//! Run: `cargo bench -p ipv8 --bench steady` (about 25 s). `STEADY_PHASES` picks phases by
+//! 4. `paced …, N ms moderation`: phase 2 again with receive moderation
+//!    (`DriverConfig::recv_coalesce` = N ms for each N of [`COALESCE_MS`]): the driver lets
+//!    dense traffic queue for N ms and takes it in one batch.
+//!
+//! Run: `cargo bench -p ipv8 --bench steady` (about 50 s). `STEADY_PHASES` picks phases by
 //! words it contains: `stats`, `raw`, `ping` (paced pings), `intro` (paced
-//! introduction-requests);
+//! introduction-requests), `coalesce` (both with moderation);
 //! e.g. `STEADY_PHASES=ping` to profile one phase alone.
 
 #[path = "common/flood.rs"]
@@ -37,9 +41,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use flood::{
-    Flood, RawReceiver, intro_senders, node_target, sender_socket, spawn_node, thread_cpu_ns,
+    Flood, RawReceiver, bench_driver, intro_senders, node_target, sender_socket, spawn_node_with,
+    thread_cpu_ns, thread_runs,
 };
-use ipv8::{Ipv8Handle, KeyIdentity};
+use ipv8::{DriverConfig, Ipv8Handle, KeyIdentity};
 
 /// Sender sockets (and, for introduction-requests, keys).
 const SENDERS: usize = 4;
@@ -50,6 +55,8 @@ const FLOOD_WINDOW: Duration = Duration::from_millis(1_500);
 const PACED_RATE: u32 = 2_000;
 const PACED_WARMUP: Duration = Duration::from_secs(1);
 const PACED_WINDOW: Duration = Duration::from_secs(5);
+/// Receive moderation periods of phase 4, in milliseconds.
+const COALESCE_MS: [u64; 2] = [1, 5];
 
 /// The driver's counters and the receiver thread's CPU at one instant.
 #[derive(Clone, Copy)]
@@ -59,6 +66,7 @@ struct Mark {
     up: u64,
     sent: u64,
     cpu_ns: u64,
+    runs: u64,
 }
 
 async fn mark(handle: &Ipv8Handle, flood: &Flood) -> Mark {
@@ -67,6 +75,7 @@ async fn mark(handle: &Ipv8Handle, flood: &Flood) -> Mark {
         down: s.health.counters.traffic.datagrams_down,
         up: s.health.counters.traffic.datagrams_up,
         cpu_ns: thread_cpu_ns().expect("/proc/thread-self/schedstat"),
+        runs: thread_runs().unwrap_or(0),
         sent: flood.sent(),
         at: Instant::now(),
     }
@@ -80,6 +89,8 @@ struct Window {
     up: u64,
     sent: u64,
     cpu_ns: u64,
+    /// Times the receiver thread was scheduled in the window (its wake-ups).
+    runs: u64,
 }
 
 impl Window {
@@ -118,7 +129,33 @@ async fn phase(
     (warmup, window): (Duration, Duration),
     senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
 ) -> Window {
-    let ipv8 = spawn_node(seed, true, statistics);
+    phase_with(
+        name,
+        seed,
+        statistics,
+        Duration::ZERO,
+        rate,
+        (warmup, window),
+        senders,
+    )
+    .await
+}
+
+/// [`phase`] with receive moderation (`DriverConfig::recv_coalesce`).
+async fn phase_with(
+    name: String,
+    seed: u64,
+    statistics: bool,
+    coalesce: Duration,
+    rate: Option<u32>,
+    (warmup, window): (Duration, Duration),
+    senders: impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)>,
+) -> Window {
+    let driver = DriverConfig {
+        recv_coalesce: coalesce,
+        ..bench_driver(true)
+    };
+    let ipv8 = spawn_node_with(seed, statistics, driver);
     let (target, target_v4) = node_target(&ipv8).await;
     let senders = senders(target_v4);
     let flood = match rate {
@@ -139,12 +176,13 @@ async fn phase(
         up: b.up - a.up,
         sent: b.sent - a.sent,
         cpu_ns: b.cpu_ns - a.cpu_ns,
+        runs: b.runs - a.runs,
     }
 }
 
 fn print(rows: &[Window]) {
     println!(
-        "{:<28} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10}",
+        "{:<30} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11}",
         "phase",
         "window",
         "sent",
@@ -152,11 +190,12 @@ fn print(rows: &[Window]) {
         "answered",
         "received/s",
         "rx CPU ns/dgram",
-        "% of core"
+        "% of core",
+        "wake-ups/s"
     );
     for w in rows {
         println!(
-            "{:<28} {:>6.2}s {:>10} {:>10} {:>10} {:>12.0} {:>14.0} {:>9.2}%",
+            "{:<30} {:>6.2}s {:>10} {:>10} {:>10} {:>12.0} {:>14.0} {:>9.2}% {:>11.0}",
             w.name,
             w.secs,
             w.sent,
@@ -165,6 +204,7 @@ fn print(rows: &[Window]) {
             w.down as f64 / w.secs,
             w.cpu_ns_per_datagram(),
             w.core_percent(),
+            w.runs as f64 / w.secs,
         );
     }
 }
@@ -185,6 +225,7 @@ async fn raw_echo_paced(ping: &[u8], (warmup, window): (Duration, Duration)) -> 
             c.load(Ordering::Relaxed),
             flood.sent(),
             thread_cpu_ns().expect("/proc/thread-self/schedstat"),
+            thread_runs().unwrap_or(0),
         )
     };
     let a = at(&count);
@@ -199,6 +240,7 @@ async fn raw_echo_paced(ping: &[u8], (warmup, window): (Duration, Duration)) -> 
         up: b.1 - a.1,
         sent: b.2 - a.2,
         cpu_ns: b.3 - a.3,
+        runs: b.4 - a.4,
     }
 }
 
@@ -245,6 +287,35 @@ fn main() {
                 )
                 .await,
             );
+        }
+        if wanted("coalesce") {
+            for ms in COALESCE_MS {
+                let coalesce = Duration::from_millis(ms);
+                paced.push(
+                    phase_with(
+                        format!("paced ping, {ms} ms moderation"),
+                        22,
+                        true,
+                        coalesce,
+                        Some(PACED_RATE),
+                        paced_times,
+                        pings(&ping),
+                    )
+                    .await,
+                );
+                paced.push(
+                    phase_with(
+                        format!("paced intro, {ms} ms moderation"),
+                        23,
+                        true,
+                        coalesce,
+                        Some(PACED_RATE),
+                        paced_times,
+                        intro_requests(&keys),
+                    )
+                    .await,
+                );
+            }
         }
         print(&paced);
         for w in &paced {

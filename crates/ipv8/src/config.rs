@@ -77,6 +77,15 @@ pub struct DriverConfig {
     /// first burst big enough to split (`2 × ipv8_crypto::MIN_SHARE` signatures): a quiet node
     /// starts none. Default: one less than the cores, at most 3 (0 on one core).
     pub verify_threads: usize,
+    /// Receive moderation. When traffic is dense (a wake-up finds several datagrams, or comes
+    /// less than this after the previous one) and the sockets are empty, the driver takes
+    /// them out of the reactor for this long (`ipv8_udp::DatagramSocket::set_parked`), so
+    /// arrivals queue in the kernel without waking the thread, then reads the queue in one
+    /// batch: one wake-up, one `recvmmsg`, one batch verification and one `sendmmsg` of the
+    /// answers instead of one of each per datagram. Costs at most this much latency, and only
+    /// while traffic is that dense; datagrams further apart are read at once. Zero turns it
+    /// off (0: off; docs/PERFORMANCE.md, "Receive moderation").
+    pub recv_coalesce: Duration,
     /// Consecutive receive batches made only of errors after which receiving pauses for
     /// `storm_pause`, so a socket that only fails cannot spin a core (4).
     pub storm_batches: u32,
@@ -111,6 +120,7 @@ impl Default for DriverConfig {
             batch_syscalls: true,
             verify_threads: std::thread::available_parallelism()
                 .map_or(0, |cores| cores.get().saturating_sub(1).min(3)),
+            recv_coalesce: Duration::ZERO,
             storm_batches: 4,
             storm_pause: Duration::from_millis(1),
             snapshot_interval: Duration::from_millis(250),

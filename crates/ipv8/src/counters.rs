@@ -184,6 +184,9 @@ pub struct Counters {
     pub recv_budget_exhausted: u64,
     /// Times receiving paused briefly because a socket returned nothing but errors.
     pub recv_storm_pauses: u64,
+    /// Moderation periods: times the driver let dense traffic queue (sockets out of the
+    /// reactor) before reading it in one batch (`DriverConfig::recv_coalesce`).
+    pub recv_moderated: u64,
 }
 
 #[cfg(test)]

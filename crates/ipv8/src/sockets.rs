@@ -145,6 +145,25 @@ impl<R: Rebinder> Sockets<R> {
         }
     }
 
+    /// Takes every unicast socket out of the reactor (`parked`) or puts it back
+    /// ([`DatagramSocket::set_parked`]). A socket lost in the transition is dropped and its
+    /// endpoint marked stale; answers whether that happened (the caller asks for a rebind).
+    pub(crate) fn set_parked(&mut self, parked: bool) -> bool {
+        let mut lost = false;
+        for endpoint in &mut self.main {
+            let Some(socket) = endpoint.socket.as_mut() else {
+                continue;
+            };
+            if let Err(error) = socket.set_parked(parked) {
+                tracing::warn!(%error, parked, "socket lost leaving or rejoining the reactor");
+                endpoint.socket = None;
+                endpoint.stale = true;
+                lost = true;
+            }
+        }
+        lost
+    }
+
     /// Polls every socket once, starting with a different one each call, and returns the
     /// first datagram or error. `Pending` registers `cx` with every socket polled.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Received> {

@@ -103,6 +103,13 @@ pub fn thread_cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
+/// Times the calling thread was put on a CPU (`/proc/thread-self/schedstat`, third field):
+/// its wake-ups, near enough.
+pub fn thread_runs() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().nth(2)?.parse().ok()
+}
+
 /// 127.0.0.1 with `addr`'s port.
 pub fn loopback(addr: SocketAddr) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], addr.port()))

@@ -66,6 +66,7 @@ where
                 self.rebinds += 1;
                 self.error_batches = 0;
                 self.recv_paused_until = None;
+                self.set_parked(false);
                 tracing::info!(bound = %addr_list(&self.sockets.bound()), "UDP sockets rebound");
             }
             Err(error) => {

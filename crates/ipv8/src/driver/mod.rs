@@ -83,6 +83,8 @@ pub(crate) struct Driver<R: Rebinder> {
     /// Consecutive receive batches made only of errors.
     error_batches: u32,
     recv_paused_until: Option<Instant>,
+    /// The unicast sockets are out of the reactor (receive moderation).
+    parked: bool,
 }
 
 /// The shortest wait between two turns, so a deadline that is somehow stuck in the past can
@@ -129,6 +131,7 @@ where
             sinks,
             error_batches: 0,
             recv_paused_until: None,
+            parked: false,
         }
     }
 
@@ -147,7 +150,8 @@ where
             self.turn(now);
             let deadline = self.deadline(now);
             sleep.as_mut().reset(deadline);
-            let receiving = self.recv_paused_until.is_none_or(|until| until <= now);
+            // Parked sockets (receive moderation) are read by `turn` when their period ends.
+            let receiving = !self.parked && self.recv_paused_until.is_none_or(|until| until <= now);
             tokio::select! {
                 biased;
                 command = self.channels.commands.recv() => match command {
@@ -167,7 +171,11 @@ where
     /// Step 1 of the module docs.
     fn turn(&mut self, now: Instant) {
         if self.recv_paused_until.is_some_and(|until| until <= now) {
-            self.recv_paused_until = None;
+            if self.parked {
+                self.read_parked(now);
+            } else {
+                self.recv_paused_until = None;
+            }
         }
         let node_now = self.clock.to_node(now);
         if self

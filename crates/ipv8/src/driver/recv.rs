@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::Driver;
 use crate::sockets::{Received, Source};
+use crate::watchdog::RebindReason;
 
 impl<R> Driver<R>
 where
@@ -23,14 +24,38 @@ where
     /// `select!`, so polling here with a no-op waker loses no wakeup.
     pub(super) fn on_recv_batch(&mut self, first: Received) {
         let now = self.clock.now();
+        self.receive_ready(now, Some(first));
+    }
+
+    /// Receive moderation: the moderation period of the parked sockets is over; read what
+    /// queued meanwhile. Dense traffic keeps them parked for another period; a quiet socket
+    /// goes back to the reactor (a parked socket wakes nobody, so it never stays parked
+    /// without a next read due).
+    pub(super) fn read_parked(&mut self, now: Instant) {
+        self.recv_paused_until = None;
+        self.receive_ready(now, None);
+        if self.recv_paused_until.is_none() {
+            self.set_parked(false);
+        }
+    }
+
+    /// Takes `first` and then what is ready without waiting (up to `recv_batch` datagrams or
+    /// errors in all), hands the datagrams to the node, and decides what comes next: receive
+    /// moderation, a storm pause, or nothing.
+    fn receive_ready(&mut self, now: Instant, first: Option<Received>) {
+        let previous = self.last_receive;
         let budget = self.config.recv_batch.max(1);
-        let mut got_data = self.on_received(now, first);
-        let mut taken = 1;
+        let mut datagrams = 0;
+        let mut taken = 0;
+        if let Some(first) = first {
+            datagrams += usize::from(self.on_received(now, first));
+            taken += 1;
+        }
         let mut cx = Context::from_waker(Waker::noop());
         while taken < budget {
             match self.sockets.poll_recv(&mut cx, &mut self.buf) {
                 Poll::Ready(received) => {
-                    got_data |= self.on_received(now, received);
+                    datagrams += usize::from(self.on_received(now, received));
                     taken += 1;
                 }
                 Poll::Pending => break,
@@ -39,20 +64,60 @@ where
         self.handle_burst(now);
         if taken < budget {
             self.error_batches = 0;
+            self.coalesce(now, previous, datagrams);
             return;
         }
         self.counters.recv_budget_exhausted = self.counters.recv_budget_exhausted.saturating_add(1);
-        if got_data {
+        if datagrams > 0 {
             self.error_batches = 0;
+            if self.parked {
+                // More is queued: read on at the next turn.
+                self.recv_paused_until = Some(now);
+            }
             return;
         }
         // A full batch of nothing but errors: yield (the loop does), and if it keeps happening,
         // stop reading for a moment so a socket that only fails cannot spin a core.
+        self.set_parked(false);
         self.error_batches = self.error_batches.saturating_add(1);
         if self.error_batches >= self.config.storm_batches.max(1) {
             self.error_batches = 0;
             self.recv_paused_until = Some(now + self.config.storm_pause);
             self.counters.recv_storm_pauses = self.counters.recv_storm_pauses.saturating_add(1);
+        }
+    }
+
+    /// Receive moderation (`DriverConfig::recv_coalesce`): the sockets are empty after taking
+    /// `datagrams`. When traffic is dense — several datagrams came together, or the previous
+    /// ones less than the moderation period ago — park the sockets (out of the reactor, so
+    /// arrivals wake nobody) and read again after the period.
+    fn coalesce(&mut self, now: Instant, previous: Option<Instant>, datagrams: usize) {
+        let period = self.config.recv_coalesce;
+        let dense = datagrams >= 2
+            || (datagrams == 1 && previous.is_some_and(|at| now.duration_since(at) < period));
+        if period.is_zero() || !dense {
+            return;
+        }
+        let until = now + period;
+        if self.recv_paused_until.is_none_or(|paused| paused < until) {
+            self.recv_paused_until = Some(until);
+        }
+        self.counters.recv_moderated = self.counters.recv_moderated.saturating_add(1);
+        self.set_parked(true);
+    }
+
+    /// Takes the unicast sockets out of the reactor for receive moderation, or puts them back
+    /// (before receiving again). A socket lost on the way is replaced by a rebind.
+    pub(super) fn set_parked(&mut self, parked: bool) {
+        if self.parked == parked {
+            return;
+        }
+        self.parked = parked;
+        if self.sockets.set_parked(parked) {
+            self.watchdog.request(RebindReason::SocketError {
+                op: Op::Recv,
+                class: ErrorClass::Environment,
+            });
         }
     }
 
