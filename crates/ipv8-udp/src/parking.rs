@@ -49,8 +49,8 @@ impl ParkableSocket {
         matches!(self.state, Some(State::Parked(_)))
     }
 
-    /// The live tokio socket (tests of socket options).
-    #[cfg(test)]
+    /// The live tokio socket (tests of Linux socket options).
+    #[cfg(all(test, target_os = "linux"))]
     pub(crate) fn live(&self) -> &tokio::net::UdpSocket {
         match &self.state {
             Some(State::Live(s)) => s,
