@@ -30,6 +30,7 @@ mod destination;
 #[cfg(any(test, feature = "fault-injection"))]
 pub mod fault;
 mod interfaces;
+mod send;
 mod socket;
 mod sys;
 mod watch;
@@ -39,6 +40,7 @@ pub use classify::{ErrorClass, Op, Os, classify, classify_io, classify_io_for};
 pub use datagram::{DatagramSocket, Rebinder, UdpRebinder, recv_from};
 pub use destination::{DestinationError, DestinationPolicy, check_destination};
 pub use interfaces::{IfNet, LocalInterface, local_interfaces};
+pub use send::{GSO_MAX_BYTES, GSO_MAX_SEGMENTS, GSO_SAFE_SEGMENT, SendBatch};
 pub use socket::{
     BindConfig, BoundSocket, DEFAULT_PORT, DEFAULT_PORT_FALLBACK_ATTEMPTS, DEFAULT_RECV_BUFFER,
     DEFAULT_SEND_BUFFER, Family, IP_RECVERR_SUPPORTED, MIN_SEND_BUFFER, PlatformSetup,

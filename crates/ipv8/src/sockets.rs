@@ -14,7 +14,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ipv8_udp::{BindConfig, DatagramSocket, Family, Os, Rebinder, RecvBatch};
+use ipv8_udp::{BindConfig, DatagramSocket, Family, Os, Rebinder, RecvBatch, SendBatch};
 
 /// The LAN beacon's broadcast socket as the driver holds it (any [`DatagramSocket`], so tests
 /// can hand in a fault-injecting one through [`crate::Ipv8Builder::beacon_socket`]).
@@ -66,6 +66,8 @@ struct Endpoint<R: Rebinder> {
     stale: bool,
     /// Datagrams of the last batched receive not handed out yet; `None` on the plain path.
     batch: Option<RecvBatch>,
+    /// What batched sends learnt about this socket (GSO); fresh for every new socket.
+    send: SendBatch,
 }
 
 /// The socket set; see the module docs.
@@ -138,10 +140,29 @@ impl<R: Rebinder> Sockets<R> {
     }
 
     /// Receives on the unicast sockets with `recvmmsg`-sized batches
-    /// ([`DatagramSocket::poll_recv_batch`]) when `on`, else one datagram per call.
+    /// ([`DatagramSocket::poll_recv_batch`], UDP GRO on where the socket has it) when `on`,
+    /// else one datagram per call.
     pub(crate) fn set_batching(&mut self, on: bool) {
         for endpoint in &mut self.main {
             endpoint.batch = on.then(|| RecvBatch::new(ipv8_udp::BATCH_LEN));
+            endpoint.enable_gro();
+        }
+    }
+
+    /// Sends the first of `datagrams` (all of one family) with
+    /// [`DatagramSocket::try_send_batch`] on the socket of their family: how many left, or the
+    /// first one's error. `Ok(0)` when there is no such socket.
+    pub(crate) fn try_send_batch(&mut self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+        let Some(&(_, to)) = datagrams.first() else {
+            return Ok(0);
+        };
+        let family = Family::of(canonical(to).ip());
+        let Some(endpoint) = self.main.iter_mut().find(|e| e.family == family) else {
+            return Ok(0);
+        };
+        match &endpoint.socket {
+            Some(socket) => socket.try_send_batch(datagrams, &mut endpoint.send),
+            None => Ok(0),
         }
     }
 
@@ -204,6 +225,8 @@ impl<R: Rebinder> Sockets<R> {
                     endpoint.socket = Some(socket);
                     endpoint.local = local;
                     endpoint.stale = false;
+                    endpoint.send = SendBatch::new();
+                    endpoint.enable_gro();
                 }
                 Err(error) => {
                     tracing::warn!(family = %if endpoint.family == Family::V4 { "IPv4" } else { "IPv6" }, %error, "rebind failed; will retry");
@@ -253,12 +276,22 @@ impl<R: Rebinder> Endpoint<R> {
             family: Family::of(local.ip()),
             stale: false,
             batch: None,
+            send: SendBatch::new(),
         })
+    }
+
+    /// Turns on UDP GRO when the socket is read in batches (and has GRO).
+    fn enable_gro(&self) {
+        if let (Some(socket), Some(_)) = (&self.socket, &self.batch) {
+            let on = socket.enable_gro();
+            tracing::debug!(local = %self.local, on, "UDP GRO");
+        }
     }
 }
 
-/// One datagram from a unicast socket: the next of the current batch, else a new batch (or a
-/// plain receive without one). Batched datagrams are copied into `buf`, where the driver
+/// One datagram from a unicast socket: the next of the current batch (one at a time, also
+/// when GRO coalesced several into one message), else a new batch (or a plain receive without
+/// one). Batched datagrams are copied into `buf`, where the driver
 /// handles every datagram; a copy of a datagram costs nanoseconds, a syscall microseconds.
 fn poll_unicast<S: DatagramSocket>(
     socket: &S,
