@@ -320,7 +320,14 @@ mod tests {
             std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
         ];
         // Mixed sizes: full runs, a short last segment, lone datagrams, 1-byte segments.
-        let sizes: [&[usize]; 6] = [&[97; 40], &[200, 200, 200, 13], &[5], &[1, 1, 1], &[1400; 3], &[64; 70]];
+        let sizes: [&[usize]; 6] = [
+            &[97; 40],
+            &[200, 200, 200, 13],
+            &[5],
+            &[1, 1, 1],
+            &[1400; 3],
+            &[64; 70],
+        ];
         let mut expected = Vec::new();
         let mut n = 0u32;
         for (i, run) in sizes.iter().enumerate() {
@@ -358,7 +365,10 @@ mod tests {
         }
         assert_eq!(got.len(), expected.len());
         assert!(got == expected, "datagrams differ");
-        assert!(messages < expected.len() / 4, "coalesced: {messages} messages");
+        assert!(
+            messages < expected.len() / 4,
+            "coalesced: {messages} messages"
+        );
     }
 
     #[test]

@@ -152,7 +152,10 @@ impl<R: Rebinder> Sockets<R> {
     /// Sends the first of `datagrams` (all of one family) with
     /// [`DatagramSocket::try_send_batch`] on the socket of their family: how many left, or the
     /// first one's error. `Ok(0)` when there is no such socket.
-    pub(crate) fn try_send_batch(&mut self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+    pub(crate) fn try_send_batch(
+        &mut self,
+        datagrams: &[(&[u8], SocketAddr)],
+    ) -> io::Result<usize> {
         let Some(&(_, to)) = datagrams.first() else {
             return Ok(0);
         };
