@@ -170,14 +170,21 @@ impl<R: Rebinder> Sockets<R> {
     }
 
     /// Polls every socket once, starting with a different one each call, and returns the
-    /// first datagram or error. `Pending` registers `cx` with every socket polled.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Received> {
+    /// first datagram or error. A datagram goes to `keep` (straight from the batch buffer when
+    /// batched, else from `buf`, a receive buffer of `RECV_DATAGRAM_LEN` bytes) before this
+    /// returns its length and sender. `Pending` registers `cx` with every socket polled.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        keep: &mut impl FnMut(SocketAddr, &[u8]),
+    ) -> Poll<Received> {
         let count = self.main.len() + 1;
         for i in 0..count {
             let slot = (self.next + i) % count;
             let polled = match self.main.get_mut(slot) {
                 Some(endpoint) => endpoint.socket.as_ref().map(|s| {
-                    poll_unicast(s, endpoint.batch.as_mut(), cx, buf).map(|result| Received {
+                    poll_unicast(s, endpoint.batch.as_mut(), cx, buf, keep).map(|result| Received {
                         source: Source::Main,
                         os: s.error_os(),
                         result,
@@ -185,9 +192,10 @@ impl<R: Rebinder> Sockets<R> {
                 }),
                 None => self.beacon.as_ref().map(|s| {
                     s.poll_recv_from(cx, buf).map(|result| Received {
+                        result: result
+                            .inspect(|&(len, from)| keep(from, &buf[..len.min(buf.len())])),
                         source: Source::Beacon,
                         os: s.error_os(),
-                        result,
                     })
                 }),
             };
@@ -292,18 +300,23 @@ impl<R: Rebinder> Endpoint<R> {
     }
 }
 
-/// One datagram from a unicast socket: the next of the current batch (one at a time, also
-/// when GRO coalesced several into one message), else a new batch (or a plain receive without
-/// one). Batched datagrams are copied into `buf`, where the driver
-/// handles every datagram; a copy of a datagram costs nanoseconds, a syscall microseconds.
+/// One datagram from a unicast socket, handed to `keep`: the next of the current batch (one at
+/// a time, also when GRO coalesced several into one message), else a new batch (or a plain
+/// receive into `buf` without one). Batched datagrams go to `keep` straight from the batch
+/// buffer: one copy (into the driver's burst), not two.
 fn poll_unicast<S: DatagramSocket>(
     socket: &S,
     batch: Option<&mut RecvBatch>,
     cx: &mut Context<'_>,
     buf: &mut [u8],
+    keep: &mut impl FnMut(SocketAddr, &[u8]),
 ) -> Poll<io::Result<(usize, SocketAddr)>> {
     let Some(batch) = batch else {
-        return socket.poll_recv_from(cx, buf);
+        return socket.poll_recv_from(cx, buf).map_ok(|(len, from)| {
+            let len = len.min(buf.len());
+            keep(from, &buf[..len]);
+            (len, from)
+        });
     };
     if batch.pending() == 0 {
         match socket.poll_recv_batch(cx, batch) {
@@ -313,9 +326,8 @@ fn poll_unicast<S: DatagramSocket>(
     }
     match batch.take() {
         Some((bytes, from)) => {
-            let len = bytes.len().min(buf.len());
-            buf[..len].copy_from_slice(&bytes[..len]);
-            Poll::Ready(Ok((len, from)))
+            keep(from, bytes);
+            Poll::Ready(Ok((bytes.len(), from)))
         }
         None => {
             // An empty batch is not an error; look again on the next turn.
