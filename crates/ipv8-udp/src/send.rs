@@ -19,9 +19,11 @@
 //!
 //! * `EIO`: the device cannot checksum-offload segments (quinn-udp's `unix.rs` sees this on
 //!   some drivers): GSO is switched off for the socket;
-//! * `EINVAL`: a segment larger than the route's MTU allows (or a kernel that refuses GSO on
-//!   this path): segments of that length and longer are no longer coalesced, and GSO is
-//!   switched off when even [`GSO_SAFE_SEGMENT`]-byte segments fail.
+//! * `EMSGSIZE` (`EINVAL` before Linux 6.x): a segment larger than the route's MTU allows,
+//!   where a plain send would just fragment (or a kernel that refuses GSO on this path):
+//!   segments of that length and longer are no longer coalesced, and GSO is switched off when
+//!   even [`GSO_SAFE_SEGMENT`]-byte segments fail. If the datagram is too large for a plain
+//!   send as well, the `sendmmsg` fails with the same code and the caller classifies it.
 //!
 //! The state belongs to one socket: a rebound socket starts with a fresh [`SendBatch`].
 
@@ -61,6 +63,17 @@ impl SendBatch {
             #[cfg(target_os = "linux")]
             max_segment: Some(0),
         }
+    }
+
+    /// The longest segment a GSO send may still use (0: GSO off); `None` before the first
+    /// batched send probed the socket. Lowered after an `EMSGSIZE` or `EINVAL` (see the module
+    /// docs).
+    #[must_use]
+    pub fn max_segment(&self) -> Option<usize> {
+        #[cfg(target_os = "linux")]
+        return self.max_segment;
+        #[cfg(not(target_os = "linux"))]
+        Some(0)
     }
 
     /// Whether GSO sends are on: `None` before the first batched send probed the socket.
@@ -137,13 +150,13 @@ pub(crate) fn send_batch(
                 tracing::debug!("UDP GSO send failed with EIO; GSO off for this socket");
                 state.max_segment = Some(0);
             }
-            Err(Errno::EINVAL) => {
+            Err(error @ (Errno::EINVAL | Errno::EMSGSIZE)) => {
                 let max = if segment > GSO_SAFE_SEGMENT {
                     segment - 1
                 } else {
                     0
                 };
-                tracing::debug!(segment, max, "UDP GSO send failed with EINVAL");
+                tracing::debug!(segment, max, %error, "UDP GSO send failed; shorter segments only");
                 state.max_segment = Some(max);
             }
             Err(error) => return Err(error.into()),
@@ -227,4 +240,40 @@ pub(crate) fn sendmmsg(
     )
     .map_err(std::io::Error::from)?;
     Ok(results.count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(sizes: &[(usize, u16)], max: usize) -> usize {
+        let bytes = vec![7u8; 70_000];
+        let list: Vec<(&[u8], SocketAddr)> = sizes
+            .iter()
+            .map(|&(len, port)| (&bytes[..len], SocketAddr::from(([127, 0, 0, 1], port))))
+            .collect();
+        gso_run(&list, max)
+    }
+
+    #[test]
+    fn runs_are_same_destination_same_length_with_a_shorter_last() {
+        let m = GSO_MAX_BYTES;
+        assert_eq!(run(&[], m), 0);
+        assert_eq!(run(&[(100, 1)], m), 1);
+        assert_eq!(run(&[(100, 1), (100, 1), (100, 1), (100, 2)], m), 3);
+        // A shorter datagram ends the run (included), a longer one is not in it.
+        assert_eq!(run(&[(100, 1), (100, 1), (40, 1), (40, 1)], m), 3);
+        assert_eq!(run(&[(100, 1), (101, 1)], m), 1);
+        // Empty datagrams cannot be segments (the kernel would not send them).
+        assert_eq!(run(&[(0, 1), (0, 1)], m), 1);
+        assert_eq!(run(&[(10, 1), (0, 1)], m), 1);
+        // At most 64 segments and GSO_MAX_BYTES bytes.
+        assert_eq!(run(&[(10, 1); 70], m), GSO_MAX_SEGMENTS);
+        assert_eq!(run(&[(1_400, 1); 64], m), GSO_MAX_BYTES / 1_400);
+        assert_eq!(run(&[(40_000, 1); 2], m), 1);
+        // Segments above the socket's limit are not coalesced.
+        assert_eq!(run(&[(1_400, 1); 4], 1_399), 1);
+        assert_eq!(run(&[(1_399, 1); 4], 1_399), 4);
+        assert_eq!(run(&[(10, 1); 4], 0), 1);
+    }
 }
