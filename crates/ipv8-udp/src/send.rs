@@ -27,6 +27,7 @@
 //!
 //! The state belongs to one socket: a rebound socket starts with a fresh [`SendBatch`].
 
+#[cfg(any(target_os = "linux", test))]
 use std::net::SocketAddr;
 
 #[cfg(doc)]
@@ -88,6 +89,7 @@ impl SendBatch {
 
 /// How many of `datagrams` (≥ 1) form the GSO run at their start when segments may be up to
 /// `max_segment` bytes: 1 when there is no run.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) fn gso_run(datagrams: &[(&[u8], SocketAddr)], max_segment: usize) -> usize {
     let Some(&(first, to)) = datagrams.first() else {
         return 0;
