@@ -15,7 +15,10 @@
 //! 3. [`check_destination`] rejects addresses that can only produce errors before they reach
 //!    `sendto`.
 //! 4. [`local_interfaces`] and [`NetWatcher`] report local addresses and their changes.
-//! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over; with the
+//! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over. On Linux a
+//!    tokio socket also receives in `recvmmsg` batches ([`RecvBatch`], with UDP GRO once
+//!    [`DatagramSocket::enable_gro`] turned it on) and sends in `sendmmsg` batches or UDP GSO
+//!    runs ([`SendBatch`]), with the plain path's error contract. With the
 //!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on
 //!    Linux) into the driver's real loop.
 //!

@@ -1,7 +1,9 @@
 //! The driver's sockets: one unicast endpoint per address family (IPv4, optional IPv6), the
 //! dispatcher that picks one by destination family, receive polling across all of them, and the
 //! rebuild step of a rebind, and the LAN beacon's broadcast socket (opened on first use through
-//! a [`BeaconOpener`], so tests can inject a failing one).
+//! a [`BeaconOpener`], so tests can inject a failing one). With batching on, each unicast socket
+//! has a [`RecvBatch`] (UDP GRO turned on where the socket has it, again after every rebind) and
+//! a [`SendBatch`] (what GSO can do on it; fresh for every new socket).
 //!
 //! Ports the socket half of py-ipv8's `UDPEndpoint`/`UDPv6Endpoint` and the
 //! `DispatcherEndpoint` that routes a send by address family

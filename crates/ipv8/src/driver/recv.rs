@@ -4,6 +4,10 @@
 //! This is the part py-ipv8's Proactor transport got wrong (`_loop_reading` posted no new
 //! receive after an error completion). docs/design/UDP-FAILURES.md §7: `StaleReport | PerDatagram | Unknown`
 //! → count and read again; `Environment | Bug` → also ask the watchdog for a rebind.
+//!
+//! Datagrams go into the wakeup's [`super::burst::Burst`] as the sockets hand them out (straight
+//! from the `recvmmsg` batch when batched, one datagram at a time also when UDP GRO coalesced
+//! several); the whole burst then goes to the node in one call.
 
 use std::task::{Context, Poll, Waker};
 

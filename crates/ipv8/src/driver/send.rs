@@ -3,6 +3,11 @@
 //! failures to that destination (`Node::handle_send_failed`) so they never poison the socket.
 //! Also the LAN beacon sweep.
 //!
+//! With `DriverConfig::batch_syscalls` the datagrams of a turn are queued and sent together
+//! ([`DatagramSocket::try_send_batch`]: `sendmmsg`, and on Linux one GSO message for a run of
+//! datagrams to one destination); a datagram the batch call did not send takes the plain path
+//! with the batch call's error, so every error is classified the same way.
+//!
 //! Ports py-ipv8's `UDPEndpoint.send` (which logged and dropped on any error) with the rules of
 //! docs/design/UDP-FAILURES.md §0 items 5–6 and §7.
 
