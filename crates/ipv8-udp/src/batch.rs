@@ -1,32 +1,68 @@
 //! Batched datagram I/O: [`RecvBatch`], the buffers one receive call fills, and the Linux
-//! `recvmmsg`/`sendmmsg` calls behind [`crate::DatagramSocket::poll_recv_batch`] and
-//! [`crate::DatagramSocket::try_send_batch`].
+//! `recvmmsg` call behind [`crate::DatagramSocket::poll_recv_batch`] (the batched send is in
+//! `send.rs`).
 //!
-//! One `recvmmsg` takes up to [`BATCH_LEN`] queued datagrams in one syscall and one `sendmmsg`
-//! sends up to that many, so a busy node pays one syscall per batch instead of one per
-//! datagram (docs/PERFORMANCE.md, "The batched fast path"). The error contract is the plain
-//! path's: `recvmmsg` fails only when the *first* datagram fails (an error after some
-//! datagrams stays pending on the socket and is the next call's result), and `sendmmsg`
-//! reports how many datagrams left before the first failure, so the caller sends the failing
-//! one again on the plain path to classify its error. Other platforms, and sockets that do not
-//! override the methods (such as the fault-injecting wrapper), take the plain path: one
-//! datagram per call.
+//! One `recvmmsg` takes up to [`BATCH_LEN`] queued messages in one syscall, so a busy node pays
+//! one syscall per batch instead of one per datagram (docs/PERFORMANCE.md, "The batched fast
+//! path"). With UDP GRO on ([`crate::DatagramSocket::enable_gro`]) one message can carry
+//! several datagrams of one sender, coalesced by the kernel: `segment size` bytes each (the
+//! last may be shorter), announced by a `UDP_GRO` control message; [`RecvBatch::take`] hands
+//! them out one by one, in order. A segment size that cannot be right (0, or not smaller than
+//! the message) makes the message one datagram; nothing in a control message can panic.
+//!
+//! The error contract is the plain path's: `recvmmsg` fails only when the *first* datagram
+//! fails (an error after some datagrams stays pending on the socket and is the next call's
+//! result). Other platforms, and sockets that do not override the method (such as the
+//! fault-injecting wrapper), take the plain path: one datagram per call, GRO off.
 
 use std::net::SocketAddr;
 
 use crate::RECV_DATAGRAM_LEN;
 
-/// Datagrams one batched call receives or sends at most.
+/// Datagrams (or coalesced GRO messages) one batched call receives or sends at most.
 pub const BATCH_LEN: usize = 32;
 
+/// One received message: `len` bytes from `from`, made of datagrams of `segment` bytes (the
+/// last may be shorter); `segment == len` when it is a single datagram.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    len: usize,
+    from: SocketAddr,
+    segment: usize,
+}
+
+impl Slot {
+    /// A message of `len` bytes; `segment` is the GRO segment size, if the kernel gave one.
+    /// A segment size of 0, or one that is not smaller than the message, means one datagram.
+    fn new(len: usize, from: SocketAddr, segment: Option<usize>) -> Self {
+        let len = len.min(RECV_DATAGRAM_LEN);
+        let segment = segment.filter(|&s| s > 0 && s < len).unwrap_or(len);
+        Self { len, from, segment }
+    }
+
+    /// How many datagrams the message holds (an empty one is one empty datagram).
+    fn datagrams(&self) -> usize {
+        if self.len == 0 {
+            1
+        } else {
+            self.len.div_ceil(self.segment)
+        }
+    }
+}
+
 /// Receive buffers for one batched receive: `slots` buffers of [`RECV_DATAGRAM_LEN`] bytes
-/// and what each received. The buffers are zero-allocated, so pages no datagram touched cost
-/// no memory.
+/// and what each received (one datagram, or several coalesced by GRO). The buffers are
+/// zero-allocated, so pages no datagram touched cost no memory; under a flood of coalesced
+/// messages at most `slots × 64 KiB` are touched.
 #[derive(Debug)]
 pub struct RecvBatch {
     buf: Box<[u8]>,
-    got: Vec<(usize, SocketAddr)>,
+    got: Vec<Slot>,
+    /// The slot [`Self::take`] reads next, and where in it.
     next: usize,
+    offset: usize,
+    /// Datagrams not taken yet.
+    pending: usize,
     /// Slots the next `recvmmsg` offers: doubles while calls fill them, halves while they come
     /// back less than half full, so a quiet socket does not pay for 32 message headers per
     /// datagram.
@@ -35,7 +71,8 @@ pub struct RecvBatch {
 }
 
 impl RecvBatch {
-    /// Buffers for up to `slots` datagrams (at least one).
+    /// Buffers for up to `slots` messages (at least one; one `recvmmsg` fills at most
+    /// [`BATCH_LEN`], so more slots only cost address space).
     #[must_use]
     pub fn new(slots: usize) -> Self {
         let slots = slots.max(1);
@@ -43,35 +80,45 @@ impl RecvBatch {
             buf: vec![0; slots * RECV_DATAGRAM_LEN].into_boxed_slice(),
             got: Vec::with_capacity(slots),
             next: 0,
+            offset: 0,
+            pending: 0,
             #[cfg(target_os = "linux")]
             want: 1,
         }
     }
 
-    /// How many datagrams one receive may take.
+    /// How many messages one receive may take.
     #[must_use]
     pub fn slots(&self) -> usize {
         self.buf.len() / RECV_DATAGRAM_LEN
     }
 
-    /// Datagrams received and not yet taken.
+    /// Datagrams received and not yet taken (a coalesced message counts all of its own).
     #[must_use]
-    pub fn pending(&self) -> usize {
-        self.got.len() - self.next
+    pub const fn pending(&self) -> usize {
+        self.pending
     }
 
     /// Takes the next received datagram: its bytes and sender.
     pub fn take(&mut self) -> Option<(&[u8], SocketAddr)> {
-        let (len, from) = *self.got.get(self.next)?;
-        let start = self.next * RECV_DATAGRAM_LEN;
-        self.next += 1;
-        Some((&self.buf[start..start + len], from))
+        let slot = *self.got.get(self.next)?;
+        let start = self.next * RECV_DATAGRAM_LEN + self.offset;
+        let size = slot.segment.min(slot.len - self.offset);
+        self.offset += size;
+        if self.offset >= slot.len {
+            self.next += 1;
+            self.offset = 0;
+        }
+        self.pending = self.pending.saturating_sub(1);
+        Some((&self.buf[start..start + size], slot.from))
     }
 
     /// Forgets what was received; the next receive fills the batch from its first slot.
     pub fn clear(&mut self) {
         self.got.clear();
         self.next = 0;
+        self.offset = 0;
+        self.pending = 0;
     }
 
     /// The first slot, for a plain one-datagram receive.
@@ -81,10 +128,17 @@ impl RecvBatch {
 
     /// Records one received datagram (in the next free slot).
     pub(crate) fn push(&mut self, len: usize, from: SocketAddr) {
-        self.got.push((len.min(RECV_DATAGRAM_LEN), from));
+        self.push_slot(Slot::new(len, from, None));
     }
 
-    /// One `recvmmsg` with `MSG_DONTWAIT` on `fd`: the number of datagrams now in the batch.
+    fn push_slot(&mut self, slot: Slot) {
+        self.pending += slot.datagrams();
+        self.got.push(slot);
+    }
+
+    /// One `recvmmsg` with `MSG_DONTWAIT` on `fd` of up to [`BATCH_LEN`] messages: the number
+    /// of messages now in the batch (each holds one datagram, or several when GRO coalesced
+    /// them).
     #[cfg(target_os = "linux")]
     pub(crate) fn recvmmsg(&mut self, fd: std::os::fd::RawFd) -> std::io::Result<usize> {
         use std::io::IoSliceMut;
@@ -92,33 +146,36 @@ impl RecvBatch {
         use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg};
 
         self.clear();
-        let slots = self.want.clamp(1, self.slots());
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slots, None);
-        let mut iovs: Vec<[IoSliceMut<'_>; 1]> = self
-            .buf
-            .chunks_mut(RECV_DATAGRAM_LEN)
-            .take(slots)
-            .map(|chunk| [IoSliceMut::new(chunk)])
-            .collect();
+        let slots = self.want.clamp(1, self.slots().min(BATCH_LEN));
+        // A fresh header set per call: the kernel shrinks each header's control length to what
+        // it used, so reused headers would lose the next call's GRO segment sizes.
+        let mut headers =
+            MultiHeaders::<SockaddrStorage>::preallocate(slots, Some(nix::cmsg_space!(i32)));
+        // On the stack: one allocation less per call than a Vec.
+        let mut chunks = self.buf.chunks_mut(RECV_DATAGRAM_LEN);
+        let mut iovs: [[IoSliceMut<'_>; 1]; BATCH_LEN] =
+            std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
         let results = recvmmsg(
             fd,
             &mut headers,
-            iovs.iter_mut(),
+            iovs[..slots].iter_mut(),
             MsgFlags::MSG_DONTWAIT,
             None,
         )
         .map_err(std::io::Error::from)?;
         for message in results {
             // A datagram without a usable sender address cannot be answered or attributed.
-            if let Some(from) = message.address.as_ref().and_then(std_address) {
-                self.got.push((message.bytes.min(RECV_DATAGRAM_LEN), from));
-            } else {
-                self.got.push((0, SocketAddr::from(([0, 0, 0, 0], 0))));
-            }
+            let slot = match message.address.as_ref().and_then(std_address) {
+                Some(from) => Slot::new(message.bytes, from, gro_segment(&message)),
+                None => Slot::new(0, SocketAddr::from(([0, 0, 0, 0], 0)), None),
+            };
+            // (Fields, not `push_slot`: `iovs` still borrows the buffer.)
+            self.pending += slot.datagrams();
+            self.got.push(slot);
         }
         let got = self.got.len();
         self.want = if got >= slots {
-            (slots * 2).min(self.slots())
+            (slots * 2).min(self.slots()).min(BATCH_LEN)
         } else if got * 2 < slots {
             (slots / 2).max(1)
         } else {
@@ -128,52 +185,27 @@ impl RecvBatch {
     }
 }
 
+/// The GRO segment size a received message announces, if any (a truncated or foreign control
+/// message announces none: the message is then one datagram).
+#[cfg(target_os = "linux")]
+fn gro_segment<S>(message: &nix::sys::socket::RecvMsg<'_, '_, S>) -> Option<usize> {
+    use nix::sys::socket::ControlMessageOwned;
+
+    message.cmsgs().ok()?.find_map(|cmsg| match cmsg {
+        ControlMessageOwned::UdpGroSegments(size) => usize::try_from(size).ok(),
+        _ => None,
+    })
+}
+
 /// A nix socket address as a std one (IPv4 or IPv6 only).
 #[cfg(target_os = "linux")]
-fn std_address(address: &nix::sys::socket::SockaddrStorage) -> Option<SocketAddr> {
+pub(crate) fn std_address(address: &nix::sys::socket::SockaddrStorage) -> Option<SocketAddr> {
     if let Some(v4) = address.as_sockaddr_in() {
         return Some(SocketAddr::V4((*v4).into()));
     }
     address
         .as_sockaddr_in6()
         .map(|v6| SocketAddr::V6((*v6).into()))
-}
-
-/// One `sendmmsg` with `MSG_DONTWAIT` on `fd` of up to [`BATCH_LEN`] of `datagrams`: how many
-/// were sent (the first unsent one failed or would have blocked), or the error of the first.
-#[cfg(target_os = "linux")]
-pub(crate) fn sendmmsg(
-    fd: std::os::fd::RawFd,
-    datagrams: &[(&[u8], SocketAddr)],
-) -> std::io::Result<usize> {
-    use std::io::IoSlice;
-
-    use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
-
-    let datagrams = &datagrams[..datagrams.len().min(BATCH_LEN)];
-    if datagrams.is_empty() {
-        return Ok(0);
-    }
-    let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(datagrams.len(), None);
-    let iovs: Vec<[IoSlice<'_>; 1]> = datagrams
-        .iter()
-        .map(|(bytes, _)| [IoSlice::new(bytes)])
-        .collect();
-    let addresses: Vec<Option<SockaddrStorage>> = datagrams
-        .iter()
-        .map(|(_, to)| Some(SockaddrStorage::from(*to)))
-        .collect();
-    let cmsgs: [ControlMessage<'_>; 0] = [];
-    let results = sendmmsg(
-        fd,
-        &mut headers,
-        iovs.iter(),
-        addresses,
-        cmsgs,
-        MsgFlags::MSG_DONTWAIT,
-    )
-    .map_err(std::io::Error::from)?;
-    Ok(results.count())
 }
 
 #[cfg(test)]
@@ -230,6 +262,113 @@ mod tests {
         let before = batch.want;
         assert_eq!(batch.recvmmsg(rx.as_raw_fd()).unwrap(), 1);
         assert!(batch.want < before, "shrinks when quiet");
+    }
+
+    /// Coalesced messages come apart at the segment size; a bogus segment size (0, not smaller
+    /// than the message) leaves the message whole.
+    #[test]
+    fn take_splits_coalesced_messages_and_ignores_bogus_segment_sizes() {
+        let a = SocketAddr::from(([127, 0, 0, 1], 1));
+        let b = SocketAddr::from(([127, 0, 0, 1], 2));
+        let mut batch = RecvBatch::new(4);
+        let bytes: Vec<u8> = (0..100).collect();
+        for (i, segment) in [Some(30), Some(0), Some(100), Some(usize::MAX)]
+            .into_iter()
+            .enumerate()
+        {
+            let from = if i == 0 { a } else { b };
+            batch.buf[i * RECV_DATAGRAM_LEN..][..100].copy_from_slice(&bytes);
+            batch.push_slot(Slot::new(100, from, segment));
+        }
+        batch.push_slot(Slot::new(0, a, Some(7)));
+        assert_eq!(batch.pending(), 4 + 3 + 1);
+        let mut out = Vec::new();
+        while let Some((data, from)) = batch.take() {
+            out.push((data.to_vec(), from));
+        }
+        assert_eq!(batch.pending(), 0);
+        let expected = [
+            (bytes[..30].to_vec(), a),
+            (bytes[30..60].to_vec(), a),
+            (bytes[60..90].to_vec(), a),
+            (bytes[90..].to_vec(), a),
+            (bytes.clone(), b),
+            (bytes.clone(), b),
+            (bytes.clone(), b),
+            (Vec::new(), a),
+        ];
+        assert_eq!(out, expected);
+    }
+
+    /// A GSO sender to a GRO socket: the kernel hands over coalesced messages, and `take`
+    /// yields exactly the original datagrams, in order, with the right senders.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn gro_receive_yields_the_original_datagrams_of_gso_senders() {
+        use std::os::fd::{AsFd, AsRawFd};
+
+        use nix::sys::socket::{setsockopt, sockopt};
+
+        use crate::SendBatch;
+
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        setsockopt(&rx, sockopt::UdpGroSegment, &true).expect("UDP_GRO (Linux ≥ 5.0)");
+        let to = rx.local_addr().unwrap();
+        let senders = [
+            std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+        ];
+        // Mixed sizes: full runs, a short last segment, lone datagrams, 1-byte segments.
+        let sizes: [&[usize]; 6] = [
+            &[97; 40],
+            &[200, 200, 200, 13],
+            &[5],
+            &[1, 1, 1],
+            &[1400; 3],
+            &[64; 70],
+        ];
+        let mut expected = Vec::new();
+        let mut n = 0u32;
+        for (i, run) in sizes.iter().enumerate() {
+            let tx = &senders[i % 2];
+            let datagrams: Vec<Vec<u8>> = run
+                .iter()
+                .map(|&len| {
+                    n += 1;
+                    (0..len).map(|j| (n as usize * 7 + j) as u8).collect()
+                })
+                .collect();
+            let list: Vec<(&[u8], SocketAddr)> =
+                datagrams.iter().map(|d| (d.as_slice(), to)).collect();
+            let mut state = SendBatch::new();
+            let mut next = 0;
+            while next < list.len() {
+                next += crate::send::send_batch(tx.as_fd(), &list[next..], &mut state).unwrap();
+            }
+            assert_eq!(state.gso(), Some(true), "GSO on loopback");
+            let from = tx.local_addr().unwrap();
+            expected.extend(datagrams.into_iter().map(|d| (d, from)));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut batch = RecvBatch::new(BATCH_LEN);
+        let (mut got, mut messages) = (Vec::new(), 0);
+        loop {
+            match batch.recvmmsg(rx.as_raw_fd()) {
+                Ok(n) => messages += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+            while let Some((bytes, from)) = batch.take() {
+                got.push((bytes.to_vec(), from));
+            }
+        }
+        assert_eq!(got.len(), expected.len());
+        assert!(got == expected, "datagrams differ");
+        assert!(
+            messages < expected.len() / 4,
+            "coalesced: {messages} messages"
+        );
     }
 
     #[test]

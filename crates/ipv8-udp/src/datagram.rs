@@ -15,7 +15,7 @@ use tokio::io::ReadBuf;
 
 #[cfg(doc)]
 use crate::ErrorClass;
-use crate::{BindConfig, Os, RecvBatch, bind};
+use crate::{BindConfig, Os, RecvBatch, SendBatch, bind};
 
 /// A bound, unconnected datagram socket as the driver's receive and send paths use it.
 ///
@@ -95,12 +95,29 @@ pub trait DatagramSocket {
             })
     }
 
+    /// Turns on UDP GRO (Linux `UDP_GRO`), so that one [`DatagramSocket::poll_recv_batch`]
+    /// message can carry several datagrams of one sender, and answers whether it is on. Only
+    /// for a socket read with `poll_recv_batch` alone from now on: a plain
+    /// [`DatagramSocket::poll_recv_from`] would get coalesced datagrams as one. Default (and on
+    /// a kernel without GRO): off.
+    fn enable_gro(&self) -> bool {
+        false
+    }
+
     /// Sends the first datagrams of `datagrams` without waiting and answers how many left
-    /// (at least one), or the first one's error. Linux sockets send up to [`crate::BATCH_LEN`]
-    /// in one `sendmmsg`; the default (the plain path) sends one with `try_send_to`. A count
-    /// below `datagrams.len()` means the next datagram failed or would block: send it with
-    /// [`DatagramSocket::try_send_to`] to learn its error.
-    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
+    /// (at least one), or the first one's error. Linux sockets send a run of datagrams to one
+    /// destination as one GSO message, else up to [`crate::BATCH_LEN`] in one `sendmmsg`
+    /// (`state` remembers what GSO can do on this socket; see `send.rs`); the default (the
+    /// plain path) sends one with `try_send_to`. A count below `datagrams.len()` means the
+    /// next datagram failed, would block, or simply was not in this call: send it with
+    /// [`DatagramSocket::try_send_to`] when the count is 0 or the call failed, to learn its
+    /// error, else call again.
+    fn try_send_batch(
+        &self,
+        datagrams: &[(&[u8], SocketAddr)],
+        state: &mut SendBatch,
+    ) -> io::Result<usize> {
+        let _ = state;
         match datagrams.first() {
             Some((bytes, to)) => self.try_send_to(bytes, *to).map(|_| 1),
             None => Ok(0),
@@ -171,12 +188,27 @@ impl DatagramSocket for tokio::net::UdpSocket {
         }
     }
 
-    /// `sendmmsg` directly, like `try_send_to` (tokio's write-readiness cache is bypassed).
+    /// `UDP_GRO` with a plain `setsockopt`; a kernel without it (before 5.0) says no.
     #[cfg(target_os = "linux")]
-    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
+    fn enable_gro(&self) -> bool {
+        use nix::sys::socket::{setsockopt, sockopt};
 
-        crate::batch::sendmmsg(self.as_raw_fd(), datagrams)
+        setsockopt(self, sockopt::UdpGroSegment, &true)
+            .inspect_err(|error| tracing::debug!(%error, "no UDP GRO on this socket"))
+            .is_ok()
+    }
+
+    /// GSO `sendmsg` or `sendmmsg` directly, like `try_send_to` (tokio's write-readiness cache
+    /// is bypassed).
+    #[cfg(target_os = "linux")]
+    fn try_send_batch(
+        &self,
+        datagrams: &[(&[u8], SocketAddr)],
+        state: &mut SendBatch,
+    ) -> io::Result<usize> {
+        use std::os::fd::AsFd;
+
+        crate::send::send_batch(self.as_fd(), datagrams, state)
     }
 }
 
@@ -209,8 +241,16 @@ impl<T: DatagramSocket + ?Sized> DatagramSocket for Arc<T> {
         (**self).poll_recv_batch(cx, batch)
     }
 
-    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
-        (**self).try_send_batch(datagrams)
+    fn enable_gro(&self) -> bool {
+        (**self).enable_gro()
+    }
+
+    fn try_send_batch(
+        &self,
+        datagrams: &[(&[u8], SocketAddr)],
+        state: &mut SendBatch,
+    ) -> io::Result<usize> {
+        (**self).try_send_batch(datagrams, state)
     }
 
     fn drain_error_queue(&self) -> io::Result<usize> {

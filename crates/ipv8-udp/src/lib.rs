@@ -15,7 +15,10 @@
 //! 3. [`check_destination`] rejects addresses that can only produce errors before they reach
 //!    `sendto`.
 //! 4. [`local_interfaces`] and [`NetWatcher`] report local addresses and their changes.
-//! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over; with the
+//! 5. [`DatagramSocket`] and [`Rebinder`] are the seams the driver is generic over. On Linux a
+//!    tokio socket also receives in `recvmmsg` batches ([`RecvBatch`], with UDP GRO once
+//!    [`DatagramSocket::enable_gro`] turned it on) and sends in `sendmmsg` batches or UDP GSO
+//!    runs ([`SendBatch`]), with the plain path's error contract. With the
 //!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on
 //!    Linux) into the driver's real loop.
 //!
@@ -31,6 +34,7 @@ mod destination;
 pub mod fault;
 mod interfaces;
 mod parking;
+mod send;
 mod socket;
 mod sys;
 mod watch;
@@ -41,6 +45,7 @@ pub use datagram::{DatagramSocket, Rebinder, UdpRebinder, recv_from};
 pub use destination::{DestinationError, DestinationPolicy, check_destination};
 pub use interfaces::{IfNet, LocalInterface, local_interfaces};
 pub use parking::ParkableSocket;
+pub use send::{GSO_MAX_BYTES, GSO_MAX_SEGMENTS, GSO_SAFE_SEGMENT, SendBatch};
 pub use socket::{
     BindConfig, BoundSocket, DEFAULT_PORT, DEFAULT_PORT_FALLBACK_ATTEMPTS, DEFAULT_RECV_BUFFER,
     DEFAULT_SEND_BUFFER, Family, IP_RECVERR_SUPPORTED, MIN_SEND_BUFFER, PlatformSetup,

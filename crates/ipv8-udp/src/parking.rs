@@ -18,6 +18,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
+#[cfg(target_os = "linux")]
+use crate::SendBatch;
 use crate::{DatagramSocket, RecvBatch};
 
 /// A tokio UDP socket that can be taken out of the reactor and put back (receive moderation).
@@ -149,13 +151,31 @@ impl DatagramSocket for ParkableSocket {
         }
     }
 
+    /// UDP GRO on the socket (in either state: the option stays with the socket).
+    fn enable_gro(&self) -> bool {
+        match &self.state {
+            Some(State::Live(s)) => s.enable_gro(),
+            #[cfg(target_os = "linux")]
+            Some(State::Parked(s)) => {
+                use nix::sys::socket::{setsockopt, sockopt};
+
+                setsockopt(s, sockopt::UdpGroSegment, &true).is_ok()
+            }
+            _ => false,
+        }
+    }
+
     #[cfg(target_os = "linux")]
-    fn try_send_batch(&self, datagrams: &[(&[u8], SocketAddr)]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
+    fn try_send_batch(
+        &self,
+        datagrams: &[(&[u8], SocketAddr)],
+        state: &mut SendBatch,
+    ) -> io::Result<usize> {
+        use std::os::fd::AsFd;
 
         match &self.state {
-            Some(State::Live(s)) => crate::batch::sendmmsg(s.as_raw_fd(), datagrams),
-            Some(State::Parked(s)) => crate::batch::sendmmsg(s.as_raw_fd(), datagrams),
+            Some(State::Live(s)) => crate::send::send_batch(s.as_fd(), datagrams, state),
+            Some(State::Parked(s)) => crate::send::send_batch(s.as_fd(), datagrams, state),
             None => Err(lost()),
         }
     }

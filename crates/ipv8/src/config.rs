@@ -67,9 +67,10 @@ pub struct DriverConfig {
     /// Datagrams or errors taken per wakeup before timers and commands get a turn (64).
     pub recv_batch: usize,
     /// Receive and send in batches of up to [`ipv8_udp::BATCH_LEN`] datagrams per syscall
-    /// (`recvmmsg`/`sendmmsg` on Linux; elsewhere, and for sockets without batching, the plain
-    /// path of one datagram per call). Errors are classified and counted the same way on both
-    /// paths (true).
+    /// (`recvmmsg`/`sendmmsg` on Linux, with UDP GRO on receive and GSO for runs of datagrams
+    /// to one destination where the kernel has them; elsewhere, and for sockets without
+    /// batching, the plain path of one datagram per call). Errors are classified and counted
+    /// the same way on both paths (true).
     pub batch_syscalls: bool,
     /// Helper threads that check shares of a receive burst's Ed25519 signatures while the
     /// driver's thread checks its own share (`ipv8_proto::RealCrypto::with_helpers`), so a node

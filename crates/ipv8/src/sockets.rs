@@ -1,7 +1,9 @@
 //! The driver's sockets: one unicast endpoint per address family (IPv4, optional IPv6), the
 //! dispatcher that picks one by destination family, receive polling across all of them, and the
 //! rebuild step of a rebind, and the LAN beacon's broadcast socket (opened on first use through
-//! a [`BeaconOpener`], so tests can inject a failing one).
+//! a [`BeaconOpener`], so tests can inject a failing one). With batching on, each unicast socket
+//! has a [`RecvBatch`] (UDP GRO turned on where the socket has it, again after every rebind) and
+//! a [`SendBatch`] (what GSO can do on it; fresh for every new socket).
 //!
 //! Ports the socket half of py-ipv8's `UDPEndpoint`/`UDPv6Endpoint` and the
 //! `DispatcherEndpoint` that routes a send by address family
@@ -14,7 +16,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ipv8_udp::{BindConfig, DatagramSocket, Family, Os, Rebinder, RecvBatch};
+use ipv8_udp::{BindConfig, DatagramSocket, Family, Os, Rebinder, RecvBatch, SendBatch};
 
 /// The LAN beacon's broadcast socket as the driver holds it (any [`DatagramSocket`], so tests
 /// can hand in a fault-injecting one through [`crate::Ipv8Builder::beacon_socket`]).
@@ -66,6 +68,8 @@ struct Endpoint<R: Rebinder> {
     stale: bool,
     /// Datagrams of the last batched receive not handed out yet; `None` on the plain path.
     batch: Option<RecvBatch>,
+    /// What batched sends learnt about this socket (GSO); fresh for every new socket.
+    send: SendBatch,
 }
 
 /// The socket set; see the module docs.
@@ -138,10 +142,32 @@ impl<R: Rebinder> Sockets<R> {
     }
 
     /// Receives on the unicast sockets with `recvmmsg`-sized batches
-    /// ([`DatagramSocket::poll_recv_batch`]) when `on`, else one datagram per call.
+    /// ([`DatagramSocket::poll_recv_batch`], UDP GRO on where the socket has it) when `on`,
+    /// else one datagram per call.
     pub(crate) fn set_batching(&mut self, on: bool) {
         for endpoint in &mut self.main {
             endpoint.batch = on.then(|| RecvBatch::new(ipv8_udp::BATCH_LEN));
+            endpoint.enable_gro();
+        }
+    }
+
+    /// Sends the first of `datagrams` (all of one family) with
+    /// [`DatagramSocket::try_send_batch`] on the socket of their family: how many left, or the
+    /// first one's error. `Ok(0)` when there is no such socket.
+    pub(crate) fn try_send_batch(
+        &mut self,
+        datagrams: &[(&[u8], SocketAddr)],
+    ) -> io::Result<usize> {
+        let Some(&(_, to)) = datagrams.first() else {
+            return Ok(0);
+        };
+        let family = Family::of(canonical(to).ip());
+        let Some(endpoint) = self.main.iter_mut().find(|e| e.family == family) else {
+            return Ok(0);
+        };
+        match &endpoint.socket {
+            Some(socket) => socket.try_send_batch(datagrams, &mut endpoint.send),
+            None => Ok(0),
         }
     }
 
@@ -165,14 +191,21 @@ impl<R: Rebinder> Sockets<R> {
     }
 
     /// Polls every socket once, starting with a different one each call, and returns the
-    /// first datagram or error. `Pending` registers `cx` with every socket polled.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Received> {
+    /// first datagram or error. A datagram goes to `keep` (straight from the batch buffer when
+    /// batched, else from `buf`, a receive buffer of `RECV_DATAGRAM_LEN` bytes) before this
+    /// returns its length and sender. `Pending` registers `cx` with every socket polled.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        keep: &mut impl FnMut(SocketAddr, &[u8]),
+    ) -> Poll<Received> {
         let count = self.main.len() + 1;
         for i in 0..count {
             let slot = (self.next + i) % count;
             let polled = match self.main.get_mut(slot) {
                 Some(endpoint) => endpoint.socket.as_ref().map(|s| {
-                    poll_unicast(s, endpoint.batch.as_mut(), cx, buf).map(|result| Received {
+                    poll_unicast(s, endpoint.batch.as_mut(), cx, buf, keep).map(|result| Received {
                         source: Source::Main,
                         os: s.error_os(),
                         result,
@@ -180,9 +213,10 @@ impl<R: Rebinder> Sockets<R> {
                 }),
                 None => self.beacon.as_ref().map(|s| {
                     s.poll_recv_from(cx, buf).map(|result| Received {
+                        result: result
+                            .inspect(|&(len, from)| keep(from, &buf[..len.min(buf.len())])),
                         source: Source::Beacon,
                         os: s.error_os(),
-                        result,
                     })
                 }),
             };
@@ -223,6 +257,8 @@ impl<R: Rebinder> Sockets<R> {
                     endpoint.socket = Some(socket);
                     endpoint.local = local;
                     endpoint.stale = false;
+                    endpoint.send = SendBatch::new();
+                    endpoint.enable_gro();
                 }
                 Err(error) => {
                     tracing::warn!(family = %if endpoint.family == Family::V4 { "IPv4" } else { "IPv6" }, %error, "rebind failed; will retry");
@@ -272,21 +308,36 @@ impl<R: Rebinder> Endpoint<R> {
             family: Family::of(local.ip()),
             stale: false,
             batch: None,
+            send: SendBatch::new(),
         })
+    }
+
+    /// Turns on UDP GRO when the socket is read in batches (and has GRO).
+    fn enable_gro(&self) {
+        if let (Some(socket), Some(_)) = (&self.socket, &self.batch) {
+            let on = socket.enable_gro();
+            tracing::debug!(local = %self.local, on, "UDP GRO");
+        }
     }
 }
 
-/// One datagram from a unicast socket: the next of the current batch, else a new batch (or a
-/// plain receive without one). Batched datagrams are copied into `buf`, where the driver
-/// handles every datagram; a copy of a datagram costs nanoseconds, a syscall microseconds.
+/// One datagram from a unicast socket, handed to `keep`: the next of the current batch (one at
+/// a time, also when GRO coalesced several into one message), else a new batch (or a plain
+/// receive into `buf` without one). Batched datagrams go to `keep` straight from the batch
+/// buffer: one copy (into the driver's burst), not two.
 fn poll_unicast<S: DatagramSocket>(
     socket: &S,
     batch: Option<&mut RecvBatch>,
     cx: &mut Context<'_>,
     buf: &mut [u8],
+    keep: &mut impl FnMut(SocketAddr, &[u8]),
 ) -> Poll<io::Result<(usize, SocketAddr)>> {
     let Some(batch) = batch else {
-        return socket.poll_recv_from(cx, buf);
+        return socket.poll_recv_from(cx, buf).map_ok(|(len, from)| {
+            let len = len.min(buf.len());
+            keep(from, &buf[..len]);
+            (len, from)
+        });
     };
     if batch.pending() == 0 {
         match socket.poll_recv_batch(cx, batch) {
@@ -296,9 +347,8 @@ fn poll_unicast<S: DatagramSocket>(
     }
     match batch.take() {
         Some((bytes, from)) => {
-            let len = bytes.len().min(buf.len());
-            buf[..len].copy_from_slice(&bytes[..len]);
-            Poll::Ready(Ok((len, from)))
+            keep(from, bytes);
+            Poll::Ready(Ok((bytes.len(), from)))
         }
         None => {
             // An empty batch is not an error; look again on the next turn.

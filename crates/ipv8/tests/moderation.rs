@@ -6,9 +6,11 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use common::*;
+use ipv8::udp::{BindConfig, bind};
 use ipv8::wire::ids::{PING, PONG};
 use ipv8::wire::{Ping, encode_unsigned};
 use ipv8::{DriverConfig, Ipv8, Ipv8Builder};
@@ -52,7 +54,14 @@ async fn pongs(client: &UdpSocket, want: usize, within: Duration) -> BTreeSet<u1
 async fn moderated_driver_answers_bursts_paced_traffic_and_a_lone_ping_after_silence() {
     let node = moderated_node();
     let target = address_of(&node).await;
-    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // Bound like a node's socket (py-ipv8's 870 KB receive buffer): the burst's 300 pongs
+    // arrive before the client reads any.
+    let client = bind(&BindConfig {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        ..BindConfig::v4(0)
+    })
+    .and_then(|b| b.into_tokio())
+    .unwrap();
     client.connect(target).await.unwrap();
 
     // A burst: 300 pings at once (more than one receive batch), all answered.
@@ -91,6 +100,9 @@ async fn moderated_driver_answers_bursts_paced_traffic_and_a_lone_ping_after_sil
     assert_eq!(snapshot.health.counters.recv_errors.total(), 0);
     assert_eq!(snapshot.health.rebinds, 0, "no socket lost parking");
     let moderated = snapshot.health.counters.recv_moderated;
-    assert!(moderated >= 10, "dense traffic was moderated: {moderated} periods");
+    assert!(
+        moderated >= 10,
+        "dense traffic was moderated: {moderated} periods"
+    );
     node.shutdown().await.unwrap();
 }

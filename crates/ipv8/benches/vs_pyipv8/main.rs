@@ -8,10 +8,13 @@
 //!
 //! Phases (each: [`WARMUP`], then the [`WINDOW`] measured, then a drain): unsigned pings
 //! answered with pongs; signed introduction-requests from [`SENDERS`] keys answered with a
-//! signed response and a puncture-request; one-way messages of the benchmark community,
-//! unsigned and signed (verified, from [`SENDERS`] keys). A second ipv8-rs node without a
-//! signature helper thread (`DriverConfig::verify_threads = 0`) runs the two signed phases, so
-//! one run shows the node on one core and on two. The
+//! signed response and a puncture-request; one-way messages of the benchmark community, sent
+//! with `sendmmsg` and again from a GSO sender (one `sendmsg` with `UDP_SEGMENT` per 64
+//! datagrams; the raw receiver reads the GSO phases on a second socket with `recvmmsg` and UDP
+//! GRO, the batched ipv8-rs node has GRO on its own socket); the same one-way messages signed
+//! (verified, from [`SENDERS`] keys), with `sendmmsg` and with GSO. A second ipv8-rs node
+//! without a signature helper thread (`DriverConfig::verify_threads = 0`) runs the signed
+//! phases, so one run shows the node on one core and on two. The
 //! sender is one thread with [`SENDERS`] sockets and `sendmmsg`; its CPU is reported so one
 //! can see that it is not the bottleneck (the receiver's CPU is ≈ 1 core and the surplus is
 //! lost in the kernel). Receiver CPU is `utime + stime` of `/proc/<pid>/stat`, RSS `VmRSS` of
@@ -22,8 +25,10 @@
 //!
 //! Run: `cargo bench -p ipv8 --bench vs_pyipv8` (~1 min). The py-ipv8 interpreter is
 //! `$IPV8_PYTHON`, else the one `tools/setup-pyipv8.sh` prints (it creates the venv on first
-//! use); `IPV8_BENCH_NO_PY=1` skips py-ipv8; `IPV8_BENCH_PHASES=signed,oneway` runs only
-//! those phases (keys: `ping`, `intro`, `oneway`, `signed`). Linux only (`/proc`, `sendmmsg`).
+//! use); `IPV8_BENCH_NO_PY=1` skips py-ipv8. `IPV8_BENCH_PLAIN=1` runs the ipv8-rs node on the
+//! plain path (`DriverConfig::batch_syscalls = false`: one `recvfrom`/`sendto` per datagram, no
+//! GRO); `IPV8_BENCH_PHASES=ping,intro,oneway,gso,signed,signedgso` picks phases. Linux only
+//! (`/proc`, `sendmmsg`).
 
 #[cfg(target_os = "linux")]
 mod fullnode;
@@ -59,7 +64,9 @@ mod linux {
     use ipv8::proto::CommunityId;
 
     use crate::fullnode::idle_full_nodes;
-    use crate::report::{Measurement, Receiver as Kind, print_full_nodes, print_report};
+    use crate::report::{
+        Measurement, Receiver as Kind, print_full_nodes, print_gso_targets, print_report,
+    };
     use crate::roles::{Stats, node_main, raw_main};
     use crate::sender::{Flood, Phase, sender_socket};
 
@@ -80,6 +87,8 @@ mod linux {
         stdout: BufReader<ChildStdout>,
         pid: u32,
         port: u16,
+        /// The raw receiver's second socket, read with `recvmmsg` and UDP GRO.
+        gro_port: Option<u16>,
     }
 
     impl Process {
@@ -111,6 +120,7 @@ mod linux {
                 stdout,
                 pid,
                 port: u16::try_from(port).map_err(|e| e.to_string())?,
+                gro_port: field("gro_port").and_then(|p| u16::try_from(p).ok()),
             })
         }
 
@@ -127,6 +137,14 @@ mod linux {
 
         fn target(&self) -> SocketAddrV4 {
             SocketAddrV4::new([127, 0, 0, 1].into(), self.port)
+        }
+
+        /// Where `phase` floods: the raw receiver reads GSO floods on its GRO socket.
+        fn target_for(&self, phase: Phase) -> SocketAddrV4 {
+            match self.gro_port {
+                Some(port) if phase.gso() => SocketAddrV4::new([127, 0, 0, 1].into(), port),
+                _ => self.target(),
+            }
         }
 
         /// `utime + stime` of the whole process, in nanoseconds (`USER_HZ` = 100).
@@ -243,9 +261,9 @@ mod linux {
 
     fn run_phase(p: &mut Process, phase: Phase, keys: &[KeyIdentity]) -> Measurement {
         let sockets: Vec<_> = (0..SENDERS).map(|_| sender_socket()).collect();
-        let packets = phase.packets(&sockets, p.target(), BENCH, keys);
+        let packets = phase.packets(&sockets, p.target_for(phase), BENCH, keys);
         let size = packets[0].len();
-        let flood = Flood::start(p.target(), sockets, packets);
+        let flood = Flood::start_phase(phase.gso(), p.target_for(phase), sockets, packets);
         std::thread::sleep(WARMUP);
         let a = mark(p, &flood);
         std::thread::sleep(WINDOW);
@@ -264,8 +282,8 @@ mod linux {
         let handled = |s: &Stats| match phase {
             Phase::Ping => s.pong,
             Phase::Intro => s.response,
-            Phase::OneWay => s.oneway,
-            Phase::SignedOneWay => s.signed,
+            Phase::OneWay | Phase::OneWayGso => s.oneway,
+            Phase::SignedOneWay | Phase::SignedGso => s.signed,
         };
         Measurement {
             receiver: p.kind,
@@ -313,12 +331,18 @@ mod linux {
         std::thread::sleep(Duration::from_secs(2));
         let idle: Vec<(Kind, u64)> = receivers.iter().map(|p| (p.kind, p.rss_kib())).collect();
         let mut rows = Vec::new();
-        // `IPV8_BENCH_PHASES=ping,intro,oneway,signed` runs a subset (all by default).
-        let chosen = std::env::var("IPV8_BENCH_PHASES").unwrap_or_default();
-        let phases = Phase::ALL
-            .into_iter()
-            .filter(|p| chosen.is_empty() || chosen.split(',').any(|c| c.trim() == p.key()));
-        for phase in phases {
+        let phases = std::env::var("IPV8_BENCH_PHASES").ok();
+        let plain = std::env::var_os("IPV8_BENCH_PLAIN").is_some();
+        if plain {
+            println!("ipv8-rs on the plain path (IPV8_BENCH_PLAIN: batch_syscalls = false)");
+        }
+        for phase in Phase::ALL {
+            if phases
+                .as_deref()
+                .is_some_and(|list| !list.split(',').any(|k| k.trim() == phase.key()))
+            {
+                continue;
+            }
             for p in &mut receivers {
                 if p.kind == Kind::RustOneThread && !phase.signed() {
                     continue; // the same node as `Rust` where no signature is checked
@@ -330,6 +354,7 @@ mod linux {
         let load_after = loadavg();
         drop(receivers);
         print_report(&rows, &idle, &after, &load_before, &load_after);
+        print_gso_targets(&rows, plain);
         print_full_nodes(&full_nodes);
     }
 }

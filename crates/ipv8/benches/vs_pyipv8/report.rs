@@ -8,7 +8,7 @@ use crate::sender::Phase;
 /// Which receiver a measurement is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Receiver {
-    /// The plain `recv_from` loop.
+    /// The plain `recv_from` loop (in the GSO phase: its `recvmmsg` + GRO socket).
     Raw,
     /// The ipv8-rs node (default `DriverConfig`: one signature helper thread on 2 cores).
     Rust,
@@ -239,6 +239,30 @@ pub fn print_report(
         8.0,
         false,
     );
+}
+
+/// The one-way receive targets of issue 10 (GRO/GSO): ipv8-rs one-way messages handled per
+/// CPU-second, ≥ 600 k batched (from the GSO sender) or ≥ 250 k on the plain path
+/// (`IPV8_BENCH_PLAIN`, from the `sendmmsg` sender).
+pub fn print_gso_targets(rows: &[Measurement], plain: bool) {
+    let per_cpu = |p| find(rows, Receiver::Rust, p).map(Measurement::per_cpu_s);
+    if plain {
+        target_row(
+            "one-way messages per CPU-s, ipv8-rs plain path",
+            "≥ 250 k",
+            per_cpu(Phase::OneWay),
+            250_000.0,
+            true,
+        );
+    } else {
+        target_row(
+            "one-way messages per CPU-s, ipv8-rs batched, GSO sender",
+            "≥ 600 k",
+            per_cpu(Phase::OneWayGso),
+            600_000.0,
+            true,
+        );
+    }
 }
 
 /// The idle RSS of the complete nodes (`fullnode`).

@@ -3,7 +3,8 @@
 //! like the py-ipv8 receiver's.
 //!
 //! Both speak the protocol of `tools/pybench_receiver.py`: `ready port=P pid=N` once bound
-//! (127.0.0.1), then one `stats down=D up=U pong=A response=R oneway=O signed=S` line per line read on
+//! (127.0.0.1; the raw receiver adds `gro_port=Q`, its `recvmmsg` + GRO socket), then one
+//! `stats down=D up=U pong=A response=R oneway=O signed=S` line per line read on
 //! stdin; they exit at EOF of stdin (so they die with the orchestrator).
 
 use std::io::BufRead;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ipv8::prelude::*;
-use ipv8::udp::{BindConfig, bind};
+use ipv8::udp::{BATCH_LEN, BindConfig, DatagramSocket, RecvBatch, bind};
 use ipv8::{BeaconConfig, DriverConfig};
 
 use crate::sender::{OneWay, SignedOneWay};
@@ -114,7 +115,11 @@ pub fn raw_main() {
         );
     });
     let port = socket.local_addr().expect("bound").port();
-    println!("ready port={port} pid={}", std::process::id());
+    let gro_port = spawn_raw_gro(Arc::clone(&counters));
+    println!(
+        "ready port={port} gro_port={gro_port} pid={}",
+        std::process::id()
+    );
     let [down, up, pong, response, oneway, signed] = counters.as_ref();
     let mut buf = vec![0u8; 2048];
     // The last sender and the one before it that differs (the "introduced" peer).
@@ -154,6 +159,51 @@ pub fn raw_main() {
             _ => {}
         }
     }
+}
+
+/// The limit for a GSO sender: a second socket (bound like the first) with UDP GRO on, read by
+/// its own thread with `recvmmsg` through `ipv8_udp`'s `poll_recv_batch` (the driver's own
+/// receive call, on a current-thread runtime), counting datagrams and one-way messages (byte
+/// 22 = 1) as they come out of [`RecvBatch::take`]; it answers nothing. Returns its port.
+fn spawn_raw_gro(counters: Arc<[AtomicU64; 6]>) -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        runtime.block_on(async {
+            let socket = bind(&loopback_bind())
+                .and_then(|b| b.into_tokio())
+                .expect("bind the raw GRO receiver");
+            let gro = socket.enable_gro();
+            let _ = tx.send(socket.local_addr().expect("bound").port());
+            if !gro {
+                eprintln!("raw receiver: no UDP GRO here; the GSO phase is read unbatched");
+            }
+            let [down, _, _, _, oneway, signed] = counters.as_ref();
+            let mut batch = RecvBatch::new(BATCH_LEN);
+            loop {
+                let polled = std::future::poll_fn(|cx| {
+                    DatagramSocket::poll_recv_batch(&socket, cx, &mut batch)
+                })
+                .await;
+                if polled.is_err() {
+                    continue;
+                }
+                let (mut n, mut ones, mut twos) = (0, 0, 0);
+                while let Some((bytes, _)) = batch.take() {
+                    n += 1;
+                    ones += u64::from(bytes.get(22) == Some(&1));
+                    twos += u64::from(bytes.get(22) == Some(&2));
+                }
+                down.fetch_add(n, Ordering::Relaxed);
+                oneway.fetch_add(ones, Ordering::Relaxed);
+                signed.fetch_add(twos, Ordering::Relaxed);
+            }
+        });
+    });
+    rx.recv().expect("raw GRO socket bound")
 }
 
 /// The benchmark community: counts its one-way messages, unsigned and signed.
@@ -200,6 +250,8 @@ pub fn node_main(bench: CommunityId) {
         };
         let defaults = DriverConfig::default();
         let driver = DriverConfig {
+            // IPV8_BENCH_PLAIN: one recvfrom/sendto per datagram (and no GRO).
+            batch_syscalls: std::env::var_os("IPV8_BENCH_PLAIN").is_none(),
             watch_interfaces: false,
             beacon: BeaconConfig::disabled(),
             verify_threads: std::env::var("IPV8_BENCH_VERIFY_THREADS")

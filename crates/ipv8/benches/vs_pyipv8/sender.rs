@@ -1,6 +1,8 @@
 //! The sender: real py-ipv8-format datagrams built with the project's codec, flooded at one
 //! receiver from several loopback sockets with `sendmmsg` (batches of [`BATCH`]) by one thread,
-//! whose CPU time is read from its `/proc/self/task/<tid>/schedstat`.
+//! whose CPU time is read from its `/proc/self/task/<tid>/schedstat`. The GSO phase
+//! ([`Phase::OneWayGso`]) sends each batch as one `sendmsg` with `UDP_SEGMENT` instead
+//! ([`GSO_BATCH`] segments), as a GSO-capable peer would.
 
 use std::io::IoSlice;
 use std::net::{SocketAddrV4, UdpSocket};
@@ -14,10 +16,12 @@ use ipv8::proto::{CommunityId, Prefix};
 use ipv8::{Identity, KeyIdentity, Payload};
 use ipv8_wire::ids::PING;
 use ipv8_wire::{Ping, encode_signed_with, encode_unsigned, encode_unsigned_with};
-use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
+use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg, sendmsg};
 
 /// Datagrams per `sendmmsg` call (one socket per call, sockets round robin).
 const BATCH: usize = 32;
+/// Segments per GSO `sendmsg` call in [`Phase::OneWayGso`] (the kernel's limit).
+const GSO_BATCH: usize = 64;
 
 /// The benchmark community's one-way message: py-ipv8 `VariablePayload` with `msg_id = 1`,
 /// `format_list = ["Q", "varlenH"]`, sent unsigned without a global time (`ez_send(sig=False)`),
@@ -53,27 +57,30 @@ pub enum Phase {
     Intro,
     /// Unsigned one-way messages (id 1) of the benchmark community, counted by its handler.
     OneWay,
+    /// The same one-way messages from a GSO sender: [`GSO_BATCH`] per `sendmsg`, which a GRO
+    /// receiver gets as one coalesced message.
+    OneWayGso,
     /// Signed one-way messages (id 2) of the benchmark community from one key per sender
     /// socket: each signature verified, then counted by the handler; nothing is answered.
     SignedOneWay,
+    /// The same signed messages from a GSO sender, whose CPU per datagram is a fraction of
+    /// `sendmmsg`'s: on two cores it leaves the receiver (and its verify helper) the CPU.
+    SignedGso,
 }
 
 impl Phase {
-    pub const ALL: [Self; 4] = [Self::Ping, Self::Intro, Self::OneWay, Self::SignedOneWay];
+    pub const ALL: [Self; 6] = [
+        Self::Ping,
+        Self::Intro,
+        Self::OneWay,
+        Self::OneWayGso,
+        Self::SignedOneWay,
+        Self::SignedGso,
+    ];
 
     /// Whether the phase's messages carry signatures the receiver verifies.
     pub const fn signed(self) -> bool {
-        matches!(self, Self::Intro | Self::SignedOneWay)
-    }
-
-    /// The phase's key in `IPV8_BENCH_PHASES`.
-    pub const fn key(self) -> &'static str {
-        match self {
-            Self::Ping => "ping",
-            Self::Intro => "intro",
-            Self::OneWay => "oneway",
-            Self::SignedOneWay => "signed",
-        }
+        matches!(self, Self::Intro | Self::SignedOneWay | Self::SignedGso)
     }
 
     pub const fn name(self) -> &'static str {
@@ -81,8 +88,27 @@ impl Phase {
             Self::Ping => "ping → pong",
             Self::Intro => "signed intro-request → response",
             Self::OneWay => "one-way community message",
+            Self::OneWayGso => "one-way, GSO sender",
             Self::SignedOneWay => "signed one-way community message",
+            Self::SignedGso => "signed one-way, GSO sender",
         }
+    }
+
+    /// The short name `IPV8_BENCH_PHASES` selects the phase by.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Ping => "ping",
+            Self::Intro => "intro",
+            Self::OneWay => "oneway",
+            Self::OneWayGso => "gso",
+            Self::SignedOneWay => "signed",
+            Self::SignedGso => "signedgso",
+        }
+    }
+
+    /// Whether the sender uses GSO.
+    pub const fn gso(self) -> bool {
+        matches!(self, Self::OneWayGso | Self::SignedGso)
     }
 
     /// The datagrams of this phase: one per sender socket (its own key for introduction
@@ -111,7 +137,7 @@ impl Phase {
                     let from = v4_of(socket);
                     intro_request(&keys[i % keys.len()], from, target, i as u64 + 1)
                 }
-                Self::OneWay => encode_unsigned_with(
+                Self::OneWay | Self::OneWayGso => encode_unsigned_with(
                     &Prefix::for_community(bench),
                     1,
                     None,
@@ -120,7 +146,7 @@ impl Phase {
                         data: vec![0x5a; 64],
                     },
                 ),
-                Self::SignedOneWay => {
+                Self::SignedOneWay | Self::SignedGso => {
                     let key = &keys[i % keys.len()];
                     encode_signed_with(
                         &Prefix::for_community(bench),
@@ -154,6 +180,20 @@ pub struct Flood {
 }
 
 impl Flood {
+    /// Floods with `sendmmsg`, or with GSO `sendmsg` calls when `gso`.
+    pub fn start_phase(
+        gso: bool,
+        target: SocketAddrV4,
+        sockets: Vec<UdpSocket>,
+        packets: Vec<Vec<u8>>,
+    ) -> Self {
+        if gso {
+            Self::start_gso(target, sockets, packets)
+        } else {
+            Self::start(target, sockets, packets)
+        }
+    }
+
     pub fn start(target: SocketAddrV4, sockets: Vec<UdpSocket>, packets: Vec<Vec<u8>>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let sent = Arc::new(AtomicU64::new(0));
@@ -179,6 +219,48 @@ impl Flood {
                         MsgFlags::empty(),
                     ) {
                         n += done.count() as u64;
+                    }
+                }
+                sent2.fetch_add(n, Ordering::Relaxed);
+            }
+        });
+        let schedstat = rx.recv().unwrap_or_default();
+        Self {
+            stop,
+            sent,
+            schedstat,
+            thread: Some(thread),
+        }
+    }
+
+    /// Like [`Self::start`], but each socket's batch is one `sendmsg` of [`GSO_BATCH`] copies
+    /// of its packet with a `UDP_SEGMENT` control message (segment = packet length).
+    pub fn start_gso(target: SocketAddrV4, sockets: Vec<UdpSocket>, packets: Vec<Vec<u8>>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
+            let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
+            let to = SockaddrIn::from(target);
+            while !stop2.load(Ordering::Relaxed) {
+                let mut n = 0;
+                for (socket, packet) in sockets.iter().zip(&packets) {
+                    let slices: [IoSlice<'_>; GSO_BATCH] =
+                        std::array::from_fn(|_| IoSlice::new(packet));
+                    let segment = packet.len() as u16;
+                    let cmsgs = [ControlMessage::UdpGsoSegments(&segment)];
+                    if sendmsg(
+                        socket.as_raw_fd(),
+                        &slices,
+                        &cmsgs,
+                        MsgFlags::empty(),
+                        Some(&to),
+                    )
+                    .is_ok()
+                    {
+                        n += GSO_BATCH as u64;
                     }
                 }
                 sent2.fetch_add(n, Ordering::Relaxed);

@@ -1,5 +1,6 @@
-//! [`Burst`]: the datagrams of one receive wakeup, copied out of the receive buffer so they can
-//! go to the node together (`Node::handle_datagrams`, which batch-verifies their signatures).
+//! [`Burst`]: the datagrams of one receive wakeup, copied out of the receive buffer (the
+//! `recvmmsg` batch, or the driver's buffer on the plain path) so they can go to the node
+//! together (`Node::handle_datagrams`, which batch-verifies their signatures).
 
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -26,6 +27,13 @@ impl Burst {
     /// Whether no datagram is kept.
     pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// The datagram kept last.
+    pub(crate) fn last(&self) -> Option<&[u8]> {
+        self.items
+            .last()
+            .map(|(_, range)| &self.bytes[range.clone()])
     }
 
     /// The only datagram, when exactly one is kept.
@@ -66,6 +74,7 @@ mod tests {
         assert!(burst.is_empty());
         burst.push(a, b"one");
         assert_eq!(burst.single(), Some((a, &b"one"[..])));
+        assert_eq!(burst.last(), Some(&b"one"[..]));
         burst.push(b, b"");
         assert_eq!(burst.single(), None);
         burst.push(a, b"three");

@@ -160,7 +160,10 @@ where
                 },
                 () = &mut sleep => {}
                 event = next_net_event(&mut self.watcher) => self.on_net_event(event),
-                received = poll_fn(|cx| self.sockets.poll_recv(cx, &mut self.buf)), if receiving => {
+                received = poll_fn(|cx| {
+                    let burst = &mut self.burst;
+                    self.sockets.poll_recv(cx, &mut self.buf, &mut |from, data| burst.push(from, data))
+                }), if receiving => {
                     self.on_recv_batch(received);
                 }
             }

@@ -4,6 +4,10 @@
 //! This is the part py-ipv8's Proactor transport got wrong (`_loop_reading` posted no new
 //! receive after an error completion). docs/design/UDP-FAILURES.md §7: `StaleReport | PerDatagram | Unknown`
 //! → count and read again; `Environment | Bug` → also ask the watchdog for a rebind.
+//!
+//! Datagrams go into the wakeup's [`super::burst::Burst`] as the sockets hand them out (straight
+//! from the `recvmmsg` batch when batched, one datagram at a time also when UDP GRO coalesced
+//! several); the whole burst then goes to the node in one call.
 
 use std::task::{Context, Poll, Waker};
 
@@ -53,7 +57,9 @@ where
         }
         let mut cx = Context::from_waker(Waker::noop());
         while taken < budget {
-            match self.sockets.poll_recv(&mut cx, &mut self.buf) {
+            let burst = &mut self.burst;
+            let mut keep = |from, data: &[u8]| burst.push(from, data);
+            match self.sockets.poll_recv(&mut cx, &mut self.buf, &mut keep) {
                 Poll::Ready(received) => {
                     datagrams += usize::from(self.on_received(now, received));
                     taken += 1;
@@ -139,12 +145,11 @@ where
         self.pacer.mark_dirty();
     }
 
-    /// One datagram (kept for [`Self::handle_burst`]) or one error. Returns whether it was a
-    /// datagram.
+    /// One datagram (already the last of the burst, see [`Self::handle_burst`]) or one error.
+    /// Returns whether it was a datagram.
     fn on_received(&mut self, now: Instant, received: Received) -> bool {
         match received.result {
-            Ok((len, from)) => {
-                let len = len.min(self.buf.len());
+            Ok((len, _)) => {
                 match received.source {
                     Source::Main => self.counters.traffic.received(len),
                     Source::Beacon => {
@@ -152,13 +157,12 @@ where
                             self.counters.beacon_datagrams_down.saturating_add(1);
                     }
                 }
-                if ipv8_wire::Beacon::is_beacon(&self.buf[..len]) {
+                if self.burst.last().is_some_and(ipv8_wire::Beacon::is_beacon) {
                     self.counters.lan_beacons_received =
                         self.counters.lan_beacons_received.saturating_add(1);
                 }
                 self.last_receive = Some(now);
                 self.watchdog.on_datagram(now);
-                self.burst.push(from, &self.buf[..len]);
                 true
             }
             Err(error) => {

@@ -3,6 +3,11 @@
 //! failures to that destination (`Node::handle_send_failed`) so they never poison the socket.
 //! Also the LAN beacon sweep.
 //!
+//! With `DriverConfig::batch_syscalls` the datagrams of a turn are queued and sent together
+//! ([`DatagramSocket::try_send_batch`]: `sendmmsg`, and on Linux one GSO message for a run of
+//! datagrams to one destination); a datagram the batch call did not send takes the plain path
+//! with the batch call's error, so every error is classified the same way.
+//!
 //! Ports py-ipv8's `UDPEndpoint.send` (which logged and dropped on any error) with the rules of
 //! docs/design/UDP-FAILURES.md §0 items 5–6 and §7.
 
@@ -40,9 +45,10 @@ where
         }
     }
 
-    /// Sends the queued datagrams, up to [`ipv8_udp::BATCH_LEN`] per syscall per socket. A
-    /// datagram the batch call did not send goes through [`Self::send_checked`], which sends it
-    /// once more and classifies, counts and attributes its error as the plain path does.
+    /// Sends the queued datagrams, up to [`ipv8_udp::BATCH_LEN`] per `sendmmsg`, or a run to one
+    /// destination as one GSO message (`ipv8_udp::SendBatch`). A datagram the batch call did
+    /// not send goes through [`Self::send_checked`], which sends it once more and classifies,
+    /// counts and attributes its error as the plain path does.
     pub(super) fn flush_outbox(&mut self, now: Instant) {
         if self.outbox.is_empty() {
             return;
@@ -56,10 +62,7 @@ where
                 .collect();
             let mut next = 0;
             while next < list.len() {
-                let sent = match self.sockets.for_destination(list[next].1) {
-                    Ok((socket, _, _)) => socket.try_send_batch(&list[next..]),
-                    Err(_) => Ok(0),
-                };
+                let sent = self.sockets.try_send_batch(&list[next..]);
                 let sent = match sent {
                     Ok(sent) if sent > 0 => sent,
                     // The first datagram failed: its error goes the plain path's way (a
