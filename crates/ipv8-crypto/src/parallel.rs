@@ -26,6 +26,11 @@ use crate::LibNaclPublicKey;
 /// microseconds.
 pub const MIN_SHARE: usize = 4;
 
+/// Signatures from which one batch is cheaper per signature than two half batches: a batch of
+/// `n` signatures is a multiscalar multiplication of `2n + 1` points, and curve25519-dalek
+/// switches from Straus to Pippenger's algorithm at 190 points.
+pub const LARGE_SHARE: usize = 95;
+
 /// Verifies bursts of Ed25519 signatures on the calling thread plus up to `helpers` threads.
 ///
 /// ```
@@ -175,7 +180,14 @@ impl ParallelVerifier {
             return;
         }
         ok.resize(items.len(), false);
-        let per = items.len().div_ceil(2 * threads).max(MIN_SHARE);
+        // Two shares per thread balance the work when a thread is slow to start; but from
+        // `LARGE_SHARE` signatures a batch switches to a cheaper multiscalar algorithm, so a
+        // burst that large is cut in one share per thread instead.
+        let per = if items.len() >= LARGE_SHARE * threads {
+            items.len().div_ceil(threads)
+        } else {
+            items.len().div_ceil(2 * threads).max(MIN_SHARE)
+        };
         let shares = items.len().div_ceil(per);
         {
             let mut state = self.pool.lock();
@@ -326,6 +338,18 @@ mod tests {
         let mut again = Vec::new();
         verifier.verify(&refs(&key, &items), &mut again);
         assert_eq!(ok, again);
+    }
+
+    #[test]
+    fn large_bursts_are_one_share_per_thread() {
+        let (key, mut items) = signed(200);
+        items[150].1[9] ^= 1;
+        let mut verifier = ParallelVerifier::new(1);
+        let mut ok = Vec::new();
+        verifier.verify(&refs(&key, &items), &mut ok);
+        // 200 ≥ 2 × LARGE_SHARE: two shares of 100, the second holds the forgery.
+        assert_eq!(&ok[..100], &[true; 100]);
+        assert_eq!(&ok[100..], &[false; 100]);
     }
 
     #[test]

@@ -254,6 +254,10 @@ pub fn node_main(bench: CommunityId) {
             batch_syscalls: std::env::var_os("IPV8_BENCH_PLAIN").is_none(),
             watch_interfaces: false,
             beacon: BeaconConfig::disabled(),
+            recv_batch: std::env::var("IPV8_BENCH_RECV_BATCH")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(defaults.recv_batch),
             verify_threads: std::env::var("IPV8_BENCH_VERIFY_THREADS")
                 .ok()
                 .and_then(|v| v.parse().ok())
