@@ -244,7 +244,20 @@ impl Flood {
             let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
             let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
             let to = SockaddrIn::from(target);
+            // `IPV8_BENCH_GSO_RATE` (datagrams/s): a paced flood, so that on two cores the
+            // sender leaves the CPU to a receiver that uses both.
+            let rate: Option<f64> = std::env::var("IPV8_BENCH_GSO_RATE")
+                .ok()
+                .and_then(|r| r.parse().ok());
+            let start = std::time::Instant::now();
+            let mut total = 0u64;
             while !stop2.load(Ordering::Relaxed) {
+                if let Some(rate) = rate {
+                    let due = std::time::Duration::from_secs_f64(total as f64 / rate);
+                    if let Some(wait) = due.checked_sub(start.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                }
                 let mut n = 0;
                 for (socket, packet) in sockets.iter().zip(&packets) {
                     let slices: [IoSlice<'_>; GSO_BATCH] =
@@ -263,6 +276,7 @@ impl Flood {
                         n += GSO_BATCH as u64;
                     }
                 }
+                total += n.max(1);
                 sent2.fetch_add(n, Ordering::Relaxed);
             }
         });
