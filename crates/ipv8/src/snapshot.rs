@@ -1,15 +1,25 @@
 //! [`Snapshot`]: a cloned, read-only view of the node and the endpoint, published through a
-//! `tokio::sync::watch` channel at most every `snapshot_interval` (250 ms).
+//! `tokio::sync::watch` channel at most every `snapshot_interval` (250 ms), and only while
+//! someone reads them ([`Demand`]).
 //!
 //! REST, status pages and tests read snapshots and never touch the driver task's state, so a
 //! slow reader cannot stall the node (docs/design/ARCHITECTURE-STUDY.md §7.3 step 4). Timestamps of
 //! the node are its own `Instant`s; [`Snapshot::wall_clock`] renders them as py-ipv8's Unix floats.
+//!
+//! A snapshot clones the peer table, the statistics and the overlay lists: tens of allocations.
+//! Built for every change of every node, that was a third of an idle 40-node swarm's CPU
+//! (docs/PERFORMANCE.md, "Idle 40-node swarm") while nobody looked. So the driver builds them
+//! only on demand: while a [`watch`](crate::Ipv8Handle::watch) receiver exists (REST's history
+//! and event relay hold one), at most every `snapshot_interval` as before; otherwise only after
+//! [`latest`](crate::Ipv8Handle::latest) asked for one, and always for
+//! [`snapshot`](crate::Ipv8Handle::snapshot) and the final one at shutdown.
 //!
 //! Anything a reader needs from the node itself (not just from its data) is computed here, when
 //! the snapshot is taken (at most every 250 ms, never per packet): e.g. the py-ipv8 names of
 //! message ids in [`Snapshot::message_statistics`], from `Node::message_name`, so readers never
 //! keep a copy of the protocol's tables.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use ipv8_proto::drops::DropCounters;
@@ -121,6 +131,32 @@ impl OverlayStatistics {
     }
 }
 
+/// Whether a reader without a `watch` receiver asked for the next snapshot; shared by the
+/// handles (which set it) and the driver (which clears it when it publishes).
+#[derive(Debug, Default)]
+pub(crate) struct Demand {
+    wanted: AtomicBool,
+}
+
+impl Demand {
+    /// A reader looked at the latest snapshot: publish the next change. True for the first
+    /// request since the last publication (the caller then wakes the driver; later requests
+    /// find it already asked).
+    pub(crate) fn request(&self) -> bool {
+        !self.wanted.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether a request is pending.
+    pub(crate) fn is_wanted(&self) -> bool {
+        self.wanted.load(Ordering::Acquire)
+    }
+
+    /// The driver is about to publish: requests from now on ask for the one after.
+    pub(crate) fn serve(&self) {
+        self.wanted.store(false, Ordering::Release);
+    }
+}
+
 /// When the next snapshot may be published.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Pacer {
@@ -180,6 +216,21 @@ mod tests {
         assert!(!p.due(t0 + Duration::from_millis(249)));
         assert_eq!(p.deadline(), Some(t0 + Duration::from_millis(250)));
         assert!(p.due(t0 + Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn demand_wakes_the_driver_once_per_publication() {
+        let d = Demand::default();
+        assert!(!d.is_wanted());
+        assert!(d.request(), "the first request wakes the driver");
+        assert!(!d.request(), "the driver was already asked");
+        assert!(d.is_wanted());
+        d.serve();
+        assert!(!d.is_wanted());
+        assert!(
+            d.request(),
+            "after a publication the next request wakes it again"
+        );
     }
 
     #[test]

@@ -108,6 +108,16 @@ fn errors_text(t: &Totals) -> String {
     }
 }
 
+/// A fresh snapshot of every node. Asked for once per line: nobody watches the nodes'
+/// snapshots, so their drivers build none in between.
+async fn fresh(nodes: &[Ipv8]) -> anyhow::Result<Vec<Arc<Snapshot>>> {
+    let mut snapshots = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        snapshots.push(node.snapshot().await?);
+    }
+    Ok(snapshots)
+}
+
 /// Runs the swarm and prints its lines to `out`.
 ///
 /// # Errors
@@ -195,8 +205,7 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             () = shutdown.recv() => { interrupted = true; break; }
             _ = tick.tick() => {}
         }
-        let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
-        let t = totals(&snapshots, community);
+        let t = totals(&fresh(&nodes).await?, community);
         let up = t.datagrams_up.saturating_sub(last.datagrams_up);
         let down = t.datagrams_down.saturating_sub(last.datagrams_down);
         let (min, med, max) = (
@@ -219,14 +228,13 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         last = t;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
-    let t = totals(&snapshots, community);
+    let t = totals(&fresh(&nodes).await?, community);
     let (min, med, max) = (
         t.peers.first().copied().unwrap_or(0),
         median(&t.peers),
         t.peers.last().copied().unwrap_or(0),
     );
-    let tracker_peers = tracker.latest().peer_count();
+    let tracker_peers = tracker.snapshot().await?.peer_count();
     for node in nodes {
         let _ = node.shutdown().await;
     }
