@@ -15,9 +15,9 @@
 //! [`snapshot`](crate::Ipv8Handle::snapshot) and the final one at shutdown.
 //!
 //! Anything a reader needs from the node itself (not just from its data) is computed here, when
-//! the snapshot is taken (at most every 250 ms, never per packet): e.g. the py-ipv8 names of
-//! message ids in [`Snapshot::message_statistics`], from `Node::message_name`, so readers never
-//! keep a copy of the protocol's tables.
+//! the snapshot is taken (never per packet): e.g. the py-ipv8 handler names of message ids in
+//! [`Snapshot::message_statistics`], from `Node::handler_name` (`&'static str`s, nothing
+//! formatted), so readers never keep a copy of the protocol's tables.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -98,11 +98,19 @@ pub struct OverlayStatistics {
 pub struct MessageStatistics {
     /// The message id.
     pub id: u8,
-    /// py-ipv8's name, `"<id>:<handler>"` (e.g. `246:on_old_introduction_request`,
-    /// `7:unknown`), from `Node::message_name`.
-    pub name: String,
+    /// py-ipv8's handler name (e.g. `on_old_introduction_request`, `unknown`), from
+    /// `Node::handler_name`; [`MessageStatistics::name`] adds the id.
+    pub handler: &'static str,
     /// Counts, bytes and first/last times up and down.
     pub stat: NetworkStat,
+}
+
+impl MessageStatistics {
+    /// py-ipv8's name, `"<id>:<handler>"` (e.g. `246:on_old_introduction_request`,
+    /// `7:unknown`), as `Node::message_name` formats it: built when read, not per snapshot.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.id, self.handler)
+    }
 }
 
 impl OverlayStatistics {
@@ -117,7 +125,7 @@ impl OverlayStatistics {
                     .iter()
                     .map(|(id, stat)| MessageStatistics {
                         id,
-                        name: node.message_name(o.id, id),
+                        handler: node.handler_name(o.id, id),
                         stat: *stat,
                     })
                     .collect();
@@ -269,7 +277,7 @@ mod tests {
             .find(|o| o.community == CommunityId::DISCOVERY)
             .expect("statistics are on by default");
         assert_eq!(entry.overlay, discovery.name);
-        let names: Vec<&str> = entry.messages.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = entry.messages.iter().map(MessageStatistics::name).collect();
         assert_eq!(
             names,
             [
