@@ -1,7 +1,8 @@
 //! `ipv8 swarm`: an offline demo and smoke test. N nodes and one tracker on 127.0.0.1 in one
-//! process (one tokio runtime, one driver task per node), no default trackers, no beacon. Prints
-//! one line per second (peers per node min/median/max, datagrams per second, errors by class)
-//! and a summary; `--json` prints the same as JSON objects, one per line.
+//! process (one tokio runtime, one thread unless `--workers`, one driver task per node), no
+//! default trackers, no beacon. Prints one line per second (peers per node min/median/max,
+//! datagrams per second, errors by class) and a summary; `--json` prints the same as JSON
+//! objects, one per line.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,7 +20,7 @@ use ipv8_wire::CommunityId;
 use serde_json::{Value, json};
 
 use super::run::parse_community;
-use crate::node::{Shutdown, logging, runtime};
+use crate::node::{Shutdown, logging, runtime_with};
 
 /// Flags of `ipv8 swarm`.
 #[derive(Debug, Args)]
@@ -36,6 +37,10 @@ pub struct SwarmArgs {
     /// Print JSON lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Runtime threads: 1 is tokio's current-thread runtime (enough for an idle swarm, and
+    /// the fewest wake-ups), more a multi-thread runtime for load tests.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
 }
 
 /// Totals over all nodes at one moment.
@@ -125,7 +130,7 @@ async fn fresh(nodes: &[Ipv8]) -> anyhow::Result<Vec<Arc<Snapshot>>> {
 pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // Every node binds 127.0.0.1 on purpose: silence the per-socket "specific address" warning.
     logging::init_with(crate::config::LogLevel::Warn, "ipv8_udp::socket=error");
-    runtime()?.block_on(swarm(args, out))
+    runtime_with(usize::from(args.workers))?.block_on(swarm(args, out))
 }
 
 fn driver_config() -> DriverConfig {
