@@ -18,6 +18,7 @@ use ipv8_proto::{Community, CommunityConfig, CommunityId, Event, Node};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::health::Health;
 use crate::overlay::{CommunityError, CommunityHandle, LoadReply, PendingLoad, prepare};
 use crate::snapshot::{Demand, Snapshot};
 
@@ -32,6 +33,8 @@ pub(crate) enum Command {
     Snapshot(oneshot::Sender<Arc<Snapshot>>),
     /// A reader asked for the next snapshot ([`Demand`]): only wakes the driver.
     Wake,
+    /// Return the endpoint's health now (no snapshot built).
+    Health(oneshot::Sender<Health>),
     /// Rebuild the sockets now.
     Rebind,
     /// Run a closure on the node.
@@ -79,6 +82,7 @@ impl fmt::Debug for Command {
             Self::WalkTo(addr) => f.debug_tuple("WalkTo").field(addr).finish(),
             Self::Snapshot(_) => f.write_str("Snapshot"),
             Self::Wake => f.write_str("Wake"),
+            Self::Health(_) => f.write_str("Health"),
             Self::Rebind => f.write_str("Rebind"),
             Self::Call(_) => f.write_str("Call"),
             Self::Load(load, _) => f.debug_tuple("Load").field(&load.id).finish(),
@@ -127,6 +131,14 @@ impl Ipv8Handle {
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, DriverGone> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Snapshot(tx)).await?;
+        rx.await.map_err(|_| DriverGone)
+    }
+
+    /// The endpoint's health now, as a fresh [`snapshot`](Self::snapshot)'s `health` would
+    /// be, without cloning the node's tables (for frequent polling of many nodes).
+    pub async fn health(&self) -> Result<Health, DriverGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Health(tx)).await?;
         rx.await.map_err(|_| DriverGone)
     }
 

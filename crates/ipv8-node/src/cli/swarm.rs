@@ -6,14 +6,13 @@
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use ipv8::proto::config::{BootstrapConfig, CommunityConfig};
 use ipv8::proto::{KeyIdentity, NodeConfig};
 use ipv8::udp::ErrorClass;
-use ipv8::{BeaconConfig, DriverConfig, Ipv8, Ipv8Builder, Snapshot};
+use ipv8::{BeaconConfig, DriverConfig, Health, Ipv8, Ipv8Builder};
 use ipv8_crypto::PrivateKey;
 use ipv8_udp::BindConfig;
 use ipv8_wire::CommunityId;
@@ -53,19 +52,14 @@ struct Totals {
     receiving: usize,
 }
 
-fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
+fn totals(nodes: &[(usize, Health)]) -> Totals {
     let mut t = Totals {
         errors: ErrorClass::ALL.iter().map(|c| (*c, 0)).collect(),
         ..Totals::default()
     };
-    for s in snapshots {
-        let peers = s
-            .overlays
-            .iter()
-            .find(|o| o.id == community)
-            .map_or(0, |o| o.peers.len());
-        t.peers.push(peers);
-        let c = &s.health.counters;
+    for (peers, health) in nodes {
+        t.peers.push(*peers);
+        let c = &health.counters;
         t.datagrams_up += c.traffic.datagrams_up;
         t.datagrams_down += c.traffic.datagrams_down;
         for (slot, (class, n)) in t.errors.iter_mut().zip(c.recv_errors.iter()) {
@@ -75,7 +69,7 @@ fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
         for (slot, (_, n)) in t.errors.iter_mut().zip(c.send_errors.iter()) {
             slot.1 += n;
         }
-        t.receiving += usize::from(s.health.is_open);
+        t.receiving += usize::from(health.is_open);
     }
     t.peers.sort_unstable();
     t
@@ -113,14 +107,17 @@ fn errors_text(t: &Totals) -> String {
     }
 }
 
-/// A fresh snapshot of every node. Asked for once per line: nobody watches the nodes'
-/// snapshots, so their drivers build none in between.
-async fn fresh(nodes: &[Ipv8]) -> anyhow::Result<Vec<Arc<Snapshot>>> {
-    let mut snapshots = Vec::with_capacity(nodes.len());
+/// Every node's peer count in `community` and its health, fresh. Asked for once per line, and
+/// without snapshots: those clone the node's tables, which the line does not need.
+async fn sample(nodes: &[Ipv8], community: CommunityId) -> anyhow::Result<Vec<(usize, Health)>> {
+    let mut out = Vec::with_capacity(nodes.len());
     for node in nodes {
-        snapshots.push(node.snapshot().await?);
+        let peers = node
+            .with_node(move |n, _| n.network().count_for_service(community))
+            .await?;
+        out.push((peers, node.health().await?));
     }
-    Ok(snapshots)
+    Ok(out)
 }
 
 /// Runs the swarm and prints its lines to `out`.
@@ -210,7 +207,7 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             () = shutdown.recv() => { interrupted = true; break; }
             _ = tick.tick() => {}
         }
-        let t = totals(&fresh(&nodes).await?, community);
+        let t = totals(&sample(&nodes, community).await?);
         let up = t.datagrams_up.saturating_sub(last.datagrams_up);
         let down = t.datagrams_down.saturating_sub(last.datagrams_down);
         let (min, med, max) = (
@@ -233,7 +230,7 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         last = t;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let t = totals(&fresh(&nodes).await?, community);
+    let t = totals(&sample(&nodes, community).await?);
     let (min, med, max) = (
         t.peers.first().copied().unwrap_or(0),
         median(&t.peers),

@@ -149,7 +149,8 @@ where
         snapshot
     }
 
-    fn health(&self, now: Instant, running: bool) -> Health {
+    /// The endpoint's health at `now` (`running: false` for the final snapshot).
+    pub(super) fn health(&self, now: Instant, running: bool) -> Health {
         let wall = self.clock.wall();
         let age = self
             .last_receive

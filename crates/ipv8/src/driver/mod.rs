@@ -248,9 +248,14 @@ where
     }
 
     fn on_command(&mut self, command: Command) {
-        if matches!(command, Command::Wake) {
-            return; // the next turn publishes if something changed
-        }
+        let command = match command {
+            Command::Wake => return, // the next turn publishes if something changed
+            Command::Health(reply) => {
+                let _ = reply.send(self.health(self.clock.now(), true));
+                return;
+            }
+            command => command,
+        };
         let now = self.clock.now();
         let node_now = self.clock.to_node(now);
         self.pacer.mark_dirty();
@@ -281,7 +286,7 @@ where
                 self.drain_outputs(now);
                 let _ = reply.send(self.publish(now));
             }
-            Command::Wake | Command::Shutdown => {} // handled above and by the loop
+            Command::Wake | Command::Health(_) | Command::Shutdown => {} // above; the loop
         }
     }
 
