@@ -44,6 +44,7 @@ awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v s="$start" -v hz="$hz" \
   printf "swarm-cpu: %d nodes + tracker, one process (%d threads); window t=%.0f..%.0f s\n", n, th, t0 - s, t1 - s;
   printf "swarm-cpu: CPU %.2f s over %.2f s wall = %.2f %% of one core (ticks of 1/%d s)\n", cpu, wall, 100 * cpu / wall, hz;
   split(rate, r, " ");
-  printf "swarm-cpu: datagrams/s over the window: out %.1f, in %.1f; CPU per datagram in %.1f us\n", r[1], r[2], r[2] > 0 ? 1e6 * cpu / wall / r[2] : 0;
+  per = (r[2] > 0) ? 1e6 * cpu / wall / r[2] : 0;
+  printf "swarm-cpu: datagrams/s over the window: out %.1f, in %.1f; CPU per datagram in %.1f us\n", r[1], r[2], per;
   printf "swarm-cpu: last swarm line: %s\n", line;
 }'
