@@ -48,7 +48,11 @@ async fn snapshots_are_built_only_for_readers() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(received(&fresh, ID), 3, "latest() asked for a fresh snapshot");
+    assert_eq!(
+        received(&fresh, ID),
+        3,
+        "latest() asked for a fresh snapshot"
+    );
     assert!(fresh.seq > first.seq);
 
     // A watcher gets changes without asking.
