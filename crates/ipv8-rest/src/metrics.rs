@@ -130,7 +130,6 @@ pub fn render(snapshot: &Snapshot) -> String {
     let message_bytes = Family::<Labels, Counter>::default();
     for o in &snapshot.message_statistics {
         for m in &o.messages {
-            let handler = m.name.split_once(':').map_or(m.name.as_str(), |(_, n)| n);
             for (dir, n, b) in [
                 ("up", m.stat.num_up, m.stat.bytes_up),
                 ("down", m.stat.num_down, m.stat.bytes_down),
@@ -138,7 +137,7 @@ pub fn render(snapshot: &Snapshot) -> String {
                 let labels = vec![
                     ("community", o.overlay.clone()),
                     ("message_id", m.id.to_string()),
-                    ("message", handler.to_owned()),
+                    ("message", m.handler.to_owned()),
                     ("direction", dir.to_owned()),
                 ];
                 messages.get_or_create(&labels).inc_by(n);

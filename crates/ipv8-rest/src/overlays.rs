@@ -293,7 +293,7 @@ fn overlay(o: &OverlayInfo) -> Overlay {
 }
 
 /// The `GET /overlays/statistics` body: `[]` when statistics are off everywhere. The names
-/// come with the snapshot (`Node::message_name`, computed when it was taken).
+/// come with the snapshot (`Node::handler_name`, looked up when it was taken).
 pub fn statistics_response(snapshot: &Snapshot) -> StatisticsResponse {
     let statistics = snapshot
         .message_statistics
@@ -302,7 +302,7 @@ pub fn statistics_response(snapshot: &Snapshot) -> StatisticsResponse {
             let per_id = o
                 .messages
                 .iter()
-                .map(|m| (m.name.clone(), message_stat(snapshot, m.id, &m.stat)))
+                .map(|m| (m.name(), message_stat(snapshot, m.id, &m.stat)))
                 .collect();
             IndexMap::from([(o.overlay.clone(), per_id)])
         })

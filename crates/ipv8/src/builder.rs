@@ -20,7 +20,7 @@ use crate::config::DriverConfig;
 use crate::driver::{Channels, Driver};
 use crate::handle::{Command, Ipv8, Ipv8Handle};
 use crate::overlay::{CommunityHandle, PendingLoad, prepare};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Demand, Snapshot};
 use crate::sockets::{BEACON_BIND, BeaconOpener, BeaconSocket, Sockets, broadcast_opener};
 
 /// Builds and starts an [`Ipv8`].
@@ -225,16 +225,18 @@ impl<R: Rebinder> Ipv8Builder<R> {
         let (command_tx, commands) = (self.command_tx, self.commands);
         let (events, _) = broadcast::channel(self.config.event_capacity.max(1));
         let (snapshots, snapshot_rx) = watch::channel(Arc::new(Snapshot::placeholder()));
+        let demand = Arc::new(Demand::default());
         let channels = Channels {
             commands,
             resolver: command_tx.downgrade(),
             events: events.clone(),
             snapshots,
+            demand: Arc::clone(&demand),
         };
         let driver = Driver::new(node, clock, self.config, sockets, channels, sinks);
         let task = tokio::spawn(driver.run());
         Ok(Ipv8::new(
-            Ipv8Handle::new(command_tx, snapshot_rx, events),
+            Ipv8Handle::new(command_tx, snapshot_rx, demand, events),
             task,
         ))
     }

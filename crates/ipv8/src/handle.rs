@@ -4,6 +4,10 @@
 //! Replaces direct method calls on py-ipv8's `IPv8` / `Community` objects from other asyncio
 //! tasks. Commands travel over a bounded mpsc channel to the one task that owns the node, so
 //! protocol state needs no lock; readers get `Arc<Snapshot>`s from a `watch` channel.
+//!
+//! All clones of a handle share one receiver of that channel, so the driver can tell from the
+//! channel's receiver count whether anyone besides the handles watches it (and otherwise builds
+//! snapshots only on demand, `snapshot.rs`).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -14,8 +18,9 @@ use ipv8_proto::{Community, CommunityConfig, CommunityId, Event, Node};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::health::Health;
 use crate::overlay::{CommunityError, CommunityHandle, LoadReply, PendingLoad, prepare};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Demand, Snapshot};
 
 /// A closure run on the driver task with the node and the current node time.
 pub(crate) type NodeCall = Box<dyn FnOnce(&mut Node, NodeInstant) + Send>;
@@ -26,6 +31,10 @@ pub(crate) enum Command {
     WalkTo(SocketAddr),
     /// Publish and return a fresh snapshot.
     Snapshot(oneshot::Sender<Arc<Snapshot>>),
+    /// A reader asked for the next snapshot ([`Demand`]): only wakes the driver.
+    Wake,
+    /// Return the endpoint's health now (no snapshot built).
+    Health(oneshot::Sender<Health>),
     /// Rebuild the sockets now.
     Rebind,
     /// Run a closure on the node.
@@ -61,7 +70,9 @@ impl std::error::Error for DriverGone {}
 #[derive(Clone, Debug)]
 pub struct Ipv8Handle {
     commands: mpsc::Sender<Command>,
-    snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// One receiver for all clones (see the module docs).
+    snapshots: Arc<watch::Receiver<Arc<Snapshot>>>,
+    demand: Arc<Demand>,
     events: broadcast::Sender<Event>,
 }
 
@@ -70,6 +81,8 @@ impl fmt::Debug for Command {
         match self {
             Self::WalkTo(addr) => f.debug_tuple("WalkTo").field(addr).finish(),
             Self::Snapshot(_) => f.write_str("Snapshot"),
+            Self::Wake => f.write_str("Wake"),
+            Self::Health(_) => f.write_str("Health"),
             Self::Rebind => f.write_str("Rebind"),
             Self::Call(_) => f.write_str("Call"),
             Self::Load(load, _) => f.debug_tuple("Load").field(&load.id).finish(),
@@ -89,11 +102,13 @@ impl Ipv8Handle {
     pub(crate) fn new(
         commands: mpsc::Sender<Command>,
         snapshots: watch::Receiver<Arc<Snapshot>>,
+        demand: Arc<Demand>,
         events: broadcast::Sender<Event>,
     ) -> Self {
         Self {
             commands,
-            snapshots,
+            snapshots: Arc::new(snapshots),
+            demand,
             events,
         }
     }
@@ -119,15 +134,36 @@ impl Ipv8Handle {
         rx.await.map_err(|_| DriverGone)
     }
 
-    /// The most recently published snapshot (at most `snapshot_interval` old while the
-    /// driver runs; the final one after it stopped).
+    /// The endpoint's health now, as a fresh [`snapshot`](Self::snapshot)'s `health` would
+    /// be, without cloning the node's tables (for frequent polling of many nodes).
+    pub async fn health(&self) -> Result<Health, DriverGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Health(tx)).await?;
+        rx.await.map_err(|_| DriverGone)
+    }
+
+    /// The most recently published snapshot, without waiting (the final one after the driver
+    /// stopped).
+    ///
+    /// While a [`watch`](Self::watch) receiver exists the driver publishes every change, at
+    /// most every `snapshot_interval`, so this is at most that old. Otherwise it builds
+    /// snapshots only when asked: this call asks for the next one, so a caller polling
+    /// every *p* sees data at most *p* (plus `snapshot_interval`) old — and the first call
+    /// after a quiet spell may return an old one. [`snapshot`](Self::snapshot) waits for a
+    /// fresh one.
     pub fn latest(&self) -> Arc<Snapshot> {
+        if self.demand.request() {
+            // A full channel means the driver is about to run a turn anyway, which sees the
+            // request; a closed one means there is nothing left to publish.
+            let _ = self.commands.try_send(Command::Wake);
+        }
         Arc::clone(&self.snapshots.borrow())
     }
 
-    /// A receiver of published snapshots.
+    /// A receiver of published snapshots. While one exists, the driver publishes every change
+    /// (at most every `snapshot_interval`) instead of on demand.
     pub fn watch(&self) -> watch::Receiver<Arc<Snapshot>> {
-        self.snapshots.clone()
+        watch::Receiver::clone(&self.snapshots)
     }
 
     /// Subscribes to node events (peers added and removed, bootstrap, WAN changes). A slow

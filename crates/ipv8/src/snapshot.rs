@@ -1,15 +1,25 @@
 //! [`Snapshot`]: a cloned, read-only view of the node and the endpoint, published through a
-//! `tokio::sync::watch` channel at most every `snapshot_interval` (250 ms).
+//! `tokio::sync::watch` channel at most every `snapshot_interval` (250 ms), and only while
+//! someone reads them ([`Demand`]).
 //!
 //! REST, status pages and tests read snapshots and never touch the driver task's state, so a
 //! slow reader cannot stall the node (docs/design/ARCHITECTURE-STUDY.md §7.3 step 4). Timestamps of
 //! the node are its own `Instant`s; [`Snapshot::wall_clock`] renders them as py-ipv8's Unix floats.
 //!
+//! A snapshot clones the peer table, the statistics and the overlay lists: tens of allocations.
+//! Built for every change of every node, that was a third of an idle 40-node swarm's CPU
+//! (docs/PERFORMANCE.md, "Idle 40-node swarm") while nobody looked. So the driver builds them
+//! only on demand: while a [`watch`](crate::Ipv8Handle::watch) receiver exists (REST's history
+//! and event relay hold one), at most every `snapshot_interval` as before; otherwise only after
+//! [`latest`](crate::Ipv8Handle::latest) asked for one, and always for
+//! [`snapshot`](crate::Ipv8Handle::snapshot) and the final one at shutdown.
+//!
 //! Anything a reader needs from the node itself (not just from its data) is computed here, when
-//! the snapshot is taken (at most every 250 ms, never per packet): e.g. the py-ipv8 names of
-//! message ids in [`Snapshot::message_statistics`], from `Node::message_name`, so readers never
-//! keep a copy of the protocol's tables.
+//! the snapshot is taken (never per packet): e.g. the py-ipv8 handler names of message ids in
+//! [`Snapshot::message_statistics`], from `Node::handler_name` (`&'static str`s, nothing
+//! formatted), so readers never keep a copy of the protocol's tables.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use ipv8_proto::drops::DropCounters;
@@ -88,11 +98,19 @@ pub struct OverlayStatistics {
 pub struct MessageStatistics {
     /// The message id.
     pub id: u8,
-    /// py-ipv8's name, `"<id>:<handler>"` (e.g. `246:on_old_introduction_request`,
-    /// `7:unknown`), from `Node::message_name`.
-    pub name: String,
+    /// py-ipv8's handler name (e.g. `on_old_introduction_request`, `unknown`), from
+    /// `Node::handler_name`; [`MessageStatistics::name`] adds the id.
+    pub handler: &'static str,
     /// Counts, bytes and first/last times up and down.
     pub stat: NetworkStat,
+}
+
+impl MessageStatistics {
+    /// py-ipv8's name, `"<id>:<handler>"` (e.g. `246:on_old_introduction_request`,
+    /// `7:unknown`), as `Node::message_name` formats it: built when read, not per snapshot.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.id, self.handler)
+    }
 }
 
 impl OverlayStatistics {
@@ -107,7 +125,7 @@ impl OverlayStatistics {
                     .iter()
                     .map(|(id, stat)| MessageStatistics {
                         id,
-                        name: node.message_name(o.id, id),
+                        handler: node.handler_name(o.id, id),
                         stat: *stat,
                     })
                     .collect();
@@ -118,6 +136,32 @@ impl OverlayStatistics {
                 })
             })
             .collect()
+    }
+}
+
+/// Whether a reader without a `watch` receiver asked for the next snapshot; shared by the
+/// handles (which set it) and the driver (which clears it when it publishes).
+#[derive(Debug, Default)]
+pub(crate) struct Demand {
+    wanted: AtomicBool,
+}
+
+impl Demand {
+    /// A reader looked at the latest snapshot: publish the next change. True for the first
+    /// request since the last publication (the caller then wakes the driver; later requests
+    /// find it already asked).
+    pub(crate) fn request(&self) -> bool {
+        !self.wanted.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether a request is pending.
+    pub(crate) fn is_wanted(&self) -> bool {
+        self.wanted.load(Ordering::Acquire)
+    }
+
+    /// The driver is about to publish: requests from now on ask for the one after.
+    pub(crate) fn serve(&self) {
+        self.wanted.store(false, Ordering::Release);
     }
 }
 
@@ -183,6 +227,21 @@ mod tests {
     }
 
     #[test]
+    fn demand_wakes_the_driver_once_per_publication() {
+        let d = Demand::default();
+        assert!(!d.is_wanted());
+        assert!(d.request(), "the first request wakes the driver");
+        assert!(!d.request(), "the driver was already asked");
+        assert!(d.is_wanted());
+        d.serve();
+        assert!(!d.is_wanted());
+        assert!(
+            d.request(),
+            "after a publication the next request wakes it again"
+        );
+    }
+
+    #[test]
     fn placeholder_is_closed() {
         let s = Snapshot::placeholder();
         assert!(!s.health.is_open);
@@ -218,7 +277,7 @@ mod tests {
             .find(|o| o.community == CommunityId::DISCOVERY)
             .expect("statistics are on by default");
         assert_eq!(entry.overlay, discovery.name);
-        let names: Vec<&str> = entry.messages.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = entry.messages.iter().map(MessageStatistics::name).collect();
         assert_eq!(
             names,
             [

@@ -1,25 +1,25 @@
 //! `ipv8 swarm`: an offline demo and smoke test. N nodes and one tracker on 127.0.0.1 in one
-//! process (one tokio runtime, one driver task per node), no default trackers, no beacon. Prints
-//! one line per second (peers per node min/median/max, datagrams per second, errors by class)
-//! and a summary; `--json` prints the same as JSON objects, one per line.
+//! process (one tokio runtime, one thread unless `--workers`, one driver task per node), no
+//! default trackers, no beacon. Prints one line per second (peers per node min/median/max,
+//! datagrams per second, errors by class) and a summary; `--json` prints the same as JSON
+//! objects, one per line.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use ipv8::proto::config::{BootstrapConfig, CommunityConfig};
 use ipv8::proto::{KeyIdentity, NodeConfig};
 use ipv8::udp::ErrorClass;
-use ipv8::{BeaconConfig, DriverConfig, Ipv8, Ipv8Builder, Snapshot};
+use ipv8::{BeaconConfig, DriverConfig, Health, Ipv8, Ipv8Builder};
 use ipv8_crypto::PrivateKey;
 use ipv8_udp::BindConfig;
 use ipv8_wire::CommunityId;
 use serde_json::{Value, json};
 
 use super::run::parse_community;
-use crate::node::{Shutdown, logging, runtime};
+use crate::node::{Shutdown, logging, runtime_with};
 
 /// Flags of `ipv8 swarm`.
 #[derive(Debug, Args)]
@@ -36,6 +36,10 @@ pub struct SwarmArgs {
     /// Print JSON lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Runtime threads: 1 is tokio's current-thread runtime (enough for an idle swarm, and
+    /// the fewest wake-ups), more a multi-thread runtime for load tests.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
 }
 
 /// Totals over all nodes at one moment.
@@ -48,19 +52,14 @@ struct Totals {
     receiving: usize,
 }
 
-fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
+fn totals(nodes: &[(usize, Health)]) -> Totals {
     let mut t = Totals {
         errors: ErrorClass::ALL.iter().map(|c| (*c, 0)).collect(),
         ..Totals::default()
     };
-    for s in snapshots {
-        let peers = s
-            .overlays
-            .iter()
-            .find(|o| o.id == community)
-            .map_or(0, |o| o.peers.len());
-        t.peers.push(peers);
-        let c = &s.health.counters;
+    for (peers, health) in nodes {
+        t.peers.push(*peers);
+        let c = &health.counters;
         t.datagrams_up += c.traffic.datagrams_up;
         t.datagrams_down += c.traffic.datagrams_down;
         for (slot, (class, n)) in t.errors.iter_mut().zip(c.recv_errors.iter()) {
@@ -70,7 +69,7 @@ fn totals(snapshots: &[Arc<Snapshot>], community: CommunityId) -> Totals {
         for (slot, (_, n)) in t.errors.iter_mut().zip(c.send_errors.iter()) {
             slot.1 += n;
         }
-        t.receiving += usize::from(s.health.is_open);
+        t.receiving += usize::from(health.is_open);
     }
     t.peers.sort_unstable();
     t
@@ -108,6 +107,19 @@ fn errors_text(t: &Totals) -> String {
     }
 }
 
+/// Every node's peer count in `community` and its health, fresh. Asked for once per line, and
+/// without snapshots: those clone the node's tables, which the line does not need.
+async fn sample(nodes: &[Ipv8], community: CommunityId) -> anyhow::Result<Vec<(usize, Health)>> {
+    let mut out = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let peers = node
+            .with_node(move |n, _| n.network().count_for_service(community))
+            .await?;
+        out.push((peers, node.health().await?));
+    }
+    Ok(out)
+}
+
 /// Runs the swarm and prints its lines to `out`.
 ///
 /// # Errors
@@ -115,7 +127,7 @@ fn errors_text(t: &Totals) -> String {
 pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // Every node binds 127.0.0.1 on purpose: silence the per-socket "specific address" warning.
     logging::init_with(crate::config::LogLevel::Warn, "ipv8_udp::socket=error");
-    runtime()?.block_on(swarm(args, out))
+    runtime_with(usize::from(args.workers))?.block_on(swarm(args, out))
 }
 
 fn driver_config() -> DriverConfig {
@@ -195,8 +207,7 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             () = shutdown.recv() => { interrupted = true; break; }
             _ = tick.tick() => {}
         }
-        let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
-        let t = totals(&snapshots, community);
+        let t = totals(&sample(&nodes, community).await?);
         let up = t.datagrams_up.saturating_sub(last.datagrams_up);
         let down = t.datagrams_down.saturating_sub(last.datagrams_down);
         let (min, med, max) = (
@@ -219,14 +230,13 @@ async fn swarm(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         last = t;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let snapshots: Vec<Arc<Snapshot>> = nodes.iter().map(|n| n.latest()).collect();
-    let t = totals(&snapshots, community);
+    let t = totals(&sample(&nodes, community).await?);
     let (min, med, max) = (
         t.peers.first().copied().unwrap_or(0),
         median(&t.peers),
         t.peers.last().copied().unwrap_or(0),
     );
-    let tracker_peers = tracker.latest().peer_count();
+    let tracker_peers = tracker.snapshot().await?.peer_count();
     for node in nodes {
         let _ = node.shutdown().await;
     }

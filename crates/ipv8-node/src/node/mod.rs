@@ -52,14 +52,33 @@ impl Shutdown {
     }
 }
 
-/// A multi-threaded tokio runtime for the node (two workers: the driver never blocks, REST and
-/// status printing get the other).
+/// The tokio runtime of `run` and `tracker`: one thread ([`runtime_with`]`(1)`).
+///
+/// The driver is one task whatever the runtime, and REST handlers and the status line are
+/// short; a second worker only let them run beside it, and cost wake-ups (idle workers park
+/// and unpark each other: a third of an idle 40-node swarm's CPU) and a thread's memory.
+/// DNS look-ups still go to tokio's blocking pool.
+///
+/// # Errors
+/// The OS refused an I/O driver.
+pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    runtime_with(1)
+}
+
+/// A runtime with `workers` threads: 1 (or 0) is tokio's current-thread runtime, more a
+/// multi-thread runtime with that many workers.
 ///
 /// # Errors
 /// The OS refused threads or an I/O driver.
-pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+pub fn runtime_with(workers: usize) -> io::Result<tokio::runtime::Runtime> {
+    if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
 }

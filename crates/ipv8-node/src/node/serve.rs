@@ -70,10 +70,11 @@ pub async fn serve(
         tokio::select! {
             () = shutdown.recv() => break Ok(()),
             _ = tick.tick() => {
-                if ipv8.is_closed() {
+                // A fresh one: without REST nobody watches, so the driver builds snapshots
+                // only when asked (ipv8's snapshot.rs).
+                let Ok(snapshot) = ipv8.snapshot().await else {
                     break Err(anyhow::anyhow!("the driver task stopped unexpectedly"));
-                }
-                let snapshot = ipv8.latest();
+                };
                 notice.observe(&snapshot, options.trackers);
                 if options.status_json {
                     print_line(&status_line(&snapshot, &options.facts));

@@ -52,11 +52,12 @@ pub struct OverlayInfo {
     /// Prefix (`00 02 ‖ id`).
     pub prefix: Prefix,
     /// Our public key bin.
-    pub my_public_key: Vec<u8>,
+    pub my_public_key: Arc<[u8]>,
     /// Our Lamport clock.
     pub global_time: u64,
-    /// The community's verified peers: mid, preferred address, public key bin.
-    pub peers: Vec<(Mid, SocketAddr, Vec<u8>)>,
+    /// The community's verified peers: mid, preferred address, public key bin (shared with the
+    /// peer table, not copied).
+    pub peers: Vec<(Mid, SocketAddr, Arc<[u8]>)>,
     /// `max_peers`.
     pub max_peers: i32,
     /// `my_estimated_lan`.
@@ -485,13 +486,13 @@ impl Node {
                     id,
                     name: o.state().name.clone(),
                     prefix: o.state().prefix,
-                    my_public_key: self.core.me.key.to_vec(),
+                    my_public_key: Arc::clone(&self.core.me.key),
                     global_time: self.core.me.global_time,
                     peers: self
                         .core
                         .network
                         .peers_for_service(id)
-                        .map(|p| (p.mid(), p.address(), p.public_key_bin().to_vec()))
+                        .map(|p| (p.mid(), p.address(), Arc::clone(p.key())))
                         .collect(),
                     max_peers: o.state().max_peers,
                     my_estimated_lan: self.core.addresses.lan_estimate(),
@@ -509,16 +510,23 @@ impl Node {
                         .prefix(&o.state().prefix)
                         .map(|p| p.aggregate()),
                     bootstrap: o.boot().status(),
-                    walkable_addresses: self.core.network.walkable_addresses(id, false).len(),
+                    walkable_addresses: self.core.network.walkable_count(id, false),
                 }
             })
             .collect()
     }
 
     /// py-ipv8's statistics name of a message, `"<id>:<handler>"` (e.g.
-    /// `246:on_old_introduction_request`, `7:unknown`).
+    /// `246:on_old_introduction_request`, `7:unknown`): [`Node::handler_name`] with its id.
     #[must_use]
     pub fn message_name(&self, community: CommunityId, msg_id: u8) -> String {
+        format!("{msg_id}:{}", self.handler_name(community, msg_id))
+    }
+
+    /// The handler part of py-ipv8's statistics name of a message (`on_old_introduction_request`,
+    /// `unknown`), without formatting anything.
+    #[must_use]
+    pub fn handler_name(&self, community: CommunityId, msg_id: u8) -> &'static str {
         let base = match msg_id {
             246 => Some("on_old_introduction_request"),
             245 => Some("on_old_introduction_response"),
@@ -536,7 +544,7 @@ impl Node {
             .iter()
             .find(|o| o.state().id == community)
             .and_then(|o| o.handler_name(msg_id));
-        format!("{msg_id}:{}", base.or(own).unwrap_or("unknown"))
+        base.or(own).unwrap_or("unknown")
     }
 }
 

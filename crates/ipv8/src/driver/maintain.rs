@@ -129,6 +129,8 @@ where
 
     /// Builds, publishes and returns a snapshot; `running: false` for the final one.
     pub(super) fn publish_with(&mut self, now: Instant, running: bool) -> Arc<Snapshot> {
+        // Before building: a reader asking from now on may get this one, and asks for the next.
+        self.channels.demand.serve();
         self.seq += 1;
         let overlays = self.node.overlays();
         let snapshot = Arc::new(Snapshot {
@@ -148,7 +150,8 @@ where
         snapshot
     }
 
-    fn health(&self, now: Instant, running: bool) -> Health {
+    /// The endpoint's health at `now` (`running: false` for the final snapshot).
+    pub(super) fn health(&self, now: Instant, running: bool) -> Health {
         let wall = self.clock.wall();
         let age = self
             .last_receive

@@ -7,8 +7,8 @@
 //!
 //! 1. `turn()`: run the node's due timers, the watchdog and a due rebind, drain the node's
 //!    outputs (transmits, beacons, DNS look-ups, events), advance a beacon sweep, publish a
-//!    snapshot if one is due. All time-driven work happens here, whichever branch woke us, so no
-//!    branch can starve it.
+//!    snapshot if one is due and wanted (`snapshot.rs`). All time-driven work happens here,
+//!    whichever branch woke us, so no branch can starve it.
 //! 2. Arm the one `Sleep` at the earliest deadline (node timer, watchdog, rebind retry, snapshot,
 //!    storm pause, beacon pacing).
 //! 3. `select!` (biased: commands, the timer, address events, then receiving). Receiving takes a
@@ -40,7 +40,7 @@ use crate::health::RebindRecord;
 use crate::overlay::EventSink;
 use crate::ratelog::{RateLimitedLog, addr_list};
 use crate::rebind::RebindSchedule;
-use crate::snapshot::{Pacer, Snapshot};
+use crate::snapshot::{Demand, Pacer, Snapshot};
 use crate::sockets::Sockets;
 use crate::watchdog::Watchdog;
 
@@ -51,6 +51,8 @@ pub(crate) struct Channels {
     pub(crate) resolver: mpsc::WeakSender<Command>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) snapshots: watch::Sender<Arc<Snapshot>>,
+    /// Requests of readers without a `watch` receiver.
+    pub(crate) demand: Arc<Demand>,
 }
 
 /// Everything the driver task owns.
@@ -192,9 +194,15 @@ where
         self.maintain(now);
         self.drain_outputs(now);
         self.step_beacon();
-        if self.pacer.due(now) {
+        if self.pacer.due(now) && self.snapshot_wanted() {
             self.publish(now);
         }
+    }
+
+    /// Whether anyone will read the next snapshot: a `watch` receiver besides the handles'
+    /// shared one, or a pending request from `Ipv8Handle::latest`.
+    fn snapshot_wanted(&self) -> bool {
+        self.channels.snapshots.receiver_count() > 1 || self.channels.demand.is_wanted()
     }
 
     /// The earliest moment something is due (step 2 of the module docs).
@@ -214,7 +222,9 @@ where
             earliest(Some(self.watchdog.deadline(now, self.has_peers())));
         }
         earliest(self.schedule.deadline());
-        earliest(self.pacer.deadline());
+        if self.snapshot_wanted() {
+            earliest(self.pacer.deadline());
+        }
         earliest(self.recv_paused_until);
         earliest(self.sweep.as_ref().map(|_| now + BEACON_STEP_PAUSE));
         at.max(now + MIN_WAIT)
@@ -249,6 +259,14 @@ where
     }
 
     fn on_command(&mut self, command: Command) {
+        let command = match command {
+            Command::Wake => return, // the next turn publishes if something changed
+            Command::Health(reply) => {
+                let _ = reply.send(self.health(self.clock.now(), true));
+                return;
+            }
+            command => command,
+        };
         let now = self.clock.now();
         let node_now = self.clock.to_node(now);
         self.pacer.mark_dirty();
@@ -279,7 +297,7 @@ where
                 self.drain_outputs(now);
                 let _ = reply.send(self.publish(now));
             }
-            Command::Shutdown => {} // handled by the loop
+            Command::Wake | Command::Health(_) | Command::Shutdown => {} // above; the loop
         }
     }
 
