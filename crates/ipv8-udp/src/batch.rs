@@ -185,6 +185,17 @@ impl RecvBatch {
     }
 }
 
+/// Turns on `UDP_GRO` with a plain `setsockopt`: whether it is on (a kernel before 5.0 says
+/// no).
+#[cfg(target_os = "linux")]
+pub(crate) fn enable_gro(socket: &impl std::os::fd::AsFd) -> bool {
+    use nix::sys::socket::{setsockopt, sockopt};
+
+    setsockopt(socket, sockopt::UdpGroSegment, &true)
+        .inspect_err(|error| tracing::debug!(%error, "no UDP GRO on this socket"))
+        .is_ok()
+}
+
 /// The GRO segment size a received message announces, if any (a truncated or foreign control
 /// message announces none: the message is then one datagram).
 #[cfg(target_os = "linux")]

@@ -191,11 +191,7 @@ impl DatagramSocket for tokio::net::UdpSocket {
     /// `UDP_GRO` with a plain `setsockopt`; a kernel without it (before 5.0) says no.
     #[cfg(target_os = "linux")]
     fn enable_gro(&self) -> bool {
-        use nix::sys::socket::{setsockopt, sockopt};
-
-        setsockopt(self, sockopt::UdpGroSegment, &true)
-            .inspect_err(|error| tracing::debug!(%error, "no UDP GRO on this socket"))
-            .is_ok()
+        crate::batch::enable_gro(self)
     }
 
     /// GSO `sendmsg` or `sendmmsg` directly, like `try_send_to` (tokio's write-readiness cache

@@ -156,11 +156,7 @@ impl DatagramSocket for ParkableSocket {
         match &self.state {
             Some(State::Live(s)) => s.enable_gro(),
             #[cfg(target_os = "linux")]
-            Some(State::Parked(s)) => {
-                use nix::sys::socket::{setsockopt, sockopt};
-
-                setsockopt(s, sockopt::UdpGroSegment, &true).is_ok()
-            }
+            Some(State::Parked(s)) => crate::batch::enable_gro(s),
             _ => false,
         }
     }

@@ -195,16 +195,10 @@ impl Flood {
     }
 
     pub fn start(target: SocketAddrV4, sockets: Vec<UdpSocket>, packets: Vec<Vec<u8>>) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
-            let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
+        Self::spawn(None, move || {
             let addrs = [Some(SockaddrIn::from(target)); BATCH];
             let mut headers = MultiHeaders::<SockaddrIn>::preallocate(BATCH, None);
-            while !stop2.load(Ordering::Relaxed) {
+            move || {
                 let mut n = 0;
                 for (socket, packet) in sockets.iter().zip(&packets) {
                     let slices: [[IoSlice<'_>; 1]; BATCH] =
@@ -221,43 +215,22 @@ impl Flood {
                         n += done.count() as u64;
                     }
                 }
-                sent2.fetch_add(n, Ordering::Relaxed);
+                n
             }
-        });
-        let schedstat = rx.recv().unwrap_or_default();
-        Self {
-            stop,
-            sent,
-            schedstat,
-            thread: Some(thread),
-        }
+        })
     }
 
     /// Like [`Self::start`], but each socket's batch is one `sendmsg` of [`GSO_BATCH`] copies
-    /// of its packet with a `UDP_SEGMENT` control message (segment = packet length).
+    /// of its packet with a `UDP_SEGMENT` control message (segment = packet length), and
+    /// `IPV8_BENCH_GSO_RATE` (datagrams/s) paces the flood, so that on two cores the sender
+    /// leaves the CPU to a receiver that uses both.
     pub fn start_gso(target: SocketAddrV4, sockets: Vec<UdpSocket>, packets: Vec<Vec<u8>>) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
-            let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
+        let rate = std::env::var("IPV8_BENCH_GSO_RATE")
+            .ok()
+            .and_then(|r| r.parse().ok());
+        Self::spawn(rate, move || {
             let to = SockaddrIn::from(target);
-            // `IPV8_BENCH_GSO_RATE` (datagrams/s): a paced flood, so that on two cores the
-            // sender leaves the CPU to a receiver that uses both.
-            let rate: Option<f64> = std::env::var("IPV8_BENCH_GSO_RATE")
-                .ok()
-                .and_then(|r| r.parse().ok());
-            let start = std::time::Instant::now();
-            let mut total = 0u64;
-            while !stop2.load(Ordering::Relaxed) {
-                if let Some(rate) = rate {
-                    let due = std::time::Duration::from_secs_f64(total as f64 / rate);
-                    if let Some(wait) = due.checked_sub(start.elapsed()) {
-                        std::thread::sleep(wait);
-                    }
-                }
+            move || {
                 let mut n = 0;
                 for (socket, packet) in sockets.iter().zip(&packets) {
                     let slices: [IoSlice<'_>; GSO_BATCH] =
@@ -276,6 +249,36 @@ impl Flood {
                         n += GSO_BATCH as u64;
                     }
                 }
+                n
+            }
+        })
+    }
+
+    /// The sender thread: builds its round with `setup` (on the thread: nix's message headers
+    /// cannot move between threads), then calls it (one batch per socket; answers the
+    /// datagrams the kernel accepted) until dropped, at most `rate` datagrams/s when given.
+    fn spawn<R: FnMut() -> u64>(
+        rate: Option<f64>,
+        setup: impl FnOnce() -> R + Send + 'static,
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let (stop2, sent2) = (Arc::clone(&stop), Arc::clone(&sent));
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let me = std::fs::read_link("/proc/thread-self").unwrap_or_default();
+            let _ = tx.send(format!("/proc/{}/schedstat", me.display()));
+            let mut round = setup();
+            let start = std::time::Instant::now();
+            let mut total = 0u64;
+            while !stop2.load(Ordering::Relaxed) {
+                if let Some(rate) = rate {
+                    let due = std::time::Duration::from_secs_f64(total as f64 / rate);
+                    if let Some(wait) = due.checked_sub(start.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                }
+                let n = round();
                 total += n.max(1);
                 sent2.fetch_add(n, Ordering::Relaxed);
             }
