@@ -107,7 +107,11 @@ fn every_message(c: &mut Criterion) {
     group.measurement_time(Duration::from_millis(500));
     for (name, datagram) in golden_messages() {
         let decoded = decode_any(&datagram).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(decoded.to_bytes(), datagram, "{name}: re-encodes the vector");
+        assert_eq!(
+            decoded.to_bytes(),
+            datagram,
+            "{name}: re-encodes the vector"
+        );
         group.bench_function(format!("{name}/decode"), |b| {
             b.iter(|| decode_any(black_box(&datagram)).expect("decodes"));
         });
