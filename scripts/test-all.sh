@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# One build from nothing: incremental caches would only cost disk (they were 17 GB of a run).
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 WINDOWS_TARGET=x86_64-pc-windows-gnu
 
 TIMINGS=()
@@ -48,6 +50,15 @@ report_timings() {
 trap report_timings EXIT
 
 # ---------------------------------------------------------------------------- setup
+
+step "disk space"
+# A run from nothing needs about 10 GiB in target/; warn up front, since running out half-way
+# shows up as a compiler error ("No space left on device").
+df -h "$ROOT" | tail -n 1
+avail_kb=$(df -Pk "$ROOT" | awk 'NR == 2 { print $4 }')
+if [ "$avail_kb" -lt $((10 * 1024 * 1024)) ]; then
+  echo "warning: only $((avail_kb / 1024)) MiB free under $ROOT; a run from nothing needs about 10 GiB" >&2
+fi
 
 step "system packages"
 # libssl-dev/pkg-config: legacy EC keys on Linux; perl/make: OpenSSL built from source for
