@@ -44,4 +44,4 @@ pub use libnacl::{
     SIGNATURE_LEN as ED25519_SIGNATURE_LEN, verify_batch,
 };
 pub use mid::{Mid, MidParseError};
-pub use parallel::{LARGE_SHARE, MIN_SHARE, ParallelVerifier};
+pub use parallel::{LARGE_SHARE, MIN_SHARE, ParallelVerifier, Ticket};

@@ -3,17 +3,25 @@
 //! as many signatures per second as on one.
 //!
 //! The burst is cut into shares (a few per thread), each copied (keys, signatures, message
-//! bytes) into a queue shared with the helpers. The calling thread then takes shares from the
-//! same queue until it is empty, and waits only for shares a helper has already started: if
-//! the helpers get no CPU (a busy machine), the caller simply does all the work itself, so the
-//! burst never takes longer than on one thread plus the copies. Each share is one
-//! `ed25519_dalek::verify_batch` call, whose result depends only on the share's contents, so
-//! the answer for a burst is the same whoever checks which share. Helpers are plain threads
-//! started on the first burst large enough to split (an idle node starts none). A helper that
-//! cannot be started only means fewer helpers; a share whose check panics (it cannot on any
-//! input, but a panic must not hang the caller) is reported as not verified, and the caller
-//! then checks those signatures one by one, as without the look ahead.
+//! bytes) into a queue shared with the helpers. The calling thread then takes shares of its
+//! burst from the same queue until none is left, and waits only for shares a helper has
+//! already started: if the helpers get no CPU (a busy machine), the caller simply does all the
+//! work itself, so the burst never takes longer than on one thread plus the copies. Each share
+//! is one `ed25519_dalek::verify_batch` call, whose result depends only on the share's
+//! contents, so the answer for a burst is the same whoever checks which share.
+//!
+//! A burst can also be queued ahead ([`ParallelVerifier::submit`]) and collected later
+//! ([`ParallelVerifier::finish`]): a receiver that queues burst `k + 1` before it handles burst
+//! `k` keeps the helpers busy while its own thread does the rest of the work. Helpers take the
+//! oldest share first; the caller only takes shares of the burst it waits for.
+//!
+//! Helpers are plain threads started on the first burst large enough to split (an idle node
+//! starts none). A helper that cannot be started only means fewer helpers; a share whose check
+//! panics (it cannot on any input, but a panic must not hang the caller) is reported as not
+//! verified, and the caller then checks those signatures one by one, as without the look
+//! ahead.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -49,6 +57,11 @@ pub const LARGE_SHARE: usize = 95;
 /// let mut ok = Vec::new();
 /// verifier.verify(&items, &mut ok);
 /// assert_eq!(ok, vec![true; 16]);
+///
+/// // Or queued now, collected later (helpers work on it meanwhile).
+/// let ticket = verifier.submit(&items);
+/// verifier.finish(ticket, &mut ok);
+/// assert_eq!(ok, vec![true; 16]);
 /// ```
 #[derive(Debug)]
 pub struct ParallelVerifier {
@@ -57,6 +70,27 @@ pub struct ParallelVerifier {
     pool: Arc<Pool>,
     /// Shares of earlier bursts, kept so their buffers are reused.
     spare: Vec<Share>,
+    /// Id of the next submitted burst.
+    next_id: u64,
+}
+
+/// A burst handed to [`ParallelVerifier::submit`], to be collected with
+/// [`ParallelVerifier::finish`].
+#[derive(Debug)]
+#[must_use = "a submitted burst is collected with `finish`"]
+pub struct Ticket {
+    /// The verifier that issued it (its pool's address).
+    pool: usize,
+    len: usize,
+    kind: TicketKind,
+}
+
+#[derive(Debug)]
+enum TicketKind {
+    /// Checked on submission as one batch (too small to split, or no helpers).
+    Checked(bool),
+    /// Queued as `shares` shares of `per` signatures (the last may be shorter).
+    Queued { id: u64, per: usize, shares: usize },
 }
 
 /// What the caller and the helpers share.
@@ -71,10 +105,10 @@ struct Pool {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Shares not taken yet, by index in the burst.
-    queue: Vec<(usize, Share)>,
-    /// Shares checked, by index in the burst.
-    done: Vec<(usize, Share)>,
+    /// Shares not taken yet, oldest first: burst id, index in the burst, share.
+    queue: VecDeque<(u64, usize, Share)>,
+    /// Shares checked, by burst id and index in the burst.
+    done: Vec<(u64, usize, Share)>,
     shutdown: bool,
 }
 
@@ -147,6 +181,7 @@ impl ParallelVerifier {
             started: 0,
             pool: Arc::default(),
             spare: Vec::new(),
+            next_id: 0,
         }
     }
 
@@ -162,51 +197,87 @@ impl ParallelVerifier {
         self.started
     }
 
-    /// Checks `items` and sets `ok[i]` to whether item `i` is known valid. A burst of fewer
-    /// than `2 × MIN_SHARE` signatures, or any burst without helpers, is one batch on the
-    /// calling thread; a larger one is cut into consecutive shares (two per thread, at least
-    /// [`MIN_SHARE`] signatures each), each checked as one batch by whichever thread takes it.
-    /// Every item of a share that passes is `true`. `false` means "not known": its share had
-    /// an invalid signature (or a malformed key or signature), so verify it alone to learn
-    /// whether it is the bad one.
+    /// Checks `items` and sets `ok[i]` to whether item `i` is known valid: [`Self::submit`]
+    /// and [`Self::finish`] at once. A burst of fewer than `2 × MIN_SHARE` signatures, or any
+    /// burst without helpers, is one batch on the calling thread; a larger one is cut into
+    /// consecutive shares (two per thread, at least [`MIN_SHARE`] signatures each; one per
+    /// thread from [`LARGE_SHARE`] per thread), each checked as one batch by whichever thread
+    /// takes it. Every item of a share that passes is `true`. `false` means "not known": its
+    /// share had an invalid signature (or a malformed key or signature), so verify it alone to
+    /// learn whether it is the bad one.
     pub fn verify(&mut self, items: &[(&LibNaclPublicKey, &[u8], &[u8])], ok: &mut Vec<bool>) {
-        ok.clear();
-        let threads = (items.len() / MIN_SHARE).clamp(1, self.helpers + 1);
+        let ticket = self.submit(items);
+        self.finish(ticket, ok);
+    }
+
+    /// Queues `items` for the helpers and returns at once (a burst too small to split, or any
+    /// burst without helpers, is checked here as one batch). Collect the answer with
+    /// [`Self::finish`]; until then the helpers work on it.
+    pub fn submit(&mut self, items: &[(&LibNaclPublicKey, &[u8], &[u8])]) -> Ticket {
+        let pool = Arc::as_ptr(&self.pool) as usize;
+        let len = items.len();
+        let threads = (len / MIN_SHARE).clamp(1, self.helpers + 1);
         if threads > 1 {
             self.start_helpers(threads - 1);
         }
         if threads == 1 || self.started == 0 {
-            ok.resize(items.len(), crate::verify_batch(items));
-            return;
+            let kind = TicketKind::Checked(crate::verify_batch(items));
+            return Ticket { pool, len, kind };
         }
-        ok.resize(items.len(), false);
         // Two shares per thread balance the work when a thread is slow to start; but from
         // `LARGE_SHARE` signatures a batch switches to a cheaper multiscalar algorithm, so a
         // burst that large is cut in one share per thread instead.
-        let per = if items.len() >= LARGE_SHARE * threads {
-            items.len().div_ceil(threads)
+        let per = if len >= LARGE_SHARE * threads {
+            len.div_ceil(threads)
         } else {
-            items.len().div_ceil(2 * threads).max(MIN_SHARE)
+            len.div_ceil(2 * threads).max(MIN_SHARE)
         };
-        let shares = items.len().div_ceil(per);
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let shares = len.div_ceil(per);
         {
             let mut state = self.pool.lock();
             for (index, chunk) in items.chunks(per).enumerate() {
                 let mut share = self.spare.pop().unwrap_or_default();
                 share.fill(chunk);
-                state.queue.push((index, share));
+                state.queue.push_back((id, index, share));
             }
         }
         self.pool.queued.notify_all();
-        // Work through the queue alongside the helpers, then wait for the shares they took.
+        Ticket {
+            pool,
+            len,
+            kind: TicketKind::Queued { id, per, shares },
+        }
+    }
+
+    /// The answer for a submitted burst, as [`Self::verify`] gives it: the calling thread takes
+    /// the burst's shares no helper has started, then waits for those a helper has. A ticket
+    /// of another verifier answers "not known" for every item.
+    pub fn finish(&mut self, ticket: Ticket, ok: &mut Vec<bool>) {
+        ok.clear();
+        let (id, per, shares) = match ticket.kind {
+            _ if ticket.pool != Arc::as_ptr(&self.pool) as usize => {
+                ok.resize(ticket.len, false);
+                return;
+            }
+            TicketKind::Checked(passed) => {
+                ok.resize(ticket.len, passed);
+                return;
+            }
+            TicketKind::Queued { id, per, shares } => (id, per, shares),
+        };
+        ok.resize(ticket.len, false);
         let mut state = self.pool.lock();
         loop {
-            if let Some((index, mut share)) = state.queue.pop() {
+            // This burst's shares from the back, so the helpers (at the front) rarely meet us.
+            let own = state.queue.iter().rposition(|(i, _, _)| *i == id);
+            if let Some((_, index, mut share)) = own.and_then(|at| state.queue.remove(at)) {
                 drop(state);
                 share.check();
                 state = self.pool.lock();
-                state.done.push((index, share));
-            } else if state.done.len() < shares {
+                state.done.push((id, index, share));
+            } else if state.done.iter().filter(|(i, _, _)| *i == id).count() < shares {
                 state = self
                     .pool
                     .checked
@@ -216,11 +287,17 @@ impl ParallelVerifier {
                 break;
             }
         }
-        for (index, share) in state.done.drain(..) {
-            let start = index * per;
-            let end = (start + per).min(items.len());
-            ok[start..end].fill(share.ok);
-            self.spare.push(share);
+        let mut at = 0;
+        while at < state.done.len() {
+            if state.done[at].0 == id {
+                let (_, index, share) = state.done.swap_remove(at);
+                let start = index * per;
+                let end = (start + per).min(ticket.len);
+                ok[start..end].fill(share.ok);
+                self.spare.push(share);
+            } else {
+                at += 1;
+            }
         }
     }
 
@@ -240,25 +317,25 @@ impl ParallelVerifier {
 }
 
 impl Drop for ParallelVerifier {
-    /// Stops the helpers (they finish no share: none is queued between bursts).
+    /// Stops the helpers; shares still queued are dropped unchecked.
     fn drop(&mut self) {
         self.pool.lock().shutdown = true;
         self.pool.queued.notify_all();
     }
 }
 
-/// A helper thread: checks queued shares until the verifier is dropped.
+/// A helper thread: checks queued shares, oldest first, until the verifier is dropped.
 fn help(pool: &Pool) {
     let mut state = pool.lock();
     loop {
         if state.shutdown {
             return;
         }
-        if let Some((index, mut share)) = state.queue.pop() {
+        if let Some((id, index, mut share)) = state.queue.pop_front() {
             drop(state);
             share.check();
             state = pool.lock();
-            state.done.push((index, share));
+            state.done.push((id, index, share));
             pool.checked.notify_one();
         } else {
             state = pool
@@ -375,5 +452,38 @@ mod tests {
         let mut ok = Vec::new();
         verifier.verify(&refs(&key, &items), &mut ok);
         assert_eq!(ok, [true, true, true, true, false, false, false, false]);
+    }
+
+    #[test]
+    fn bursts_queued_ahead_are_collected_in_any_order() {
+        let (key, mut items) = signed(40);
+        items[33].1[1] ^= 1;
+        let mut verifier = ParallelVerifier::new(1);
+        let first = verifier.submit(&refs(&key, &items[..20]));
+        let second = verifier.submit(&refs(&key, &items[20..]));
+        let mut ok = Vec::new();
+        verifier.finish(second, &mut ok);
+        // 20 signatures on two threads: four shares of 5; the forgery (index 13) is in the third.
+        assert_eq!(ok.len(), 20);
+        assert_eq!(&ok[..10], &[true; 10]);
+        assert_eq!(&ok[10..15], &[false; 5]);
+        assert_eq!(&ok[15..], &[true; 5]);
+        verifier.finish(first, &mut ok);
+        assert_eq!(ok, vec![true; 20]);
+        let state = verifier.pool.lock();
+        assert!(state.queue.is_empty() && state.done.is_empty());
+    }
+
+    #[test]
+    fn a_ticket_of_another_verifier_answers_not_known() {
+        let (key, items) = signed(12);
+        let mut one = ParallelVerifier::new(1);
+        let mut other = ParallelVerifier::new(1);
+        let ticket = one.submit(&refs(&key, &items));
+        let mut ok = Vec::new();
+        other.finish(ticket, &mut ok);
+        assert_eq!(ok, vec![false; 12]);
+        // Dropping `one` with its shares still queued stops its helper without a hang.
+        drop(one);
     }
 }

@@ -8,10 +8,13 @@
 //! The envelope split (where the signature starts) always uses `ipv8_wire::signature_len`, so a
 //! replacement provider must keep py-ipv8's key formats and signature lengths.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use ipv8_crypto::{KeyCache, Mid, ParallelVerifier, PrivateKey};
+use ipv8_crypto::{
+    KeyCache, LibNaclPublicKey, Mid, ParallelVerifier, PrivateKey, PublicKey, Ticket,
+};
 
 use crate::rng::{NodeRng, Stream};
 
@@ -31,6 +34,14 @@ pub trait CryptoProvider: Send {
     /// exactly these triples from that result; anything else is verified as usual. The
     /// default does nothing.
     fn verify_ahead(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
+        let _ = items;
+    }
+
+    /// An earlier look ahead ([`crate::Node::look_ahead`]): the triples of a burst that
+    /// [`CryptoProvider::verify_ahead`] will be asked about soon, after the burst now being
+    /// handled. A provider with helper threads may start on them now; one without does nothing
+    /// (the default). The answers must not depend on whether this was called.
+    fn verify_soon(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
         let _ = items;
     }
 
@@ -60,21 +71,83 @@ pub struct RealCrypto {
     verifier: ParallelVerifier,
     /// Per look-ahead item: whether its batch passed (reused between bursts).
     passed: Vec<bool>,
+    /// Bursts queued by `verify_soon`, oldest first (at most [`MAX_PENDING`]).
+    pending: VecDeque<Pending>,
+    /// A triple buffer kept for the next `verify_soon`.
+    spare: VerifiedAhead,
+}
+
+/// Bursts `verify_soon` queues at most before `verify_ahead` collects one: a driver hands over
+/// the next burst while it handles the current one, so two is all a pipeline uses.
+const MAX_PENDING: usize = 2;
+
+/// A burst queued on the helpers: its ticket and its triples (none taken yet).
+struct Pending {
+    ticket: Ticket,
+    triples: VerifiedAhead,
 }
 
 /// The `(key, msg, sig)` triples a batch found valid, until `verify` asks for them: their bytes
 /// in one reused buffer, so a burst allocates nothing once the buffer has grown.
+///
+/// The node asks in arrival order, so [`VerifiedAhead::take`] looks at the oldest unasked
+/// triple first: a burst of `n` costs `n` comparisons, not `n²/2`.
 #[derive(Default)]
 struct VerifiedAhead {
     bytes: Vec<u8>,
-    /// Per triple: where its key, message and signature start in `bytes`, and their lengths.
-    items: Vec<[usize; 4]>,
+    /// Per triple: where its key, message and signature start in `bytes`, their lengths, and
+    /// whether it was asked for.
+    items: Vec<Remembered>,
+    /// Triples before this index were all asked for.
+    next: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Remembered {
+    start: usize,
+    key: usize,
+    msg: usize,
+    sig: usize,
+    taken: bool,
 }
 
 impl VerifiedAhead {
     fn clear(&mut self) {
         self.bytes.clear();
         self.items.clear();
+        self.next = 0;
+    }
+
+    /// No triple is left to ask for (`next` is the first unasked one).
+    fn is_empty(&self) -> bool {
+        self.next == self.items.len()
+    }
+
+    /// Forgets the triples whose `passed` entry is false (their share failed).
+    fn keep_only(&mut self, passed: &[bool]) {
+        for (r, &ok) in self.items.iter_mut().zip(passed) {
+            r.taken = !ok;
+        }
+        self.next = 0;
+        while self.next < self.items.len() && self.items[self.next].taken {
+            self.next += 1;
+        }
+    }
+
+    /// Whether these are the signatures of the remembered triples, in order: enough to tell
+    /// which queued burst a look ahead is about (a wrong guess would only cost time, since
+    /// [`Self::take`] matches whole triples).
+    fn has_signatures<'a>(&self, mut sigs: impl ExactSizeIterator<Item = &'a [u8]>) -> bool {
+        sigs.len() == self.items.len()
+            && self.items.iter().all(|r| {
+                let start = r.start + r.key + r.msg;
+                sigs.next() == Some(&self.bytes[start..start + r.sig])
+            })
+    }
+
+    #[cfg(test)]
+    fn remaining(&self) -> usize {
+        self.items.iter().filter(|r| !r.taken).count()
     }
 
     fn remember(&mut self, key: &[u8], msg: &[u8], sig: &[u8]) {
@@ -82,21 +155,36 @@ impl VerifiedAhead {
         self.bytes.extend_from_slice(key);
         self.bytes.extend_from_slice(msg);
         self.bytes.extend_from_slice(sig);
-        self.items.push([start, key.len(), msg.len(), sig.len()]);
+        self.items.push(Remembered {
+            start,
+            key: key.len(),
+            msg: msg.len(),
+            sig: sig.len(),
+            taken: false,
+        });
     }
 
     /// Whether exactly this triple was verified ahead; it is forgotten once asked for.
     fn take(&mut self, key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-        let found = self.items.iter().position(|&[start, k, m, s]| {
-            let b = &self.bytes[start..start + k + m + s];
-            s == sig.len()
-                && k == key.len()
-                && m == msg.len()
-                && &b[k + m..] == sig
-                && &b[..k] == key
-                && &b[k..k + m] == msg
+        let bytes = &self.bytes;
+        let found = self.items[self.next..].iter().position(|r| {
+            let b = &bytes[r.start..r.start + r.key + r.msg + r.sig];
+            !r.taken
+                && r.sig == sig.len()
+                && r.key == key.len()
+                && r.msg == msg.len()
+                && &b[r.key + r.msg..] == sig
+                && &b[..r.key] == key
+                && &b[r.key..r.key + r.msg] == msg
         });
-        found.map(|i| self.items.swap_remove(i)).is_some()
+        let Some(offset) = found else {
+            return false;
+        };
+        self.items[self.next + offset].taken = true;
+        while self.next < self.items.len() && self.items[self.next].taken {
+            self.next += 1;
+        }
+        true
     }
 }
 
@@ -109,6 +197,8 @@ impl RealCrypto {
             ahead: VerifiedAhead::default(),
             verifier: ParallelVerifier::new(0),
             passed: Vec::new(),
+            pending: VecDeque::new(),
+            spare: VerifiedAhead::default(),
         }
     }
 
@@ -141,7 +231,7 @@ impl fmt::Debug for RealCrypto {
 
 impl CryptoProvider for RealCrypto {
     fn verify(&mut self, key_bin: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-        if !self.ahead.items.is_empty() && self.ahead.take(key_bin, msg, sig) {
+        if !self.ahead.is_empty() && self.ahead.take(key_bin, msg, sig) {
             return true;
         }
         self.cache
@@ -152,28 +242,26 @@ impl CryptoProvider for RealCrypto {
     /// Checks the LibNaCL (Ed25519) signatures of the burst in batches when there are at least
     /// two: one `verify_batch` per share of the burst (one share without helpers). The triples
     /// of a share that passes are remembered; those of a share that fails (one bad signature is
-    /// enough) are not, and are verified alone as without the look ahead.
+    /// enough) are not, and are verified alone as without the look ahead. A burst queued by
+    /// [`CryptoProvider::verify_soon`] is collected instead of checked again.
     fn verify_ahead(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
-        self.ahead.clear();
-        let mut keys = Vec::with_capacity(items.len());
-        for &(key_bin, msg, sig) in items {
-            if let Ok(key) = self.cache.get_or_parse(key_bin)
-                && matches!(*key, ipv8_crypto::PublicKey::LibNacl(_))
-            {
-                keys.push((key, msg, sig, key_bin));
+        let keys = self.ed25519(items);
+        while let Some(pending) = self.pending.pop_front() {
+            let ours = pending
+                .triples
+                .has_signatures(keys.iter().map(|(_, _, sig, _)| *sig));
+            self.verifier.finish(pending.ticket, &mut self.passed);
+            self.spare = std::mem::replace(&mut self.ahead, pending.triples);
+            self.ahead.keep_only(&self.passed);
+            if ours {
+                return;
             }
         }
+        self.ahead.clear();
         if keys.len() < 2 {
             return;
         }
-        let batch: Vec<_> = keys
-            .iter()
-            .filter_map(|(key, msg, sig, _)| match &**key {
-                ipv8_crypto::PublicKey::LibNacl(k) => Some((k, *msg, *sig)),
-                #[allow(unreachable_patterns)]
-                _ => None,
-            })
-            .collect();
+        let batch = batch_of(&keys);
         self.verifier.verify(&batch, &mut self.passed);
         for ((_, msg, sig, key_bin), passed) in keys.iter().zip(&self.passed) {
             if *passed {
@@ -181,6 +269,59 @@ impl CryptoProvider for RealCrypto {
             }
         }
     }
+
+    /// Queues the burst's Ed25519 signatures on the helper threads (with helpers, and at least
+    /// `2 × ipv8_crypto::MIN_SHARE` of them); [`CryptoProvider::verify_ahead`] collects the
+    /// answer when the burst is handled.
+    fn verify_soon(&mut self, items: &[(&[u8], &[u8], &[u8])]) {
+        if self.verifier.helpers() == 0 || self.pending.len() >= MAX_PENDING {
+            return;
+        }
+        let keys = self.ed25519(items);
+        if keys.len() < 2 * ipv8_crypto::MIN_SHARE {
+            return;
+        }
+        let ticket = self.verifier.submit(&batch_of(&keys));
+        let mut triples = std::mem::take(&mut self.spare);
+        triples.clear();
+        for (_, msg, sig, key_bin) in &keys {
+            triples.remember(key_bin, msg, sig);
+        }
+        self.pending.push_back(Pending { ticket, triples });
+    }
+}
+
+/// A triple whose key parsed as LibNaCL (Ed25519): the parsed key, message, signature, and
+/// the key as sent.
+type Ed25519Item<'a> = (Arc<PublicKey>, &'a [u8], &'a [u8], &'a [u8]);
+
+impl RealCrypto {
+    /// The triples with LibNaCL (Ed25519) keys, parsed through the cache; others are left to
+    /// `verify`.
+    fn ed25519<'a>(&mut self, items: &[(&'a [u8], &'a [u8], &'a [u8])]) -> Vec<Ed25519Item<'a>> {
+        let mut keys = Vec::with_capacity(items.len());
+        for &(key_bin, msg, sig) in items {
+            if let Ok(key) = self.cache.get_or_parse(key_bin)
+                && matches!(*key, PublicKey::LibNacl(_))
+            {
+                keys.push((key, msg, sig, key_bin));
+            }
+        }
+        keys
+    }
+}
+
+/// The batch of [`RealCrypto::ed25519`]'s triples.
+fn batch_of<'k, 'a>(
+    keys: &'k [Ed25519Item<'a>],
+) -> Vec<(&'k LibNaclPublicKey, &'a [u8], &'a [u8])> {
+    keys.iter()
+        .filter_map(|(key, msg, sig, _)| match &**key {
+            PublicKey::LibNacl(k) => Some((k, *msg, *sig)),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+        .collect()
 }
 
 /// An [`Identity`] backed by an `ipv8-crypto` private key.
@@ -271,14 +412,30 @@ mod tests {
         let items = triples(&keys, &sigs);
         let mut c = RealCrypto::default();
         c.verify_ahead(&items);
-        assert_eq!(c.ahead.items.len(), 3, "a valid batch is remembered");
+        assert_eq!(c.ahead.remaining(), 3, "a valid batch is remembered");
         // Another message or key with a remembered signature is not taken from the batch.
         assert!(!c.verify(keys[0].public_bin(), b"hellO", &sigs[0]));
         assert!(!c.verify(keys[1].public_bin(), b"hello", &sigs[0]));
         assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
-        assert_eq!(c.ahead.items.len(), 2, "taken once");
+        assert_eq!(c.ahead.remaining(), 2, "taken once");
         // Still valid when asked again: verified alone.
         assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
+    }
+
+    #[test]
+    fn verified_ahead_answers_out_of_order_and_skips_what_was_never_asked() {
+        let (keys, sigs) = three_signers();
+        let items = triples(&keys, &sigs);
+        let mut c = RealCrypto::default();
+        c.verify_ahead(&items);
+        // The first triple is never asked for (its datagram was dropped before the check).
+        assert!(c.verify(keys[2].public_bin(), b"hello", &sigs[2]));
+        assert!(c.verify(keys[1].public_bin(), b"hello", &sigs[1]));
+        assert_eq!(c.ahead.remaining(), 1);
+        assert!(!c.ahead.is_empty());
+        assert!(c.ahead.take(keys[0].public_bin(), b"hello", &sigs[0]));
+        assert!(c.ahead.is_empty(), "all asked: nothing left to scan");
+        assert!(!c.ahead.take(keys[2].public_bin(), b"hello", &sigs[2]));
     }
 
     #[test]
@@ -288,12 +445,12 @@ mod tests {
         let items = triples(&keys, &sigs);
         let mut c = RealCrypto::default();
         c.verify_ahead(&items);
-        assert!(c.ahead.items.is_empty());
+        assert!(c.ahead.is_empty());
         assert!(c.verify(keys[0].public_bin(), b"hello", &sigs[0]));
         assert!(!c.verify(keys[2].public_bin(), b"hello", &sigs[2]));
         // A garbage key is skipped, not a panic; a single valid item is not batched.
         c.verify_ahead(&[(b"garbage", b"hello", &sigs[0]), items[0]]);
-        assert!(c.ahead.items.is_empty());
+        assert!(c.ahead.is_empty());
     }
 
     #[test]
@@ -305,7 +462,7 @@ mod tests {
         let mut c = RealCrypto::default().with_helpers(1);
         c.verify_ahead(&items);
         // Two shares of 4: the first passes, the second holds the forgery.
-        assert_eq!(c.ahead.items.len(), 4);
+        assert_eq!(c.ahead.remaining(), 4);
         assert_eq!(c.verifier.started(), 1);
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(
@@ -314,7 +471,7 @@ mod tests {
                 "item {i}"
             );
         }
-        assert!(c.ahead.items.is_empty());
+        assert!(c.ahead.is_empty());
     }
 
     #[test]

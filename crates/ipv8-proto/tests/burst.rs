@@ -66,7 +66,12 @@ fn sent(node: &mut Node) -> Vec<(SocketAddr, Vec<u8>)> {
 /// Ten signed introduction-requests from ten keys, a ping, garbage, and — when `forged` — one
 /// request whose signature was altered.
 fn burst(forged: bool) -> Vec<(SocketAddr, Vec<u8>)> {
-    let mut out: Vec<(SocketAddr, Vec<u8>)> = (0..10u8)
+    burst_of(10, forged)
+}
+
+/// [`burst`] with `requests` signed introduction-requests.
+fn burst_of(requests: u8, forged: bool) -> Vec<(SocketAddr, Vec<u8>)> {
+    let mut out: Vec<(SocketAddr, Vec<u8>)> = (0..requests)
         .map(|i| {
             let from = SocketAddrV4::new([10, 0, 1, i + 1].into(), 8090);
             let key = KeyIdentity::from_seed(10 + u64::from(i));
@@ -135,6 +140,50 @@ fn helper_threads_change_nothing_but_who_verifies() {
     compare(false, 1);
     compare(true, 1);
     compare(true, 3);
+}
+
+/// The datagrams as the driver's verification pipeline hands them over: the bursts
+/// `chunks`-sized, each looked ahead at before the one before it is handled.
+fn pipelined(node: &mut Node, now: Instant, datagrams: &[(SocketAddr, Vec<u8>)], chunk: usize) {
+    let bursts: Vec<Vec<(SocketAddr, &[u8])>> = datagrams
+        .chunks(chunk)
+        .map(|c| c.iter().map(|(f, d)| (*f, d.as_slice())).collect())
+        .collect();
+    node.look_ahead(&bursts[0]);
+    for pair in bursts.windows(2) {
+        node.look_ahead(&pair[1]);
+        node.handle_datagrams(now, &pair[0]);
+    }
+    node.handle_datagrams(now, bursts.last().expect("at least one burst"));
+}
+
+#[test]
+fn a_pipeline_of_bursts_answers_as_one_by_one() {
+    let datagrams = burst_of(60, true);
+    let now = Instant::from_micros(5_000);
+    let mut one_by_one = node(0);
+    for (from, data) in &datagrams {
+        one_by_one.handle_datagram(now, *from, data);
+    }
+    let expected = sent(&mut one_by_one);
+    for (helpers, chunk) in [(1, 20), (1, 9), (3, 31), (0, 20)] {
+        let mut piped = node(helpers);
+        pipelined(&mut piped, now, &datagrams, chunk);
+        assert_eq!(
+            sent(&mut piped),
+            expected,
+            "{helpers} helpers, bursts of {chunk}"
+        );
+        assert_eq!(piped.drops(), one_by_one.drops());
+        assert_eq!(piped.drops().get(DropReason::BadSignature), 1);
+    }
+    // A look ahead at a burst that never comes (a stale guess) changes nothing either.
+    let mut stale = node(1);
+    let other = burst_of(12, false);
+    let other: Vec<(SocketAddr, &[u8])> = other.iter().map(|(f, d)| (*f, d.as_slice())).collect();
+    stale.look_ahead(&other);
+    pipelined(&mut stale, now, &datagrams, 20);
+    assert_eq!(sent(&mut stale), expected);
 }
 
 /// Counts what the node hands to `verify_ahead`, and verifies for real.

@@ -79,6 +79,9 @@ pub struct HealthResponse {
     pub recv_storm_pauses: u64,
     /// Moderation periods: dense traffic left to queue, then read in one batch.
     pub recv_moderated: u64,
+    /// Full receive bursts whose signatures the verify helpers checked while the burst before
+    /// was handled.
+    pub recv_pipelined: u64,
     /// Dropped datagrams per reason.
     #[schema(value_type = std::collections::HashMap<String, u64>)]
     pub drops: IndexMap<String, u64>,
@@ -324,6 +327,7 @@ pub fn health_response(snapshot: &Snapshot) -> HealthResponse {
         recv_budget_exhausted: c.recv_budget_exhausted,
         recv_storm_pauses: c.recv_storm_pauses,
         recv_moderated: c.recv_moderated,
+        recv_pipelined: c.recv_pipelined,
         drops: snapshot
             .drops
             .iter()

@@ -187,6 +187,9 @@ pub struct Counters {
     /// Moderation periods: times the driver let dense traffic queue (sockets out of the
     /// reactor) before reading it in one batch (`DriverConfig::recv_coalesce`).
     pub recv_moderated: u64,
+    /// Full receive bursts held for the verification pipeline: their signatures went to the
+    /// verify helpers while the burst before them was handled (`DriverConfig::verify_threads`).
+    pub recv_pipelined: u64,
 }
 
 #[cfg(test)]

@@ -67,6 +67,10 @@ pub(crate) struct Driver<R: Rebinder> {
     outbox: Vec<(std::net::SocketAddr, Vec<u8>)>,
     /// The datagrams of the current receive wakeup, handed to the node together.
     burst: burst::Burst,
+    /// The previous wakeup's full burst, whose signatures the verify helpers check while the
+    /// driver reads the next one (`recv.rs`: the verification pipeline). Handled first in the
+    /// next turn.
+    held: burst::Burst,
     channels: Channels,
     watcher: Option<NetWatcher>,
     counters: Counters,
@@ -121,6 +125,7 @@ where
             buf: vec![0; ipv8_udp::RECV_DATAGRAM_LEN].into_boxed_slice(),
             outbox: Vec::new(),
             burst: burst::Burst::default(),
+            held: burst::Burst::default(),
             channels,
             watcher: None,
             counters: Counters::default(),
@@ -168,6 +173,8 @@ where
                 }), if receiving => {
                     self.on_recv_batch(received);
                 }
+                // A held burst is handled in the next turn, without waiting for anything.
+                () = std::future::ready(()), if !self.held.is_empty() => {}
             }
         }
         self.stop();
@@ -181,6 +188,9 @@ where
             } else {
                 self.recv_paused_until = None;
             }
+        }
+        if !self.held.is_empty() {
+            self.read_on(now);
         }
         let node_now = self.clock.to_node(now);
         if self
@@ -325,6 +335,7 @@ where
     /// The final snapshot: the loop has ended, nothing is received any more.
     fn stop(&mut self) {
         let now = self.clock.now();
+        self.handle_held(now);
         self.sockets.mark_all_stale();
         self.watcher = None;
         self.publish_with(now, false);

@@ -8,6 +8,14 @@
 //! Datagrams go into the wakeup's [`super::burst::Burst`] as the sockets hand them out (straight
 //! from the `recvmmsg` batch when batched, one datagram at a time also when UDP GRO coalesced
 //! several); the whole burst then goes to the node in one call.
+//!
+//! **Verification pipeline.** A burst that filled the whole budget means more is queued. With
+//! verify helpers (`DriverConfig::verify_threads`), such a burst is not handled at once: its
+//! signatures go to the helpers (`Node::look_ahead`) and it is held, then the previous held
+//! burst is handled. The next turn reads again and handles the held burst first. So the helpers
+//! check burst `k + 1` while this thread handles burst `k`, instead of waiting while it decodes,
+//! answers and reads. Order is kept (held before new), the node's answers are the same, and a
+//! burst is held only while more datagrams are waiting: never across a quiet socket.
 
 use std::task::{Context, Poll, Waker};
 
@@ -29,6 +37,11 @@ where
     pub(super) fn on_recv_batch(&mut self, first: Received) {
         let now = self.clock.now();
         self.receive_ready(now, Some(first));
+    }
+
+    /// A burst is held (verification pipeline, module docs): read on, which handles it first.
+    pub(super) fn read_on(&mut self, now: Instant) {
+        self.receive_ready(now, None);
     }
 
     /// Receive moderation: the moderation period of the parked sockets is over; read what
@@ -67,7 +80,17 @@ where
                 Poll::Pending => break,
             }
         }
-        self.handle_burst(now);
+        if taken >= budget && datagrams > 0 && self.config.verify_threads > 0 {
+            // Full budget: more is queued. Pipeline (module docs): look ahead at this burst,
+            // handle the one held before, hold this one.
+            self.look_ahead();
+            self.counters.recv_pipelined = self.counters.recv_pipelined.saturating_add(1);
+            self.handle_held(now);
+            std::mem::swap(&mut self.burst, &mut self.held);
+        } else {
+            self.handle_held(now);
+            self.handle_burst(now);
+        }
         if taken < budget {
             self.error_batches = 0;
             self.coalesce(now, previous, datagrams);
@@ -143,6 +166,21 @@ where
         }
         self.burst.clear();
         self.pacer.mark_dirty();
+    }
+
+    /// Gives the current burst's signatures to the verify helpers ([`ipv8_proto::Node::look_ahead`]).
+    fn look_ahead(&mut self) {
+        let datagrams = self.burst.datagrams();
+        self.node.look_ahead(&datagrams);
+    }
+
+    /// Handles the held burst, if any (it came before anything read since).
+    pub(super) fn handle_held(&mut self, now: Instant) {
+        if !self.held.is_empty() {
+            std::mem::swap(&mut self.burst, &mut self.held);
+            self.handle_burst(now);
+            std::mem::swap(&mut self.burst, &mut self.held);
+        }
     }
 
     /// One datagram (already the last of the burst, see [`Self::handle_burst`]) or one error.
