@@ -25,11 +25,19 @@
 //!    (`DriverConfig::recv_coalesce` = N ms for each N of [`COALESCE_MS`]): the driver lets
 //!    dense traffic queue for N ms and takes it in one batch.
 //!
-//! Run: `cargo bench -p ipv8 --bench steady` (about 50 s). `STEADY_PHASES` picks phases by
+//! 5. `paced one-way` / `paced signed one-way`, without moderation and with each period of
+//!    [`ONE_WAY_COALESCE_MS`]: 2,000
+//!    datagrams/s of the benchmark community's one-way messages (`common/community.rs`, the
+//!    messages of `vs_pyipv8`; ~100 bytes, unsigned / Ed25519-signed by one key per socket),
+//!    handled and never answered: the receive side alone, without the cost of answering.
+//!
+//! Run: `cargo bench -p ipv8 --bench steady` (about 100 s). `STEADY_PHASES` picks phases by
 //! words it contains: `stats`, `raw`, `ping` (paced pings), `intro` (paced
-//! introduction-requests), `coalesce` (both with moderation);
+//! introduction-requests), `coalesce` (both with moderation), `oneway` (phase 5);
 //! e.g. `STEADY_PHASES=ping` to profile one phase alone.
 
+#[path = "common/community.rs"]
+mod community;
 #[path = "common/flood.rs"]
 mod flood;
 #[path = "common/packets.rs"]
@@ -40,8 +48,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use community::{BENCH, BenchCommunity, bench_config, one_way, signed_one_way};
 use flood::{
-    Flood, RawReceiver, bench_driver, intro_senders, node_target, sender_socket, spawn_node_with,
+    Flood, RawReceiver, bench_driver, intro_senders, node_builder, node_target, sender_socket,
     thread_cpu_ns, thread_runs,
 };
 use ipv8::{DriverConfig, Ipv8Handle, KeyIdentity};
@@ -57,6 +66,8 @@ const PACED_WARMUP: Duration = Duration::from_secs(1);
 const PACED_WINDOW: Duration = Duration::from_secs(5);
 /// Receive moderation periods of phase 4, in milliseconds.
 const COALESCE_MS: [u64; 2] = [1, 5];
+/// Receive moderation periods of phase 5 (0: off), in milliseconds.
+const ONE_WAY_COALESCE_MS: [u64; 4] = [0, 5, 10, 20];
 
 /// The driver's counters and the receiver thread's CPU at one instant.
 #[derive(Clone, Copy)]
@@ -141,6 +152,27 @@ async fn phase(
     .await
 }
 
+/// Senders of the benchmark community's one-way messages (unsigned, or signed by one key per
+/// socket), never answered.
+fn one_ways(
+    keys: &[KeyIdentity],
+    signed: bool,
+) -> impl FnOnce(SocketAddrV4) -> Vec<(StdUdpSocket, Vec<u8>)> + '_ {
+    move |_| {
+        (0..SENDERS)
+            .map(|i| {
+                let n = i as u64;
+                let packet = if signed {
+                    signed_one_way(BENCH, &keys[i], n)
+                } else {
+                    one_way(BENCH, n)
+                };
+                (sender_socket(), packet)
+            })
+            .collect()
+    }
+}
+
 /// [`phase`] with receive moderation (`DriverConfig::recv_coalesce`).
 async fn phase_with(
     name: String,
@@ -155,7 +187,16 @@ async fn phase_with(
         recv_coalesce: coalesce,
         ..bench_driver(true)
     };
-    let ipv8 = spawn_node_with(seed, statistics, driver);
+    // Every node also runs the benchmark community (no walkers): the one-way phases' target.
+    let mut builder = node_builder(seed, statistics, driver);
+    let _bench = builder.community(
+        bench_config(BENCH),
+        BenchCommunity {
+            handled: Arc::default(),
+            signed: Arc::default(),
+        },
+    );
+    let ipv8 = builder.spawn().expect("spawn the driver");
     let (target, target_v4) = node_target(&ipv8).await;
     let senders = senders(target_v4);
     let flood = match rate {
@@ -288,6 +329,25 @@ fn main() {
                 .await,
             );
         }
+        if wanted("oneway") {
+            for (signed, seed) in [(false, 24), (true, 25)] {
+                for ms in ONE_WAY_COALESCE_MS {
+                    let kind = if signed { "signed one-way" } else { "one-way" };
+                    paced.push(
+                        phase_with(
+                            format!("paced {kind}, {ms} ms moderation"),
+                            seed,
+                            true,
+                            Duration::from_millis(ms),
+                            Some(PACED_RATE),
+                            paced_times,
+                            one_ways(&keys, signed),
+                        )
+                        .await,
+                    );
+                }
+            }
+        }
         if wanted("coalesce") {
             for ms in COALESCE_MS {
                 let coalesce = Duration::from_millis(ms);
@@ -324,7 +384,11 @@ fn main() {
                  (target <= {} %)",
                 w.name,
                 w.core_percent(),
-                if w.name.contains("intro") { 8 } else { 1 }
+                if w.name.contains("intro") || w.name.contains("signed") {
+                    8
+                } else {
+                    1
+                }
             );
         }
     });

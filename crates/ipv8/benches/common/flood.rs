@@ -135,6 +135,13 @@ pub fn bench_driver(batch_syscalls: bool) -> DriverConfig {
 
 /// [`spawn_node`] with a given `DriverConfig`.
 pub fn spawn_node_with(seed: u64, statistics: bool, driver: DriverConfig) -> Ipv8 {
+    node_builder(seed, statistics, driver)
+        .spawn()
+        .expect("spawn the driver")
+}
+
+/// The builder [`spawn_node_with`] spawns, for a bench that adds a community first.
+pub fn node_builder(seed: u64, statistics: bool, driver: DriverConfig) -> Ipv8Builder {
     let config = NodeConfig {
         bootstrap: BootstrapConfig::none(),
         statistics,
@@ -144,8 +151,6 @@ pub fn spawn_node_with(seed: u64, statistics: bool, driver: DriverConfig) -> Ipv
         .port(0)
         .seed(seed)
         .driver_config(driver)
-        .spawn()
-        .expect("spawn the driver")
 }
 
 /// Senders of signed introduction-requests to `target`, one key and socket each (the request

@@ -31,6 +31,9 @@
 //! (`/proc`, `sendmmsg`).
 
 #[cfg(target_os = "linux")]
+#[path = "../common/community.rs"]
+mod community;
+#[cfg(target_os = "linux")]
 mod fullnode;
 #[cfg(target_os = "linux")]
 #[path = "../common/packets.rs"]
@@ -61,7 +64,6 @@ mod linux {
     use std::time::{Duration, Instant};
 
     use ipv8::KeyIdentity;
-    use ipv8::proto::CommunityId;
 
     use crate::fullnode::idle_full_nodes;
     use crate::report::{
@@ -76,8 +78,8 @@ mod linux {
     pub const WINDOW: Duration = Duration::from_secs(3);
     /// Sender sockets (and keys for introduction-requests).
     pub const SENDERS: usize = 8;
-    /// The benchmark community's id (`ipv8bench-one-way-01`).
-    pub const BENCH: CommunityId = CommunityId(*b"ipv8bench-one-way-01");
+    /// The benchmark community's id.
+    pub use crate::community::BENCH;
 
     /// A receiver process and its stdin/stdout protocol.
     struct Process {

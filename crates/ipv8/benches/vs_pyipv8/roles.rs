@@ -16,7 +16,7 @@ use ipv8::prelude::*;
 use ipv8::udp::{BATCH_LEN, BindConfig, DatagramSocket, RecvBatch, bind};
 use ipv8::{BeaconConfig, DriverConfig};
 
-use crate::sender::{OneWay, SignedOneWay};
+use crate::community::{BenchCommunity, bench_config};
 
 /// The receiver's counters, as printed on a `stats` line.
 #[derive(Clone, Copy, Debug, Default)]
@@ -206,32 +206,6 @@ fn spawn_raw_gro(counters: Arc<[AtomicU64; 6]>) -> u16 {
     rx.recv().expect("raw GRO socket bound")
 }
 
-/// The benchmark community: counts its one-way messages, unsigned and signed.
-struct BenchCommunity {
-    handled: Arc<AtomicU64>,
-    signed: Arc<AtomicU64>,
-}
-
-impl Community for BenchCommunity {
-    type Command = ();
-    type Event = ();
-
-    fn handlers(h: &mut Handlers<Self>) {
-        h.unsigned(Self::on_one_way);
-        h.signed(Self::on_signed);
-    }
-}
-
-impl BenchCommunity {
-    fn on_one_way(&mut self, _cx: &mut Cx<'_, Self>, _from: SocketAddr, _message: OneWay) {
-        self.handled.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn on_signed(&mut self, _cx: &mut Cx<'_, Self>, _from: &Peer, _message: SignedOneWay) {
-        self.signed.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// An ipv8-rs node as a py-ipv8 user would run it: the default `NodeConfig` (DiscoveryCommunity
 /// with its walkers, statistics on) without bootstrap servers, plus the benchmark community
 /// (no walkers), on one IPv4 socket on 127.0.0.1 (no IPv6 socket, no LAN beacon, no interface
@@ -270,11 +244,8 @@ pub fn node_main(bench: CommunityId) {
             .bind_v4(loopback_bind())
             .bind_v6(None)
             .driver_config(driver);
-        let mut bench_config = CommunityConfig::new(bench, "BenchCommunity");
-        bench_config.walkers = Vec::new();
-        bench_config.use_trackers = false;
         let _handle = builder.community(
-            bench_config,
+            bench_config(bench),
             BenchCommunity {
                 handled: Arc::clone(&handled),
                 signed: Arc::clone(&signed),

@@ -11,41 +11,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
+use crate::community::{one_way, signed_one_way};
 use crate::packets::{intro_request, v4_of};
+use ipv8::KeyIdentity;
 use ipv8::proto::{CommunityId, Prefix};
-use ipv8::{Identity, KeyIdentity, Payload};
 use ipv8_wire::ids::PING;
-use ipv8_wire::{Ping, encode_signed_with, encode_unsigned, encode_unsigned_with};
+use ipv8_wire::{Ping, encode_unsigned};
 use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, sendmmsg, sendmsg};
 
 /// Datagrams per `sendmmsg` call (one socket per call, sockets round robin).
 const BATCH: usize = 32;
 /// Segments per GSO `sendmsg` call in [`Phase::OneWayGso`] (the kernel's limit).
 const GSO_BATCH: usize = 64;
-
-/// The benchmark community's one-way message: py-ipv8 `VariablePayload` with `msg_id = 1`,
-/// `format_list = ["Q", "varlenH"]`, sent unsigned without a global time (`ez_send(sig=False)`),
-/// as `tools/pybench_receiver.py` declares it.
-#[derive(Payload, Debug, Clone, PartialEq)]
-#[payload(id = 1, unsigned, name = "OneWay")]
-pub struct OneWay {
-    /// A sequence number (not checked).
-    pub n: u64,
-    /// Filler, so the datagram is ~100 bytes.
-    pub data: Vec<u8>,
-}
-
-/// The benchmark community's signed one-way message: the same fields as [`OneWay`] with
-/// `msg_id = 2`, sent signed the `ez_send` way (authentication + payload, no global time) and
-/// handled by a py-ipv8 `lazy_wrapper` handler (signature verified) that counts it.
-#[derive(Payload, Debug, Clone, PartialEq)]
-#[payload(id = 2, signed, name = "SignedOneWay")]
-pub struct SignedOneWay {
-    /// A sequence number (not checked).
-    pub n: u64,
-    /// Filler, the same as [`OneWay`]'s.
-    pub data: Vec<u8>,
-}
 
 /// What one phase floods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,28 +114,9 @@ impl Phase {
                     let from = v4_of(socket);
                     intro_request(&keys[i % keys.len()], from, target, i as u64 + 1)
                 }
-                Self::OneWay | Self::OneWayGso => encode_unsigned_with(
-                    &Prefix::for_community(bench),
-                    1,
-                    None,
-                    &OneWay {
-                        n: i as u64,
-                        data: vec![0x5a; 64],
-                    },
-                ),
+                Self::OneWay | Self::OneWayGso => one_way(bench, i as u64),
                 Self::SignedOneWay | Self::SignedGso => {
-                    let key = &keys[i % keys.len()];
-                    encode_signed_with(
-                        &Prefix::for_community(bench),
-                        2,
-                        key.public_bin(),
-                        None,
-                        &SignedOneWay {
-                            n: i as u64,
-                            data: vec![0x5a; 64],
-                        },
-                        |m| key.sign(m),
-                    )
+                    signed_one_way(bench, &keys[i % keys.len()], i as u64)
                 }
             })
             .collect()
