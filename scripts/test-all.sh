@@ -103,6 +103,23 @@ if [ ${#browser_need[@]} -gt 0 ]; then
 fi
 npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
 
+# OpenSSL for the Windows target is built from source (openssl-sys's `vendored` feature), which
+# takes minutes. The first run keeps the built library outside target/, keyed by the
+# openssl-src version in Cargo.lock, and later runs link that copy instead of rebuilding it.
+OPENSSL_SRC_VERSION=$(awk '/^name = "openssl-src"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+OPENSSL_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipv8-rs/openssl-$WINDOWS_TARGET-$OPENSSL_SRC_VERSION"
+WINDOWS_ENV_PREFIX=$(echo "$WINDOWS_TARGET" | tr 'a-z-' 'A-Z_')
+if [ -f "$OPENSSL_CACHE/lib/libcrypto.a" ] && [ -f "$OPENSSL_CACHE/lib/libssl.a" ]; then
+  echo "Windows OpenSSL $OPENSSL_SRC_VERSION: kept build in $OPENSSL_CACHE"
+  export "${WINDOWS_ENV_PREFIX}_OPENSSL_NO_VENDOR=1"
+  export "${WINDOWS_ENV_PREFIX}_OPENSSL_DIR=$OPENSSL_CACHE"
+  export "${WINDOWS_ENV_PREFIX}_OPENSSL_STATIC=1"
+  OPENSSL_KEEP=false
+else
+  echo "Windows OpenSSL $OPENSSL_SRC_VERSION: built from source in this run, then kept in $OPENSSL_CACHE"
+  OPENSSL_KEEP=true
+fi
+
 # ---------------------------------------------------------------------------- 1. static checks
 
 step "cargo fmt"
@@ -123,6 +140,15 @@ step "cargo clippy ($WINDOWS_TARGET, default features)"
 # Release profile, like the cross-build below, so both share one OpenSSL build in target/.
 cargo clippy -p ipv8-udp -p ipv8-crypto -p ipv8 -p ipv8-rest -p ipv8-node \
   --target "$WINDOWS_TARGET" --release --locked -- -D warnings
+if $OPENSSL_KEEP; then
+  built=$(ls -d "target/$WINDOWS_TARGET"/release/build/openssl-sys-*/out/openssl-build/install 2>/dev/null | head -n 1)
+  if [ -n "$built" ] && [ -f "$built/lib/libcrypto.a" ]; then
+    mkdir -p "$(dirname "$OPENSSL_CACHE")"
+    rm -rf "$OPENSSL_CACHE.tmp"
+    rm -rf "$OPENSSL_CACHE"
+    cp -r "$built" "$OPENSSL_CACHE.tmp" && mv "$OPENSSL_CACHE.tmp" "$OPENSSL_CACHE"
+  fi
+fi
 
 # ---------------------------------------------------------------------------- 3. rustdoc
 

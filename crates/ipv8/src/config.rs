@@ -79,7 +79,10 @@ pub struct DriverConfig {
     /// driver's thread checks its own share (`ipv8_proto::RealCrypto::with_helpers`), so a node
     /// on two cores verifies about twice as many signed messages per second. They start on the
     /// first burst big enough to split (`2 × ipv8_crypto::MIN_SHARE` signatures): a quiet node
-    /// starts none. Default: one less than the cores, at most 3 (0 on one core).
+    /// starts none. With helpers, a burst that fills [`DriverConfig::recv_batch`] is held for
+    /// one turn while the helpers check its signatures and the burst before it is handled (the
+    /// verification pipeline; docs/PERFORMANCE.md). Default: one less than the cores, at most 3
+    /// (0 on one core).
     pub verify_threads: usize,
     /// Receive moderation. When traffic is dense (a wake-up finds several datagrams, or comes
     /// less than this after the previous one) and the sockets are empty, the driver takes
