@@ -231,3 +231,43 @@ fn the_signed_messages_of_a_burst_are_verified_ahead() {
     assert_eq!(ahead.load(std::sync::atomic::Ordering::Relaxed), 11);
     assert_eq!(node.drops().get(DropReason::BadSignature), 1);
 }
+
+/// A pong is encoded into the buffer of the datagram given back before it
+/// (`Node::recycle`), so answering allocates nothing once a buffer circulates.
+#[test]
+fn answers_reuse_recycled_buffers() {
+    let mut node = node(0);
+    let from: SocketAddr = "10.0.1.1:8090".parse().expect("literal");
+    let ping = encode_unsigned(
+        &Prefix::for_community(CommunityId::DISCOVERY),
+        PING,
+        1,
+        &Ping { identifier: 3 },
+    );
+    let now = Instant::from_micros(5_000);
+    let pong = |node: &mut Node| -> Vec<u8> {
+        node.handle_datagram(now, from, &ping);
+        let out: Vec<_> = std::iter::from_fn(|| node.poll_output()).collect();
+        let mut bytes = out.into_iter().filter_map(|o| match o {
+            Output::Transmit(t) => Some(t.bytes),
+            _ => None,
+        });
+        let first = bytes.next().expect("a pong");
+        assert!(bytes.next().is_none(), "one answer");
+        first
+    };
+    let first = pong(&mut node);
+    let buffer = first.as_ptr();
+    let expected = first.clone();
+    node.recycle(first);
+    let second = pong(&mut node);
+    // The same pong but for the global time it carries.
+    assert_eq!(second.len(), expected.len());
+    assert_eq!(second[..22], expected[..22]);
+    assert_eq!(second[second.len() - 2..], [0, 3], "the ping's identifier");
+    assert_eq!(second.as_ptr(), buffer, "encoded into the recycled buffer");
+    // A buffer too small to be worth keeping is not reused.
+    node.recycle(Vec::with_capacity(8));
+    let third = pong(&mut node);
+    assert!(third.capacity() >= 512);
+}

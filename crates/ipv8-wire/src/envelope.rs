@@ -198,7 +198,26 @@ pub fn encode_signed_with<P: Payload>(
     payload: &P,
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> Vec<u8> {
-    let mut w = Writer::with_capacity(HEADER_LEN + 2 + key_bin.len() + GLOBAL_TIME_LEN + 128);
+    let buf = Vec::with_capacity(HEADER_LEN + 2 + key_bin.len() + GLOBAL_TIME_LEN + 128);
+    encode_signed_into(buf, prefix, msg_id, key_bin, global_time, payload, sign)
+}
+
+/// [`encode_signed_with`] into `buf` (cleared first): a sender that reuses the buffers of sent
+/// datagrams encodes without allocating once they have grown.
+///
+/// # Panics
+/// If `key_bin` is longer than 65 535 bytes.
+pub fn encode_signed_into<P: Payload>(
+    mut buf: Vec<u8>,
+    prefix: &Prefix,
+    msg_id: u8,
+    key_bin: &[u8],
+    global_time: Option<u64>,
+    payload: &P,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Vec<u8> {
+    buf.clear();
+    let mut w = Writer::from_vec(buf);
     w.bytes(prefix.as_bytes());
     w.u8(msg_id);
     w.varlen_h(key_bin);
@@ -228,7 +247,20 @@ pub fn encode_unsigned_with<P: Payload>(
     global_time: Option<u64>,
     payload: &P,
 ) -> Vec<u8> {
-    let mut w = Writer::with_capacity(UnsignedPacket::PAYLOAD_OFFSET + 64);
+    let buf = Vec::with_capacity(UnsignedPacket::PAYLOAD_OFFSET + 64);
+    encode_unsigned_into(buf, prefix, msg_id, global_time, payload)
+}
+
+/// [`encode_unsigned_with`] into `buf` (cleared first), as [`encode_signed_into`].
+pub fn encode_unsigned_into<P: Payload>(
+    mut buf: Vec<u8>,
+    prefix: &Prefix,
+    msg_id: u8,
+    global_time: Option<u64>,
+    payload: &P,
+) -> Vec<u8> {
+    buf.clear();
+    let mut w = Writer::from_vec(buf);
     w.bytes(prefix.as_bytes());
     w.u8(msg_id);
     if let Some(t) = global_time {

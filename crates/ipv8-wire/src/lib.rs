@@ -61,8 +61,8 @@ mod writer;
 pub use address::Address;
 pub use dissect::{BEACON_NAME, Decoded, Envelope, MESSAGES, Message, MessageInfo, decode_any};
 pub use envelope::{
-    SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_signed_with,
-    encode_unsigned, encode_unsigned_with,
+    SignedPacket, UnsignedPacket, encode_message, encode_signed, encode_signed_into,
+    encode_signed_with, encode_unsigned, encode_unsigned_into, encode_unsigned_with,
 };
 pub use error::{DecodeError, DecodeErrorKind};
 pub use field::Field;

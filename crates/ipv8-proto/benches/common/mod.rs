@@ -73,6 +73,8 @@ pub fn drain(node: &mut Node) -> usize {
     while let Some(output) = node.poll_output() {
         if let Output::Transmit(t) = output {
             n += t.bytes.len();
+            // As the driver does once a datagram is sent.
+            node.recycle(t.bytes);
         }
     }
     n

@@ -8,7 +8,7 @@
 use std::net::{SocketAddr, SocketAddrV4};
 
 use ipv8_crypto::Mid;
-use ipv8_wire::{MessagePayload, Payload, Prefix, SignedPacket, encode_signed_with};
+use ipv8_wire::{MessagePayload, Payload, Prefix, SignedPacket, encode_signed_into};
 
 use super::OverlayState;
 use crate::drops::DropReason;
@@ -64,27 +64,35 @@ impl Base<'_> {
 
     /// Builds a signed datagram on `prefix` with this overlay's key.
     pub(crate) fn encode_signed<P: Payload>(
-        &self,
+        &mut self,
         prefix: &Prefix,
         msg_id: u8,
         global_time: Option<u64>,
         payload: &P,
     ) -> Vec<u8> {
         let identity = &self.ov.identity;
-        encode_signed_with(prefix, msg_id, &self.ov.my_key, global_time, payload, |m| {
-            identity.sign(m)
-        })
+        let buf = self.core.outbox.buffer();
+        encode_signed_into(
+            buf,
+            prefix,
+            msg_id,
+            &self.ov.my_key,
+            global_time,
+            payload,
+            |m| identity.sign(m),
+        )
     }
 
     /// Builds a message of this overlay with its own id, signed with the overlay's key if the
     /// type is signed; `global_time` is used only if the type carries one.
-    pub(crate) fn encode<P: MessagePayload>(&self, global_time: u64, payload: &P) -> Vec<u8> {
+    pub(crate) fn encode<P: MessagePayload>(&mut self, global_time: u64, payload: &P) -> Vec<u8> {
         let global_time = P::GLOBAL_TIME.then_some(global_time);
         let prefix = self.ov.prefix;
         if P::SIGNED {
             self.encode_signed(&prefix, P::MSG_ID, global_time, payload)
         } else {
-            ipv8_wire::encode_unsigned_with(&prefix, P::MSG_ID, global_time, payload)
+            let buf = self.core.outbox.buffer();
+            ipv8_wire::encode_unsigned_into(buf, &prefix, P::MSG_ID, global_time, payload)
         }
     }
 

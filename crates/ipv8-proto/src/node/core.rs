@@ -128,12 +128,38 @@ pub(crate) struct Outbox {
     pub(crate) drops: DropCounters,
     /// Application events of communities, drained by `Node::poll_community_event`.
     pub(crate) community_events: VecDeque<(CommunityId, Box<dyn Any + Send>)>,
+    /// Buffers of sent datagrams given back by the driver (`Node::recycle`), encoded into
+    /// again by the next answers.
+    spare: Vec<Vec<u8>>,
 }
 
 /// Community events kept undrained at most.
 const COMMUNITY_EVENT_CAP: usize = 4096;
+/// Recycled datagram buffers kept at most, and the capacities kept: 32 of 512 B to 2 KiB. A
+/// new buffer starts at 512 bytes, so the node's usual datagrams (up to ≈ 300 bytes) never
+/// grow one, and a recycled buffer fits any of them.
+const SPARE_BUFFERS: usize = 32;
+const BUFFER_CAPACITY: usize = 512;
+const SPARE_CAPACITY: usize = 2048;
 
 impl Outbox {
+    /// A buffer to encode a datagram into: a recycled one, or a new one of 512 bytes.
+    pub(crate) fn buffer(&mut self) -> Vec<u8> {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BUFFER_CAPACITY))
+    }
+
+    /// Keeps a sent datagram's buffer for [`Self::buffer`] (within the bounds above).
+    pub(crate) fn recycle(&mut self, bytes: Vec<u8>) {
+        let capacity = bytes.capacity();
+        if self.spare.len() < SPARE_BUFFERS
+            && (BUFFER_CAPACITY..=SPARE_CAPACITY).contains(&capacity)
+        {
+            self.spare.push(bytes);
+        }
+    }
+
     /// Queues a datagram (recording statistics).
     pub(crate) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
         self.queue

@@ -361,6 +361,14 @@ impl Node {
         self.core.outbox.queue.pop()
     }
 
+    /// Gives back the buffer of a datagram from [`Output::Transmit`] once it is sent, so the
+    /// next datagram the node builds is encoded into it instead of a new allocation (a ping
+    /// answered with a pong then allocates nothing). Optional: a driver that keeps or drops its
+    /// buffers only costs allocations. Up to 32 buffers of 512 bytes to 2 KiB are kept.
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        self.core.outbox.recycle(bytes);
+    }
+
     /// When to call [`Node::handle_timeout`] next, and why.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<(Instant, TimerReason)> {

@@ -38,6 +38,7 @@ where
     pub(super) fn queue(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
         if !self.config.batch_syscalls {
             self.transmit(now, to, &bytes);
+            self.node.recycle(bytes);
             return;
         }
         if let Some(to) = self.check_destination(now, to) {
@@ -82,7 +83,10 @@ where
             }
         }
         self.outbox = outbox;
-        self.outbox.clear();
+        // The buffers go back to the node for its next datagrams (`Node::recycle`).
+        for (_, bytes) in self.outbox.drain(..) {
+            self.node.recycle(bytes);
+        }
     }
 
     /// The destination rules of the send path: the canonical destination, or `None` when the
