@@ -7,12 +7,12 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
 use ipv8::Ipv8Builder;
-use ipv8::udp::{BATCH_LEN, BindConfig, DatagramSocket, RecvBatch, SendBatch, bind};
+use ipv8::udp::{BATCH_LEN, DatagramSocket, RecvBatch, SendBatch};
 use ipv8_wire::ids::{PING, PONG};
 use ipv8_wire::{Ping, encode_unsigned};
 
@@ -26,12 +26,7 @@ async fn gso_pings_are_answered_in_order_with_gso_pongs() {
         .spawn()
         .expect("spawn");
     let node_addr = address_of(&node).await;
-    let peer = bind(&BindConfig {
-        ip: Ipv4Addr::LOCALHOST.into(),
-        ..BindConfig::v4(0)
-    })
-    .and_then(|b| b.into_tokio())
-    .unwrap();
+    let peer = loopback_socket();
     assert!(peer.enable_gro(), "UDP_GRO (Linux ≥ 5.0)");
 
     let pings: Vec<Vec<u8>> = (0..PINGS)

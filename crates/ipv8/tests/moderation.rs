@@ -6,11 +6,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use common::*;
-use ipv8::udp::{BindConfig, bind};
 use ipv8::wire::ids::{PING, PONG};
 use ipv8::wire::{Ping, encode_unsigned};
 use ipv8::{DriverConfig, Ipv8, Ipv8Builder};
@@ -56,12 +54,7 @@ async fn moderated_driver_answers_bursts_paced_traffic_and_a_lone_ping_after_sil
     let target = address_of(&node).await;
     // Bound like a node's socket (py-ipv8's 870 KB receive buffer): the burst's 300 pongs
     // arrive before the client reads any.
-    let client = bind(&BindConfig {
-        ip: Ipv4Addr::LOCALHOST.into(),
-        ..BindConfig::v4(0)
-    })
-    .and_then(|b| b.into_tokio())
-    .unwrap();
+    let client = loopback_socket();
     client.connect(target).await.unwrap();
 
     // A burst: 300 pings at once (more than one receive batch), all answered.

@@ -5,15 +5,12 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use common::*;
-use ipv8::proto::{CommunityId, Prefix};
-use ipv8::udp::{BindConfig, bind};
 use ipv8::wire::ids::{INTRODUCTION_REQUEST, INTRODUCTION_RESPONSE};
-use ipv8::wire::{IntroductionRequest, IntroductionRequestFlags, encode_signed};
-use ipv8::{DriverConfig, Identity, Ipv8Builder, KeyIdentity};
+use ipv8::{DriverConfig, Ipv8Builder, KeyIdentity};
 use tokio::net::UdpSocket;
 
 /// A small budget, so a few dozen datagrams already make full bursts.
@@ -24,27 +21,6 @@ fn v4(addr: SocketAddr) -> SocketAddrV4 {
         SocketAddr::V4(a) => a,
         SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
     }
-}
-
-/// A signed DiscoveryCommunity introduction-request at global time `gt`.
-fn intro_request(key: &KeyIdentity, from: SocketAddrV4, to: SocketAddrV4, gt: u64) -> Vec<u8> {
-    let payload = IntroductionRequest {
-        destination_address: to,
-        source_lan_address: from,
-        source_wan_address: from,
-        flags: IntroductionRequestFlags::default(),
-        identifier: (gt % 65_536) as u16,
-        extra_bytes: Vec::new(),
-    };
-    let prefix = Prefix::for_community(CommunityId::DISCOVERY);
-    encode_signed(
-        &prefix,
-        INTRODUCTION_REQUEST,
-        key.public_bin(),
-        gt,
-        &payload,
-        |m| key.sign(m),
-    )
 }
 
 /// Reads until `want` introduction-responses came back or `within` passed.
@@ -75,12 +51,7 @@ async fn held_bursts_are_all_answered_in_a_flood_and_before_silence() {
         .spawn()
         .expect("spawn");
     let target = address_of(&node).await;
-    let client = bind(&BindConfig {
-        ip: Ipv4Addr::LOCALHOST.into(),
-        ..BindConfig::v4(0)
-    })
-    .and_then(|b| b.into_tokio())
-    .unwrap();
+    let client = loopback_socket();
     client.connect(target).await.unwrap();
     let from = v4(client.local_addr().unwrap());
     let keys: Vec<KeyIdentity> = (0..4).map(|i| KeyIdentity::from_seed(500 + i)).collect();
@@ -89,7 +60,7 @@ async fn held_bursts_are_all_answered_in_a_flood_and_before_silence() {
         (0..n)
             .map(|i| {
                 gt += 1;
-                intro_request(&keys[i % keys.len()], from, v4(target), gt)
+                packets::intro_request(&keys[i % keys.len()], from, v4(target), gt)
             })
             .collect()
     };

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +15,21 @@ use ipv8::udp::{BindConfig, Os, bind};
 use ipv8::{BeaconConfig, DriverConfig, Identity, Ipv8Handle, KeyIdentity, NodeConfig, Snapshot};
 use ipv8::{WallClockFn, WatchdogConfig};
 use tokio::net::UdpSocket;
+
+/// Packet builders shared with the benches (a signed introduction-request, a ping).
+#[path = "../../benches/common/packets.rs"]
+pub mod packets;
+
+/// A socket on 127.0.0.1 bound like a node's (`ipv8_udp::bind`, py-ipv8's buffer sizes), so a
+/// burst of answers queues in full before the test reads any.
+pub fn loopback_socket() -> UdpSocket {
+    bind(&BindConfig {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        ..BindConfig::v4(0)
+    })
+    .and_then(|b| b.into_tokio())
+    .expect("bind 127.0.0.1")
+}
 
 /// A reproducible key.
 pub fn identity(seed: u64) -> Arc<dyn Identity> {
