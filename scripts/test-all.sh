@@ -52,12 +52,12 @@ trap report_timings EXIT
 # ---------------------------------------------------------------------------- setup
 
 step "disk space"
-# A run from nothing needs about 10 GiB in target/; warn up front, since running out half-way
+# A run from nothing fills about 6 GiB of target/; warn up front, since running out half-way
 # shows up as a compiler error ("No space left on device").
 df -h "$ROOT" | tail -n 1
 avail_kb=$(df -Pk "$ROOT" | awk 'NR == 2 { print $4 }')
-if [ "$avail_kb" -lt $((10 * 1024 * 1024)) ]; then
-  echo "warning: only $((avail_kb / 1024)) MiB free under $ROOT; a run from nothing needs about 10 GiB" >&2
+if [ "$avail_kb" -lt $((8 * 1024 * 1024)) ]; then
+  echo "warning: only $((avail_kb / 1024)) MiB free under $ROOT; a run from nothing needs about 6 GiB" >&2
 fi
 
 step "system packages"
