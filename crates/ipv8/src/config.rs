@@ -64,10 +64,11 @@ impl BeaconConfig {
 /// How the driver runs. `Default` holds the production values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DriverConfig {
-    /// Datagrams or errors taken per wakeup before timers and commands get a turn (256). It is
-    /// also the largest burst whose signatures are checked together: from about 95 signatures a
-    /// batch is cheaper per signature (docs/PERFORMANCE.md, "Signature checks on two cores"),
-    /// and a burst of 256 signed messages keeps timers waiting about 6 ms on one core.
+    /// Datagrams or errors taken per wakeup before timers and commands get a turn (512). It is
+    /// also the largest burst whose signatures are checked together: the larger the batch, the
+    /// cheaper each signature (docs/PERFORMANCE.md, "Signature checks on two cores" and
+    /// "Burst size"), and a burst of 512 signed messages keeps timers waiting about 9 ms on
+    /// one core. Only a flood fills it; ordinary traffic comes in far smaller bursts.
     pub recv_batch: usize,
     /// Receive and send in batches of up to [`ipv8_udp::BATCH_LEN`] datagrams per syscall
     /// (`recvmmsg`/`sendmmsg` on Linux, with UDP GRO on receive and GSO for runs of datagrams
@@ -123,7 +124,7 @@ pub struct DriverConfig {
 impl Default for DriverConfig {
     fn default() -> Self {
         Self {
-            recv_batch: 256,
+            recv_batch: 512,
             batch_syscalls: true,
             verify_threads: std::thread::available_parallelism()
                 .map_or(0, |cores| cores.get().saturating_sub(1).min(3)),
