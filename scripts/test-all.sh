@@ -107,7 +107,9 @@ npm ci --prefix crates/ipv8-rest/tests/browser --no-audit --no-fund
 # takes minutes. The first run keeps the built library outside target/, keyed by the
 # openssl-src version in Cargo.lock, and later runs link that copy instead of rebuilding it.
 OPENSSL_SRC_VERSION=$(awk '/^name = "openssl-src"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
-OPENSSL_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipv8-rs/openssl-$WINDOWS_TARGET-$OPENSSL_SRC_VERSION"
+# (Without HOME, the copy goes under target/ and lasts as long as it.)
+CACHE_ROOT=${XDG_CACHE_HOME:-${HOME:-$ROOT/target}/.cache}
+OPENSSL_CACHE="$CACHE_ROOT/ipv8-rs/openssl-$WINDOWS_TARGET-$OPENSSL_SRC_VERSION"
 WINDOWS_ENV_PREFIX=$(echo "$WINDOWS_TARGET" | tr 'a-z-' 'A-Z_')
 if [ -f "$OPENSSL_CACHE/lib/libcrypto.a" ] && [ -f "$OPENSSL_CACHE/lib/libssl.a" ]; then
   echo "Windows OpenSSL $OPENSSL_SRC_VERSION: kept build in $OPENSSL_CACHE"
@@ -141,12 +143,14 @@ step "cargo clippy ($WINDOWS_TARGET, default features)"
 cargo clippy -p ipv8-udp -p ipv8-crypto -p ipv8 -p ipv8-rest -p ipv8-node \
   --target "$WINDOWS_TARGET" --release --locked -- -D warnings
 if $OPENSSL_KEEP; then
-  built=$(ls -d "target/$WINDOWS_TARGET"/release/build/openssl-sys-*/out/openssl-build/install 2>/dev/null | head -n 1)
+  built=$(ls -d "target/$WINDOWS_TARGET"/release/build/openssl-sys-*/out/openssl-build/install 2>/dev/null | head -n 1 || true)
   if [ -n "$built" ] && [ -f "$built/lib/libcrypto.a" ]; then
-    mkdir -p "$(dirname "$OPENSSL_CACHE")"
-    rm -rf "$OPENSSL_CACHE.tmp"
-    rm -rf "$OPENSSL_CACHE"
-    cp -r "$built" "$OPENSSL_CACHE.tmp" && mv "$OPENSSL_CACHE.tmp" "$OPENSSL_CACHE"
+    # Keeping it is an optimisation: a failure here only means the next run builds it again.
+    { mkdir -p "$(dirname "$OPENSSL_CACHE")" &&
+      rm -rf "$OPENSSL_CACHE.tmp" "$OPENSSL_CACHE" &&
+      cp -r "$built" "$OPENSSL_CACHE.tmp" &&
+      mv "$OPENSSL_CACHE.tmp" "$OPENSSL_CACHE"; } ||
+      echo "warning: could not keep the Windows OpenSSL build in $OPENSSL_CACHE" >&2
   fi
 fi
 
