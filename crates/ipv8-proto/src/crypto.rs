@@ -129,6 +129,11 @@ impl VerifiedAhead {
             r.taken = !ok;
         }
         self.next = 0;
+        self.skip_taken();
+    }
+
+    /// Moves `next` past the triples already asked for.
+    fn skip_taken(&mut self) {
         while self.next < self.items.len() && self.items[self.next].taken {
             self.next += 1;
         }
@@ -181,9 +186,7 @@ impl VerifiedAhead {
             return false;
         };
         self.items[self.next + offset].taken = true;
-        while self.next < self.items.len() && self.items[self.next].taken {
-            self.next += 1;
-        }
+        self.skip_taken();
         true
     }
 }

@@ -39,6 +39,15 @@ async fn responses(client: &UdpSocket, want: usize, within: Duration) -> usize {
     seen
 }
 
+/// Sends `datagrams` back to back, then counts the introduction-responses that come back
+/// within `within`.
+async fn send_all(client: &UdpSocket, datagrams: &[Vec<u8>], within: Duration) -> usize {
+    for datagram in datagrams {
+        client.send(datagram).await.unwrap();
+    }
+    responses(client, datagrams.len(), within).await
+}
+
 #[tokio::test]
 async fn held_bursts_are_all_answered_in_a_flood_and_before_silence() {
     let node = Ipv8Builder::new(isolated_node(), identity(50))
@@ -67,11 +76,8 @@ async fn held_bursts_are_all_answered_in_a_flood_and_before_silence() {
 
     // A flood: 30 full budgets at once.
     let flood = next(30 * BATCH);
-    for datagram in &flood {
-        client.send(datagram).await.unwrap();
-    }
     assert_eq!(
-        responses(&client, flood.len(), Duration::from_secs(30)).await,
+        send_all(&client, &flood, Duration::from_secs(30)).await,
         flood.len(),
         "flood"
     );
@@ -79,11 +85,8 @@ async fn held_bursts_are_all_answered_in_a_flood_and_before_silence() {
     // Bursts of exactly one, two and three budgets, then silence: each is answered in full.
     for budgets in 1..=3 {
         let burst = next(budgets * BATCH);
-        for datagram in &burst {
-            client.send(datagram).await.unwrap();
-        }
         assert_eq!(
-            responses(&client, burst.len(), Duration::from_secs(10)).await,
+            send_all(&client, &burst, Duration::from_secs(10)).await,
             burst.len(),
             "burst of {budgets} budgets"
         );

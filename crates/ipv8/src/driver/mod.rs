@@ -190,7 +190,7 @@ where
             }
         }
         if !self.held.is_empty() {
-            self.read_on(now);
+            self.receive_ready(now, None);
         }
         let node_now = self.clock.to_node(now);
         if self

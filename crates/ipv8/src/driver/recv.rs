@@ -39,11 +39,6 @@ where
         self.receive_ready(now, Some(first));
     }
 
-    /// A burst is held (verification pipeline, module docs): read on, which handles it first.
-    pub(super) fn read_on(&mut self, now: Instant) {
-        self.receive_ready(now, None);
-    }
-
     /// Receive moderation: the moderation period of the parked sockets is over; read what
     /// queued meanwhile. Dense traffic keeps them parked for another period; a quiet socket
     /// goes back to the reactor (a parked socket wakes nobody, so it never stays parked
@@ -58,8 +53,9 @@ where
 
     /// Takes `first` and then what is ready without waiting (up to `recv_batch` datagrams or
     /// errors in all), hands the datagrams to the node, and decides what comes next: receive
-    /// moderation, a storm pause, or nothing.
-    fn receive_ready(&mut self, now: Instant, first: Option<Received>) {
+    /// moderation, a storm pause, or nothing. With a burst held (verification pipeline, module
+    /// docs) and `first` `None`, it reads on and handles the held burst first.
+    pub(super) fn receive_ready(&mut self, now: Instant, first: Option<Received>) {
         let previous = self.last_receive;
         let budget = self.config.recv_batch.max(1);
         let mut datagrams = 0;
