@@ -286,6 +286,27 @@ impl PrivateKey {
         }
     }
 
+    /// Signs all of `datagram` and appends the signature to it ([`PrivateKey::signature_len`]
+    /// bytes): the signing step of a datagram encoded into a reused buffer. An Ed25519
+    /// signature allocates nothing; `datagram` is left as it was on an error.
+    ///
+    /// # Errors
+    /// [`KeyError::Openssl`] if OpenSSL fails to produce an EC signature.
+    pub fn append_signature(&self, datagram: &mut Vec<u8>) -> Result<(), KeyError> {
+        match self {
+            Self::LibNacl(key) => {
+                let signature = key.sign(datagram);
+                datagram.extend_from_slice(&signature);
+            }
+            #[cfg(feature = "legacy-ec")]
+            Self::LegacyEc(key) => {
+                let signature = key.sign(datagram)?;
+                datagram.extend_from_slice(&signature);
+            }
+        }
+        Ok(())
+    }
+
     /// Signs `msg`; [`PrivateKey::signature_len`] bytes.
     ///
     /// # Panics
@@ -372,6 +393,27 @@ mod tests {
         );
         let pem = ed.public_key_to_pem().unwrap();
         assert_eq!(PublicKey::from_bin(&pem).unwrap(), public);
+    }
+
+    #[test]
+    fn an_appended_signature_is_the_signature_of_what_came_before() {
+        let key = PrivateKey::from_seeds([1; 32], [2; 32]);
+        let mut datagram = b"prefix and payload".to_vec();
+        key.append_signature(&mut datagram).unwrap();
+        let (msg, sig) = datagram.split_at(datagram.len() - key.signature_len());
+        assert_eq!(msg, b"prefix and payload");
+        assert_eq!(sig, key.sign(msg).as_slice(), "Ed25519 is deterministic");
+        assert!(key.public().verify(msg, sig));
+    }
+
+    #[cfg(feature = "legacy-ec")]
+    #[test]
+    fn a_legacy_key_appends_its_signature_too() {
+        let key = PrivateKey::generate_legacy(LegacyCurve::Sect163k1).unwrap();
+        let mut datagram = b"tracker".to_vec();
+        key.append_signature(&mut datagram).unwrap();
+        assert_eq!(datagram.len(), 7 + key.signature_len());
+        assert!(key.public().verify(b"tracker", &datagram[7..]));
     }
 
     #[cfg(feature = "legacy-ec")]

@@ -58,6 +58,14 @@ pub trait Identity: Send + Sync {
 
     /// Signs `msg` (the whole datagram before the signature).
     fn sign(&self, msg: &[u8]) -> Vec<u8>;
+
+    /// Signs all of `datagram` and appends the signature: how the node signs the datagrams it
+    /// encodes. The default appends [`Identity::sign`]'s signature; an identity that can sign
+    /// without allocating overrides it.
+    fn append_signature(&self, datagram: &mut Vec<u8>) {
+        let signature = self.sign(datagram);
+        datagram.extend_from_slice(&signature);
+    }
 }
 
 /// The default provider: `ipv8-crypto` keys parsed once through a bounded [`KeyCache`], and
@@ -384,6 +392,13 @@ impl Identity for KeyIdentity {
             tracing::error!(error = %e, "signing failed");
             Vec::new()
         })
+    }
+
+    fn append_signature(&self, datagram: &mut Vec<u8>) {
+        // As in `sign`: on an OpenSSL failure the datagram goes out without a signature.
+        if let Err(e) = self.key.append_signature(datagram) {
+            tracing::error!(error = %e, "signing failed");
+        }
     }
 }
 

@@ -328,13 +328,17 @@ impl Network {
             return AddOutcome::Blacklisted;
         }
         if let Some(known) = self.verified.get_mut(&mid) {
-            let before: Vec<SocketAddr> = known.addresses().collect();
+            // A peer has at most three addresses (IPv6, IPv4, LAN): kept on the stack.
+            let mut before = [None; 3];
+            for (slot, addr) in before.iter_mut().zip(known.addresses()) {
+                *slot = Some(addr);
+            }
             known.merge_addresses(&peer);
-            let replaced: Vec<SocketAddr> = before
-                .into_iter()
-                .filter(|a| !known.has_address(*a))
-                .collect();
-            for old in replaced {
+            let mut replaced = before;
+            for slot in &mut replaced {
+                *slot = slot.filter(|a| !known.has_address(*a));
+            }
+            for old in replaced.into_iter().flatten() {
                 self.forget_unowned(old);
             }
             return AddOutcome::Merged;

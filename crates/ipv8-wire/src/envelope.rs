@@ -199,11 +199,23 @@ pub fn encode_signed_with<P: Payload>(
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> Vec<u8> {
     let buf = Vec::with_capacity(HEADER_LEN + 2 + key_bin.len() + GLOBAL_TIME_LEN + 128);
-    encode_signed_into(buf, prefix, msg_id, key_bin, global_time, payload, sign)
+    encode_signed_into(
+        buf,
+        prefix,
+        msg_id,
+        key_bin,
+        global_time,
+        payload,
+        |datagram| {
+            let signature = sign(datagram);
+            datagram.extend_from_slice(&signature);
+        },
+    )
 }
 
-/// [`encode_signed_with`] into `buf` (cleared first): a sender that reuses the buffers of sent
-/// datagrams encodes without allocating once they have grown.
+/// [`encode_signed_with`] into `buf` (cleared first), with a signer that appends the signature
+/// of the bytes so far to them: a sender that reuses the buffers of sent datagrams, and signs
+/// into them, encodes without allocating once they have grown.
 ///
 /// # Panics
 /// If `key_bin` is longer than 65 535 bytes.
@@ -214,7 +226,7 @@ pub fn encode_signed_into<P: Payload>(
     key_bin: &[u8],
     global_time: Option<u64>,
     payload: &P,
-    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+    append_signature: impl FnOnce(&mut Vec<u8>),
 ) -> Vec<u8> {
     buf.clear();
     let mut w = Writer::from_vec(buf);
@@ -225,9 +237,9 @@ pub fn encode_signed_into<P: Payload>(
         w.u64(t);
     }
     payload.encode(&mut w);
-    let signature = sign(w.as_bytes());
-    w.bytes(&signature);
-    w.into_bytes()
+    let mut datagram = w.into_bytes();
+    append_signature(&mut datagram);
+    datagram
 }
 
 /// Builds an unsigned datagram: `prefix ‖ msg_id ‖ Q global_time ‖ payload`.

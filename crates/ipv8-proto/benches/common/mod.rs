@@ -65,6 +65,9 @@ impl Identity for NoSign {
     fn sign(&self, _msg: &[u8]) -> Vec<u8> {
         vec![0; 64]
     }
+    fn append_signature(&self, datagram: &mut Vec<u8>) {
+        datagram.resize(datagram.len() + 64, 0);
+    }
 }
 
 /// The driver's loop after an input: take every output (the bytes would go to the socket).

@@ -6,9 +6,12 @@
 //! exposes a narrow, documented subset of it.
 
 use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::Arc;
 
 use ipv8_crypto::Mid;
-use ipv8_wire::{MessagePayload, Payload, Prefix, SignedPacket, encode_signed_into};
+use ipv8_wire::{
+    MessagePayload, Payload, Prefix, SignedPacket, encode_signed_into, encode_unsigned_into,
+};
 
 use super::OverlayState;
 use crate::drops::DropReason;
@@ -79,7 +82,7 @@ impl Base<'_> {
             &self.ov.my_key,
             global_time,
             payload,
-            |m| identity.sign(m),
+            |datagram| identity.append_signature(datagram),
         )
     }
 
@@ -91,9 +94,20 @@ impl Base<'_> {
         if P::SIGNED {
             self.encode_signed(&prefix, P::MSG_ID, global_time, payload)
         } else {
-            let buf = self.core.outbox.buffer();
-            ipv8_wire::encode_unsigned_into(buf, &prefix, P::MSG_ID, global_time, payload)
+            self.encode_unsigned(&prefix, P::MSG_ID, global_time, payload)
         }
+    }
+
+    /// Builds an unsigned datagram on `prefix` in a recycled buffer.
+    pub(crate) fn encode_unsigned<P: Payload>(
+        &mut self,
+        prefix: &Prefix,
+        msg_id: u8,
+        global_time: Option<u64>,
+        payload: &P,
+    ) -> Vec<u8> {
+        let buf = self.core.outbox.buffer();
+        encode_unsigned_into(buf, prefix, msg_id, global_time, payload)
     }
 
     /// Queues a datagram.
@@ -151,5 +165,14 @@ impl Base<'_> {
         // `intro=True` (`last_response = 0`), and a peer that then falls silent is never
         // dropped by RandomChurn; here it is dropped `drop_time` after this packet.
         Peer::new(key.into(), mid, from, self.now, true)
+    }
+
+    /// The public key of `mid` as a peer record holds it: the known verified peer's (shared,
+    /// so a packet of a known peer allocates nothing), else a new copy of `key`.
+    pub(crate) fn shared_key(&self, mid: Mid, key: &[u8]) -> Arc<[u8]> {
+        match self.core.network.peer(&mid) {
+            Some(known) if **known.key() == *key => Arc::clone(known.key()),
+            _ => key.into(),
+        }
     }
 }

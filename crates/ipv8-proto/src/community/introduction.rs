@@ -15,7 +15,7 @@ use ipv8_wire::{
     ConnectionType, IntroductionRequest, IntroductionResponse, IntroductionResponseFlags,
     LegacyIntroductionRequest, NewIntroductionRequest, NewIntroductionResponse,
     NewIntroductionResponseFlags, NewPuncture, NewPunctureRequest, Prefix, Puncture,
-    PunctureRequest, SignedPacket, UnsignedPacket, encode_unsigned,
+    PunctureRequest, SignedPacket, UnsignedPacket,
 };
 
 use super::Base;
@@ -164,7 +164,8 @@ pub(crate) fn on_legacy_introduction_request(
             Err(_) => packet.decode_payload::<IntroductionRequest>()?,
         };
     // Heard from now (see `Base::authenticated_peer`).
-    let peer = Peer::new(packet.public_key.into(), mid, from, cx.now, true);
+    let key = cx.shared_key(mid, packet.public_key);
+    let peer = Peer::new(key, mid, from, cx.now, true);
     add_peer(cx, peer);
     let id = cx.ov.id;
     cx.core.network.discover_services(mid, &[id]);
@@ -286,10 +287,10 @@ pub(crate) fn create_puncture_request(
                 wan_walker_address: wan,
                 identifier,
             };
-            encode_unsigned(
+            cx.encode_unsigned(
                 &prefix,
                 ipv8_wire::ids::PUNCTURE_REQUEST,
-                global_time,
+                Some(global_time),
                 &payload,
             )
         }
@@ -299,10 +300,10 @@ pub(crate) fn create_puncture_request(
                 wan_walker_address: wan_walker,
                 identifier,
             };
-            encode_unsigned(
+            cx.encode_unsigned(
                 &prefix,
                 ipv8_wire::ids::NEW_PUNCTURE_REQUEST,
-                global_time,
+                Some(global_time),
                 &payload,
             )
         }

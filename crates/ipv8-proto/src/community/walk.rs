@@ -231,14 +231,18 @@ pub(crate) fn peer_for_introduction(
     new_style: bool,
 ) -> Option<Peer> {
     let (id, now) = (cx.ov.id, cx.now);
-    let mids: Vec<Mid> = cx
-        .core
-        .network
-        .peers_for_service(id)
-        .filter(|p| Some(p.mid()) != exclude && (new_style || p.address().is_ipv4()))
-        .filter(|p| !p.is_unresponsive(now))
-        .map(Peer::mid)
-        .collect();
-    let mid = *cx.ov.rng.choose(&mids)?;
-    cx.core.network.peer(&mid).cloned()
+    let candidates = || {
+        cx.core
+            .network
+            .peers_for_service(id)
+            .filter(move |p| Some(p.mid()) != exclude && (new_style || p.address().is_ipv4()))
+            .filter(move |p| !p.is_unresponsive(now))
+    };
+    // Counted, then walked again to the chosen one: no list per introduction.
+    let count = candidates().count();
+    if count == 0 {
+        return None;
+    }
+    let chosen = cx.ov.rng.below(count);
+    candidates().nth(chosen).cloned()
 }
