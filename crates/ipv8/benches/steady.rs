@@ -65,7 +65,7 @@ const PACED_RATE: u32 = 2_000;
 const PACED_WARMUP: Duration = Duration::from_secs(1);
 const PACED_WINDOW: Duration = Duration::from_secs(5);
 /// Receive moderation periods of phase 4, in milliseconds.
-const COALESCE_MS: [u64; 2] = [1, 5];
+const COALESCE_MS: [u64; 3] = [5, 10, 20];
 /// Receive moderation periods of phase 5 (0: off), in milliseconds.
 const ONE_WAY_COALESCE_MS: [u64; 4] = [0, 5, 10, 20];
 
