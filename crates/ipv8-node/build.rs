@@ -2,6 +2,12 @@
 //!
 //! `IPV8_GIT_COMMIT` in the build environment wins (packagers building from a tarball set it);
 //! otherwise `git rev-parse` is asked, and `unknown` is used outside a git checkout.
+//!
+//! On Linux with glibc it also links the `ipv8` executable with packed relative relocations
+//! (`DT_RELR`): ld.so then reads a few kB instead of ≈ 0.9 MB of `.rela.dyn` at start, which
+//! stays resident (docs/PERFORMANCE.md, "Where the complete node's memory goes"). Built against
+//! glibc ≥ 2.36 the binary then needs glibc ≥ 2.36 to run (`GLIBC_ABI_DT_RELR`; without it, 2.34):
+//! `IPV8_LINK_RELR=0` builds without, for older targets.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +26,15 @@ fn main() {
     }
     if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
         rerun_if_git_path_changed(head_ref.trim());
+    }
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let target_env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    println!("cargo:rerun-if-env-changed=IPV8_LINK_RELR");
+    let relr = std::env::var("IPV8_LINK_RELR")
+        .ok()
+        .is_none_or(|v| v.trim() != "0");
+    if relr && target_os == "linux" && target_env == "gnu" {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
 }
 
