@@ -141,38 +141,22 @@ impl RecvBatch {
     /// them).
     #[cfg(target_os = "linux")]
     pub(crate) fn recvmmsg(&mut self, fd: std::os::fd::RawFd) -> std::io::Result<usize> {
-        use std::io::IoSliceMut;
-
-        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg};
-
         self.clear();
         let slots = self.want.clamp(1, self.slots().min(BATCH_LEN));
-        // A fresh header set per call: the kernel shrinks each header's control length to what
-        // it used, so reused headers would lose the next call's GRO segment sizes.
-        let mut headers =
-            MultiHeaders::<SockaddrStorage>::preallocate(slots, Some(nix::cmsg_space!(i32)));
-        // On the stack: one allocation less per call than a Vec.
+        // On the stack: the call allocates nothing (`mmsg.rs` keeps its headers there too).
         let mut chunks = self.buf.chunks_mut(RECV_DATAGRAM_LEN);
-        let mut iovs: [[IoSliceMut<'_>; 1]; BATCH_LEN] =
-            std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
-        let results = recvmmsg(
-            fd,
-            &mut headers,
-            iovs[..slots].iter_mut(),
-            MsgFlags::MSG_DONTWAIT,
-            None,
-        )
-        .map_err(std::io::Error::from)?;
-        for message in results {
+        let mut buffers: [&mut [u8]; BATCH_LEN] =
+            std::array::from_fn(|_| chunks.next().unwrap_or_default());
+        let (got, pending) = (&mut self.got, &mut self.pending);
+        crate::mmsg::recvmmsg(fd, &mut buffers[..slots], |message| {
             // A datagram without a usable sender address cannot be answered or attributed.
-            let slot = match message.address.as_ref().and_then(std_address) {
-                Some(from) => Slot::new(message.bytes, from, gro_segment(&message)),
+            let slot = match message.from {
+                Some(from) => Slot::new(message.len, from, message.segment),
                 None => Slot::new(0, SocketAddr::from(([0, 0, 0, 0], 0)), None),
             };
-            // (Fields, not `push_slot`: `iovs` still borrows the buffer.)
-            self.pending += slot.datagrams();
-            self.got.push(slot);
-        }
+            *pending += slot.datagrams();
+            got.push(slot);
+        })?;
         let got = self.got.len();
         self.want = if got >= slots {
             (slots * 2).min(self.slots()).min(BATCH_LEN)
@@ -194,29 +178,6 @@ pub(crate) fn enable_gro(socket: &impl std::os::fd::AsFd) -> bool {
     setsockopt(socket, sockopt::UdpGroSegment, &true)
         .inspect_err(|error| tracing::debug!(%error, "no UDP GRO on this socket"))
         .is_ok()
-}
-
-/// The GRO segment size a received message announces, if any (a truncated or foreign control
-/// message announces none: the message is then one datagram).
-#[cfg(target_os = "linux")]
-fn gro_segment<S>(message: &nix::sys::socket::RecvMsg<'_, '_, S>) -> Option<usize> {
-    use nix::sys::socket::ControlMessageOwned;
-
-    message.cmsgs().ok()?.find_map(|cmsg| match cmsg {
-        ControlMessageOwned::UdpGroSegments(size) => usize::try_from(size).ok(),
-        _ => None,
-    })
-}
-
-/// A nix socket address as a std one (IPv4 or IPv6 only).
-#[cfg(target_os = "linux")]
-pub(crate) fn std_address(address: &nix::sys::socket::SockaddrStorage) -> Option<SocketAddr> {
-    if let Some(v4) = address.as_sockaddr_in() {
-        return Some(SocketAddr::V4((*v4).into()));
-    }
-    address
-        .as_sockaddr_in6()
-        .map(|v6| SocketAddr::V6((*v6).into()))
 }
 
 #[cfg(test)]

@@ -22,8 +22,9 @@
 //!    `fault-injection` feature, the `fault` module scripts OS errors (including Windows codes on
 //!    Linux) into the driver's real loop.
 //!
-//! This is the only crate of the workspace allowed to contain `unsafe` code, and only the
-//! Windows ioctl call in `sys/windows.rs` uses it.
+//! This is the only crate of the workspace allowed to contain `unsafe` code: the Windows ioctl
+//! call in `sys/windows.rs`, and the Linux `recvmmsg`/`sendmmsg` calls in `mmsg.rs`, which keep
+//! their headers on the stack so that a batched call allocates nothing.
 #![warn(missing_docs)]
 
 mod batch;
@@ -33,6 +34,9 @@ mod destination;
 #[cfg(any(test, feature = "fault-injection"))]
 pub mod fault;
 mod interfaces;
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+mod mmsg;
 mod parking;
 mod send;
 mod socket;

@@ -183,27 +183,11 @@ fn send_gso(
     datagrams: &[(&[u8], SocketAddr)],
     segment: usize,
 ) -> nix::Result<()> {
-    use std::io::IoSlice;
     use std::os::fd::AsRawFd;
 
-    use nix::sys::socket::{ControlMessage, MsgFlags, SockaddrStorage, sendmsg};
-
-    let mut iovs = [IoSlice::new(&[]); GSO_MAX_SEGMENTS];
-    for (iov, (bytes, _)) in iovs.iter_mut().zip(datagrams) {
-        *iov = IoSlice::new(bytes);
-    }
-    let to = SockaddrStorage::from(datagrams[0].1);
     // `gso_run` keeps segments below GSO_MAX_BYTES, so this never saturates.
     let segment = u16::try_from(segment).unwrap_or(u16::MAX);
-    let cmsgs = [ControlMessage::UdpGsoSegments(&segment)];
-    sendmsg(
-        fd.as_raw_fd(),
-        &iovs[..datagrams.len().min(GSO_MAX_SEGMENTS)],
-        &cmsgs,
-        MsgFlags::MSG_DONTWAIT,
-        Some(&to),
-    )
-    .map(drop)
+    crate::mmsg::send_gso(fd.as_raw_fd(), datagrams, segment)
 }
 
 /// One `sendmmsg` with `MSG_DONTWAIT` on `fd` of up to [`BATCH_LEN`] of `datagrams`: how many
@@ -213,35 +197,9 @@ pub(crate) fn sendmmsg(
     fd: std::os::fd::BorrowedFd<'_>,
     datagrams: &[(&[u8], SocketAddr)],
 ) -> std::io::Result<usize> {
-    use std::io::IoSlice;
     use std::os::fd::AsRawFd;
 
-    use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
-
-    let datagrams = &datagrams[..datagrams.len().min(crate::BATCH_LEN)];
-    if datagrams.is_empty() {
-        return Ok(0);
-    }
-    let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(datagrams.len(), None);
-    // On the stack: two allocations less per call than Vecs.
-    let iovs: [[IoSlice<'_>; 1]; crate::BATCH_LEN] = std::array::from_fn(|i| {
-        [IoSlice::new(
-            datagrams.get(i).map_or(&[][..], |(bytes, _)| bytes),
-        )]
-    });
-    let addresses: [Option<SockaddrStorage>; crate::BATCH_LEN] =
-        std::array::from_fn(|i| datagrams.get(i).map(|(_, to)| SockaddrStorage::from(*to)));
-    let cmsgs: [ControlMessage<'_>; 0] = [];
-    let results = sendmmsg(
-        fd.as_raw_fd(),
-        &mut headers,
-        iovs[..datagrams.len()].iter(),
-        &addresses[..datagrams.len()],
-        cmsgs,
-        MsgFlags::MSG_DONTWAIT,
-    )
-    .map_err(std::io::Error::from)?;
-    Ok(results.count())
+    crate::mmsg::sendmmsg(fd.as_raw_fd(), datagrams)
 }
 
 #[cfg(test)]

@@ -135,10 +135,13 @@ pub(crate) struct Outbox {
 
 /// Community events kept undrained at most.
 const COMMUNITY_EVENT_CAP: usize = 4096;
-/// Recycled datagram buffers kept at most, and the capacities kept: 32 of 512 B to 2 KiB. A
-/// new buffer starts at 512 bytes, so the node's usual datagrams (up to ≈ 300 bytes) never
-/// grow one, and a recycled buffer fits any of them.
-const SPARE_BUFFERS: usize = 32;
+/// Recycled datagram buffers kept at most, and the capacities kept: 1,024 of 512 B to 2 KiB,
+/// the answers to one full default receive burst (512 datagrams, up to two answers each: an
+/// introduction-response and a puncture-request), so a flood is answered without allocating.
+/// That keeps 0.5 MiB (at most 2 MiB) after a flood; a quiet node keeps what it sent. A new
+/// buffer starts at 512 bytes, so the node's usual datagrams (up to ≈ 300 bytes) never grow
+/// one, and a recycled buffer fits any of them.
+const SPARE_BUFFERS: usize = 1024;
 const BUFFER_CAPACITY: usize = 512;
 const SPARE_CAPACITY: usize = 2048;
 

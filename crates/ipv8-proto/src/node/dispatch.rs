@@ -57,7 +57,8 @@ impl Node {
         &self,
         datagrams: &[(SocketAddr, &'a [u8])],
     ) -> Vec<(&'a [u8], &'a [u8], &'a [u8])> {
-        let mut signed = Vec::with_capacity(datagrams.len());
+        // Sized on the first signed datagram: a burst without any allocates nothing.
+        let mut signed = Vec::new();
         for (_, data) in datagrams {
             let Ok(header) = Header::parse(data) else {
                 continue;
@@ -70,6 +71,9 @@ impl Node {
             if let Some(with_global_time) = layout
                 && let Ok(packet) = SignedPacket::parse_with(data, with_global_time)
             {
+                if signed.is_empty() {
+                    signed.reserve_exact(datagrams.len());
+                }
                 signed.push((packet.public_key, packet.signed_part, packet.signature));
             }
         }

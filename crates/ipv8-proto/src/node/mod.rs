@@ -364,7 +364,8 @@ impl Node {
     /// Gives back the buffer of a datagram from [`Output::Transmit`] once it is sent, so the
     /// next datagram the node builds is encoded into it instead of a new allocation (a ping
     /// answered with a pong then allocates nothing). Optional: a driver that keeps or drops its
-    /// buffers only costs allocations. Up to 32 buffers of 512 bytes to 2 KiB are kept.
+    /// buffers only costs allocations. Up to 1,024 buffers of 512 bytes to 2 KiB are kept (the
+    /// answers to one full burst).
     pub fn recycle(&mut self, bytes: Vec<u8>) {
         self.core.outbox.recycle(bytes);
     }

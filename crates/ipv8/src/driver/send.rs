@@ -21,6 +21,19 @@ use super::Driver;
 use crate::beacon::{Step, Sweep};
 use crate::sockets::NoSocket;
 
+/// Datagrams [`Driver::flush_outbox`] offers one batched send: a `sendmmsg` takes up to
+/// [`ipv8_udp::BATCH_LEN`], a GSO run up to [`ipv8_udp::GSO_MAX_SEGMENTS`].
+const WINDOW: usize = if ipv8_udp::BATCH_LEN > ipv8_udp::GSO_MAX_SEGMENTS {
+    ipv8_udp::BATCH_LEN
+} else {
+    ipv8_udp::GSO_MAX_SEGMENTS
+};
+/// Fills the unused part of the window.
+const UNSPECIFIED: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::UNSPECIFIED,
+    0,
+));
+
 impl<R> Driver<R>
 where
     R: Rebinder + Send + 'static,
@@ -56,30 +69,42 @@ where
         }
         let outbox = std::mem::take(&mut self.outbox);
         for family in [Family::V4, Family::V6] {
-            let list: Vec<(&[u8], SocketAddr)> = outbox
+            let mut queued = outbox
                 .iter()
                 .filter(|(to, _)| Family::of(to.ip()) == family)
-                .map(|(to, bytes)| (bytes.as_slice(), *to))
-                .collect();
-            let mut next = 0;
-            while next < list.len() {
-                let sent = self.sockets.try_send_batch(&list[next..]);
-                let sent = match sent {
-                    Ok(sent) if sent > 0 => sent,
+                .map(|(to, bytes)| (bytes.as_slice(), *to));
+            // The next datagrams of the family, on the stack (no list per flush): as many as
+            // one call can take, a GSO run of the most segments.
+            let mut window = [(&[][..], UNSPECIFIED); WINDOW];
+            let mut len = 0;
+            loop {
+                for slot in &mut window[len..] {
+                    let Some(next) = queued.next() else { break };
+                    *slot = next;
+                    len += 1;
+                }
+                if len == 0 {
+                    break;
+                }
+                let sent = match self.sockets.try_send_batch(&window[..len]) {
+                    Ok(sent) if sent > 0 => {
+                        let sent = sent.min(len);
+                        for (bytes, _) in &window[..sent] {
+                            self.counters.traffic.sent(bytes.len());
+                        }
+                        self.watchdog.on_send_ok(now);
+                        sent
+                    }
                     // The first datagram failed: its error goes the plain path's way (a
                     // consumed ICMP report drains the error queue and is retried).
                     first => {
-                        let (bytes, to) = list[next];
+                        let (bytes, to) = window[0];
                         self.send_checked(now, to, bytes, first.err());
-                        next += 1;
-                        continue;
+                        1
                     }
                 };
-                for (bytes, _) in &list[next..next + sent] {
-                    self.counters.traffic.sent(bytes.len());
-                }
-                self.watchdog.on_send_ok(now);
-                next += sent;
+                window.copy_within(sent..len, 0);
+                len -= sent;
             }
         }
         self.outbox = outbox;
