@@ -135,8 +135,9 @@ pub enum TimerReason {
     Community(CommunityId),
 }
 
-/// Outputs the drained queue keeps room for.
-const KEPT_CAPACITY: usize = 16;
+/// Outputs the drained queue keeps room for: the answers to one full default receive burst
+/// (512 datagrams, up to two answers each), ≈ 64 KiB, so a flood grows it once, not per burst.
+const KEPT_CAPACITY: usize = 1024;
 
 /// The bounded output queue.
 #[derive(Debug, Default)]
@@ -148,8 +149,8 @@ impl Outputs {
     pub(crate) fn pop(&mut self) -> Option<Output> {
         let out = self.queue.pop_front();
         if out.is_none() && self.queue.capacity() > KEPT_CAPACITY {
-            // Drained after a burst: give the rest of the buffer back (memory budget), but
-            // keep room for a few outputs so answering one datagram does not allocate it anew.
+            // Drained after a larger burst: give the rest of the buffer back (memory budget),
+            // but keep room for a burst's outputs so the next one does not allocate it anew.
             self.queue.shrink_to(KEPT_CAPACITY);
         }
         out
