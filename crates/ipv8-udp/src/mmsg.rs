@@ -45,47 +45,56 @@ pub(crate) fn recvmmsg(
     if slots == 0 {
         return Ok(0);
     }
-    let mut names: [SockAddrStorage; BATCH_LEN] =
-        std::array::from_fn(|_| SockAddrStorage::zeroed());
-    // SAFETY: plain C structs of integers and pointers, for which all-zero bytes are a valid
-    // value (null pointers, zero lengths).
-    let mut iovs: [libc::iovec; BATCH_LEN] = unsafe { std::mem::zeroed() };
-    let mut headers: [libc::mmsghdr; BATCH_LEN] = unsafe { std::mem::zeroed() };
-    let mut controls: [Control; BATCH_LEN] = [[0; 4]; BATCH_LEN];
+    // Only the `slots` entries a call uses are written (not the whole arrays: a lone datagram
+    // then costs a few hundred bytes of headers, not 7 KiB).
+    let mut names = [const { MaybeUninit::<SockAddrStorage>::uninit() }; BATCH_LEN];
+    let mut iovs = [const { MaybeUninit::<libc::iovec>::uninit() }; BATCH_LEN];
+    let mut controls = [const { MaybeUninit::<Control>::uninit() }; BATCH_LEN];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; BATCH_LEN];
     for i in 0..slots {
-        iovs[i] = libc::iovec {
+        let name: *mut SockAddrStorage = names[i].write(SockAddrStorage::zeroed());
+        let iov: *mut libc::iovec = iovs[i].write(libc::iovec {
             iov_base: buffers[i].as_mut_ptr().cast(),
             iov_len: buffers[i].len(),
-        };
-        let header = &mut headers[i].msg_hdr;
-        header.msg_name = (&raw mut names[i]).cast();
-        header.msg_namelen = socklen::<SockAddrStorage>();
-        header.msg_iov = &raw mut iovs[i];
-        header.msg_iovlen = 1;
-        header.msg_control = controls[i].as_mut_ptr().cast();
-        header.msg_controllen = size_of::<Control>() as _;
+        });
+        let control: *mut Control = controls[i].write([0; 4]);
+        // SAFETY: a plain C struct of integers and pointers, for which all-zero bytes are a
+        // valid value (null pointers, zero lengths).
+        let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
+        header.msg_hdr.msg_name = name.cast();
+        header.msg_hdr.msg_namelen = socklen::<SockAddrStorage>();
+        header.msg_hdr.msg_iov = iov;
+        header.msg_hdr.msg_iovlen = 1;
+        header.msg_hdr.msg_control = control.cast();
+        header.msg_hdr.msg_controllen = size_of::<Control>() as _;
+        headers[i].write(header);
     }
-    // SAFETY: the first `slots` headers point at live, exclusively borrowed buffers (`names`,
-    // `iovs`, `controls` on this stack frame; the iovecs at the callers' `buffers`) with their
-    // true lengths, and the kernel writes at most those lengths. `slots` ≤ BATCH_LEN fits u32.
+    // SAFETY: the first `slots` headers are initialised and point at live, exclusively owned
+    // buffers (`names`, `iovs`, `controls` on this stack frame; the iovecs at the callers'
+    // `buffers`) with their true lengths, and the kernel writes at most those lengths.
+    // `slots` ≤ BATCH_LEN fits u32.
     let got = unsafe {
         libc::recvmmsg(
             fd,
-            headers.as_mut_ptr(),
+            headers.as_mut_ptr().cast::<libc::mmsghdr>(),
             slots as libc::c_uint,
             libc::MSG_DONTWAIT,
             std::ptr::null_mut(),
         )
     };
-    let got = usize::try_from(got).map_err(|_| io::Error::last_os_error())?;
-    for (header, name) in headers.iter().zip(names).take(got.min(slots)) {
+    let got = usize::try_from(got)
+        .map_err(|_| io::Error::last_os_error())?
+        .min(slots);
+    for i in 0..got {
+        // SAFETY: entries below `slots` were initialised above; the kernel only filled them in.
+        let (header, name) = unsafe { (headers[i].assume_init_ref(), names[i].assume_init_read()) };
         each(Received {
             len: header.msg_len as usize,
             from: address(name, header.msg_hdr.msg_namelen),
             segment: gro_segment(&header.msg_hdr),
         });
     }
-    Ok(got.min(slots))
+    Ok(got)
 }
 
 /// One `sendmmsg` with `MSG_DONTWAIT` on `fd` of up to [`BATCH_LEN`] of `datagrams`: how many
@@ -95,24 +104,23 @@ pub(crate) fn sendmmsg(fd: RawFd, datagrams: &[(&[u8], SocketAddr)]) -> io::Resu
     if count == 0 {
         return Ok(0);
     }
-    let mut names: [MaybeUninit<SockAddr>; BATCH_LEN] =
-        [const { MaybeUninit::uninit() }; BATCH_LEN];
-    // SAFETY: as in `recvmmsg`, all-zero bytes are valid for these C structs.
-    // (The addresses are written only for the datagrams sent: `SockAddr::from` is ~130 bytes.)
-    let mut iovs: [libc::iovec; BATCH_LEN] = unsafe { std::mem::zeroed() };
-    let mut headers: [libc::mmsghdr; BATCH_LEN] = unsafe { std::mem::zeroed() };
+    let mut names = [const { MaybeUninit::<SockAddr>::uninit() }; BATCH_LEN];
+    let mut iovs = [const { MaybeUninit::<libc::iovec>::uninit() }; BATCH_LEN];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; BATCH_LEN];
     for (i, (bytes, to)) in datagrams.iter().take(count).enumerate() {
-        let name = names[i].write(SockAddr::from(*to));
-        iovs[i] = libc::iovec {
+        let name: &SockAddr = names[i].write(SockAddr::from(*to));
+        let iov: *mut libc::iovec = iovs[i].write(libc::iovec {
             // The kernel only reads the bytes of a send; the pointer is `*mut` by C's type.
             iov_base: bytes.as_ptr().cast_mut().cast(),
             iov_len: bytes.len(),
-        };
-        let header = &mut headers[i].msg_hdr;
-        header.msg_name = name.as_ptr().cast_mut().cast();
-        header.msg_namelen = name.len();
-        header.msg_iov = &raw mut iovs[i];
-        header.msg_iovlen = 1;
+        });
+        // SAFETY: as in `recvmmsg`, all-zero bytes are valid for this C struct.
+        let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
+        header.msg_hdr.msg_name = name.as_ptr().cast_mut().cast();
+        header.msg_hdr.msg_namelen = name.len();
+        header.msg_hdr.msg_iov = iov;
+        header.msg_hdr.msg_iovlen = 1;
+        headers[i].write(header);
     }
     // SAFETY: the first `count` headers point at initialised addresses (`names[..count]`, each
     // with its own length) and at iovecs of the callers' live byte slices, which the kernel
@@ -120,7 +128,7 @@ pub(crate) fn sendmmsg(fd: RawFd, datagrams: &[(&[u8], SocketAddr)]) -> io::Resu
     let sent = unsafe {
         libc::sendmmsg(
             fd,
-            headers.as_mut_ptr(),
+            headers.as_mut_ptr().cast::<libc::mmsghdr>(),
             count as libc::c_uint,
             libc::MSG_DONTWAIT,
         )
