@@ -334,11 +334,11 @@ impl Network {
                 *slot = Some(addr);
             }
             known.merge_addresses(&peer);
-            let mut replaced = before;
-            for slot in &mut replaced {
+            // Those the merge replaced.
+            for slot in &mut before {
                 *slot = slot.filter(|a| !known.has_address(*a));
             }
-            for old in replaced.into_iter().flatten() {
+            for old in before.into_iter().flatten() {
                 self.forget_unowned(old);
             }
             return AddOutcome::Merged;

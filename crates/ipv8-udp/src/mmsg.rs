@@ -58,16 +58,14 @@ pub(crate) fn recvmmsg(
             iov_len: buffers[i].len(),
         });
         let control: *mut Control = controls[i].write([0; 4]);
-        // SAFETY: a plain C struct of integers and pointers, for which all-zero bytes are a
-        // valid value (null pointers, zero lengths).
-        let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
-        header.msg_hdr.msg_name = name.cast();
-        header.msg_hdr.msg_namelen = socklen::<SockAddrStorage>();
-        header.msg_hdr.msg_iov = iov;
-        header.msg_hdr.msg_iovlen = 1;
-        header.msg_hdr.msg_control = control.cast();
-        header.msg_hdr.msg_controllen = size_of::<Control>() as _;
-        headers[i].write(header);
+        headers[i].write(libc::mmsghdr {
+            msg_hdr: message_header(
+                (name.cast(), socklen::<SockAddrStorage>()),
+                (iov, 1),
+                (control.cast(), size_of::<Control>()),
+            ),
+            msg_len: 0,
+        });
     }
     // SAFETY: the first `slots` headers are initialised and point at live, exclusively owned
     // buffers (`names`, `iovs`, `controls` on this stack frame; the iovecs at the callers'
@@ -114,13 +112,14 @@ pub(crate) fn sendmmsg(fd: RawFd, datagrams: &[(&[u8], SocketAddr)]) -> io::Resu
             iov_base: bytes.as_ptr().cast_mut().cast(),
             iov_len: bytes.len(),
         });
-        // SAFETY: as in `recvmmsg`, all-zero bytes are valid for this C struct.
-        let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
-        header.msg_hdr.msg_name = name.as_ptr().cast_mut().cast();
-        header.msg_hdr.msg_namelen = name.len();
-        header.msg_hdr.msg_iov = iov;
-        header.msg_hdr.msg_iovlen = 1;
-        headers[i].write(header);
+        headers[i].write(libc::mmsghdr {
+            msg_hdr: message_header(
+                (name.as_ptr().cast_mut().cast(), name.len()),
+                (iov, 1),
+                (std::ptr::null_mut(), 0),
+            ),
+            msg_len: 0,
+        });
     }
     // SAFETY: the first `count` headers point at initialised addresses (`names[..count]`, each
     // with its own length) and at iovecs of the callers' live byte slices, which the kernel
@@ -149,21 +148,19 @@ pub(crate) fn send_gso(
     };
     let count = datagrams.len().min(GSO_MAX_SEGMENTS);
     let name = SockAddr::from(to);
-    // SAFETY: as in `recvmmsg`, all-zero bytes are valid for these C structs.
+    // SAFETY: all-zero bytes are a valid iovec (a null pointer, length 0).
     let mut iovs: [libc::iovec; GSO_MAX_SEGMENTS] = unsafe { std::mem::zeroed() };
-    let mut header: libc::msghdr = unsafe { std::mem::zeroed() };
     for (iov, (bytes, _)) in iovs.iter_mut().zip(datagrams) {
         // The kernel only reads the bytes of a send; the pointer is `*mut` by C's type.
         iov.iov_base = bytes.as_ptr().cast_mut().cast();
         iov.iov_len = bytes.len();
     }
     let mut control: Control = [0; 4];
-    header.msg_name = name.as_ptr().cast_mut().cast();
-    header.msg_namelen = name.len();
-    header.msg_iov = iovs.as_mut_ptr();
-    header.msg_iovlen = count as _;
-    header.msg_control = control.as_mut_ptr().cast();
-    header.msg_controllen = cmsg_space(size_of::<u16>()) as _;
+    let header = message_header(
+        (name.as_ptr().cast_mut().cast(), name.len()),
+        (iovs.as_mut_ptr(), count),
+        (control.as_mut_ptr().cast(), cmsg_space(size_of::<u16>())),
+    );
     // SAFETY: `msg_control` points at `control` (32 bytes, 8-aligned), and `msg_controllen` is
     // `CMSG_SPACE(2)` (24 bytes at most), so `CMSG_FIRSTHDR` is a header inside it with room
     // for its two bytes of data, written unaligned. The header then points at `name`, `iovs`
@@ -181,6 +178,25 @@ pub(crate) fn send_gso(
         return Err(nix::errno::Errno::last());
     }
     Ok(())
+}
+
+/// A message header with its address, I/O vectors and control buffer (pointer and length
+/// each; a null control pointer with length 0 for none), every other field zero.
+fn message_header(
+    (name, namelen): (*mut libc::c_void, libc::socklen_t),
+    (iov, iovlen): (*mut libc::iovec, usize),
+    (control, controllen): (*mut libc::c_void, usize),
+) -> libc::msghdr {
+    // SAFETY: a plain C struct of integers and pointers, for which all-zero bytes are a valid
+    // value (null pointers, zero lengths); the fields the call uses are set below.
+    let mut header: libc::msghdr = unsafe { std::mem::zeroed() };
+    header.msg_name = name;
+    header.msg_namelen = namelen;
+    header.msg_iov = iov;
+    header.msg_iovlen = iovlen as _;
+    header.msg_control = control;
+    header.msg_controllen = controllen as _;
+    header
 }
 
 /// The size of `T` as a `socklen_t` (all the structs here are a few hundred bytes at most).
